@@ -1,0 +1,199 @@
+"""Accounts, their email addresses, auth-server tokens and security events.
+
+Binary protocol values are stored as lowercase hex strings and times as integer milliseconds since
+the epoch, as upstream stores and exposes them. ``uid`` (32 hex) keys every relation.
+"""
+import time
+
+from django.db import models
+
+
+def now_ms():
+    return int(time.time() * 1000)
+
+
+class VerificationMethod(models.IntegerChoices):
+    """How a session was verified (upstream's stored integers and wire names)."""
+
+    EMAIL = 0, "email"
+    EMAIL_2FA = 1, "email-2fa"
+    TOTP_2FA = 2, "totp-2fa"
+    RECOVERY_CODE = 3, "recovery-code"
+    SMS_2FA = 4, "sms-2fa"
+
+
+# Methods that prove possession of a second factor ("otp" in AMR terms).
+SECOND_FACTOR_METHODS = frozenset(
+    {VerificationMethod.TOTP_2FA, VerificationMethod.RECOVERY_CODE, VerificationMethod.SMS_2FA}
+)
+
+
+class Account(models.Model):
+    uid = models.CharField(max_length=32, primary_key=True)
+    # The sign-up address with its original case: clients stretch the v1 password with it, so it
+    # never changes, even when the primary address does (onepw.md §2.1).
+    email = models.CharField(max_length=255)
+    normalized_email = models.CharField(max_length=255, db_index=True)
+    email_code = models.CharField(max_length=32)
+    # Mirrors the primary Email row's is_verified: read on every session-authenticated request.
+    email_verified = models.BooleanField(default=False)
+    ka = models.CharField(max_length=64)
+    wrap_wrap_kb = models.CharField(max_length=64)
+    wrap_wrap_kb_version2 = models.CharField(max_length=64, null=True, blank=True)
+    auth_salt = models.CharField(max_length=64)
+    client_salt = models.CharField(max_length=128, null=True, blank=True)
+    verify_hash = models.CharField(max_length=64)
+    verify_hash_version2 = models.CharField(max_length=64, null=True, blank=True)
+    verifier_version = models.PositiveSmallIntegerField(default=1)
+    verifier_set_at = models.BigIntegerField()
+    keys_changed_at = models.BigIntegerField(null=True, blank=True)
+    profile_changed_at = models.BigIntegerField(null=True, blank=True)
+    created_at = models.BigIntegerField(default=now_ms)
+    locale = models.CharField(max_length=255, blank=True, default="")
+    metrics_opt_out_at = models.BigIntegerField(null=True, blank=True)
+    locked_at = models.BigIntegerField(null=True, blank=True)
+    disabled_at = models.BigIntegerField(null=True, blank=True)
+    at_least_18_at_reg = models.BooleanField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} ({self.uid})"
+
+    @property
+    def metrics_enabled(self):
+        return self.metrics_opt_out_at is None
+
+    @property
+    def has_password(self):
+        return self.verifier_set_at > 0
+
+    @property
+    def authenticator_assurance_level(self):
+        """The level every session must reach for gated routes: 1 until two-step auth exists."""
+        return 1
+
+    @property
+    def primary_email(self):
+        return self.emails.get(is_primary=True)
+
+
+class Email(models.Model):
+    """An address of an account: exactly one primary, plus secondary addresses."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="emails", db_column="uid"
+    )
+    email = models.CharField(max_length=255)
+    normalized_email = models.CharField(max_length=255, unique=True)
+    email_code = models.CharField(max_length=32)
+    is_verified = models.BooleanField(default=False)
+    is_primary = models.BooleanField(default=False)
+    verified_at = models.BigIntegerField(null=True, blank=True)
+    created_at = models.BigIntegerField(default=now_ms)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"], condition=models.Q(is_primary=True), name="one_primary_email"
+            )
+        ]
+
+    def __str__(self):
+        return self.email
+
+
+class SessionToken(models.Model):
+    """A sessionToken. The token itself is never stored: only its id and Hawk key."""
+
+    token_id = models.CharField(max_length=64, primary_key=True)
+    auth_key = models.CharField(max_length=64)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="session_tokens", db_column="uid"
+    )
+    created_at = models.BigIntegerField(default=now_ms)
+    last_access_time = models.BigIntegerField(default=now_ms)
+    auth_at = models.BigIntegerField(default=now_ms)
+    user_agent = models.CharField(max_length=255, blank=True, default="")
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    # Present while the session awaits confirmation (upstream's unverifiedTokens row).
+    token_verification_id = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+    must_verify = models.BooleanField(default=False)
+    verification_method = models.PositiveSmallIntegerField(
+        choices=VerificationMethod.choices, null=True, blank=True
+    )
+    verified_at = models.BigIntegerField(null=True, blank=True)
+
+    bearer_prefix = "fxs"
+
+    def __str__(self):
+        return f"session {self.token_id[:8]}… of {self.account_id}"
+
+    @property
+    def token_verified(self):
+        return self.token_verification_id is None
+
+    @property
+    def verification_method_name(self):
+        if self.verification_method is None:
+            return None
+        return VerificationMethod(self.verification_method).label
+
+    @property
+    def authenticator_assurance_level(self):
+        return 2 if self.verification_method in SECOND_FACTOR_METHODS else 1
+
+    @property
+    def amr(self):
+        methods = ["pwd", "email"]
+        if self.verification_method in SECOND_FACTOR_METHODS:
+            methods.append("otp")
+        return methods
+
+    @property
+    def auth_at_seconds(self):
+        return (self.auth_at or self.created_at) // 1000
+
+
+class KeyFetchToken(models.Model):
+    """A single-use keyFetchToken with the key bundle computed when it was issued."""
+
+    token_id = models.CharField(max_length=64, primary_key=True)
+    auth_key = models.CharField(max_length=64)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="key_fetch_tokens", db_column="uid"
+    )
+    key_bundle = models.CharField(max_length=192)
+    created_at = models.BigIntegerField(default=now_ms)
+    # Shared with the session it was issued with: verifying that session verifies this token.
+    token_verification_id = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+
+    bearer_prefix = "fxk"
+
+    def __str__(self):
+        return f"keyFetchToken {self.token_id[:8]}… of {self.account_id}"
+
+    @property
+    def token_verified(self):
+        return self.token_verification_id is None
+
+
+class SecurityEvent(models.Model):
+    """The account's audit log (GET /v1/securityEvents), named as upstream names events."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="security_events", db_column="uid"
+    )
+    name = models.CharField(max_length=64)
+    verified = models.BooleanField(default=False)
+    created_at = models.BigIntegerField(default=now_ms, db_index=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    token_id = models.CharField(max_length=64, null=True, blank=True)
+    additional_info = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.account_id})"

@@ -1,0 +1,279 @@
+"""Account use cases: create, sign in, look up, fetch keys, verify the email, destroy."""
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from ..errors import AppError, Errno
+from ..models import Account, Email, KeyFetchToken, VerificationMethod, now_ms
+from ..tokens import create_key_fetch_token, create_session_token
+from . import passwords, security_events, verification
+
+
+def find_account(email):
+    """The account that ``email`` names, and the matching Email row (None for the sign-up address).
+
+    Addresses are matched case-insensitively. An address that is no longer on any account but is
+    an account's sign-up address still finds it: clients re-stretch with that address after
+    errno 120/103 (``emailToHashWith``).
+    """
+    normalized = email.lower()
+    email_row = Email.objects.select_related("account").filter(normalized_email=normalized).first()
+    if email_row is not None:
+        return email_row.account, email_row
+    account = Account.objects.filter(normalized_email=normalized).first()
+    if account is None:
+        raise AppError.unknown_account(email)
+    return account, None
+
+
+@dataclass
+class NewSession:
+    """Tokens issued to a client by create/login/reauth, ready to render."""
+
+    account: object
+    session: object
+    session_token: str | None
+    key_fetch_token: str | None = None
+    key_fetch_token_version2: str | None = None
+
+
+def _release_address(normalized_email):
+    """Let a sign-up take an address held only by an unverified claim (upstream behaviour)."""
+    existing = Email.objects.select_related("account").filter(normalized_email=normalized_email).first()
+    if existing is None:
+        return
+    if existing.is_primary:
+        if existing.account.email_verified:
+            raise AppError.account_exists(existing.email)
+        existing.account.delete()
+    elif existing.is_verified:
+        raise AppError.verified_secondary_email_exists()
+    else:
+        existing.delete()
+
+
+def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None, pre_verified=False):
+    """POST /account/create: a new account and its first session (and keyFetchToken)."""
+    stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
+    ka = secrets.token_bytes(32)
+    email_code = secrets.token_hex(16)
+    now = now_ms()
+    try:
+        with transaction.atomic():
+            _release_address(email.lower())
+            account = Account.objects.create(
+                uid=uuid.uuid4().hex,
+                email=email,
+                normalized_email=email.lower(),
+                email_code=email_code,
+                email_verified=pre_verified,
+                ka=ka.hex(),
+                verifier_set_at=now,
+                profile_changed_at=now,
+                created_at=now,
+                locale=context.locale,
+                **stored.as_fields(),
+            )
+            Email.objects.create(
+                account=account,
+                email=email,
+                normalized_email=email.lower(),
+                email_code=email_code,
+                is_primary=True,
+                is_verified=pre_verified,
+                verified_at=now if pre_verified else None,
+                created_at=now,
+            )
+            # The sign-up session waits on the email code: confirming the address confirms it.
+            token_verification_id = None if pre_verified else email_code
+            session_token, session = create_session_token(
+                account,
+                token_verification_id=token_verification_id,
+                must_verify=keys,
+                user_agent=context.user_agent,
+                ip_address=context.ip_address,
+                created_at=now,
+                auth_at=now,
+                last_access_time=now,
+                verification_method=VerificationMethod.EMAIL if pre_verified else None,
+            )
+            issued = NewSession(account, session, session_token)
+            if keys:
+                issued.key_fetch_token, issued.key_fetch_token_version2 = _key_fetch_tokens(
+                    account, ka, stored, auth_pw, v2, token_verification_id
+                )
+            security_events.record(account, "account.create", context, token_id=session.token_id)
+    except IntegrityError:
+        # Another request created an account with this address first.
+        raise AppError.account_exists(email) from None
+    return issued
+
+
+def _key_fetch_tokens(account, ka, stored, auth_pw, v2, token_verification_id):
+    """keyFetchToken (v1) and keyFetchTokenVersion2 for a freshly created account."""
+    v1_match = passwords.match_password(account, auth_pw)
+    v1 = create_key_fetch_token(account, ka, v1_match.wrap_kb, token_verification_id)
+    v2_token = None
+    if v2:
+        v2_match = passwords.match_password(account, bytes.fromhex(v2["authPWVersion2"]))
+        v2_token = create_key_fetch_token(account, ka, v2_match.wrap_kb, token_verification_id)
+    return v1, v2_token
+
+
+def _check_can_sign_in(account, email_row):
+    if email_row is not None and not email_row.is_primary:
+        raise AppError.login_with_secondary_email()
+    if account.disabled_at:
+        raise AppError.cannot_login_with_email()
+    if not account.has_password:
+        raise AppError.no_password_set()
+
+
+def check_credentials(email, auth_pw, context):
+    """The account and PasswordMatch for an email/authPW pair; failures are recorded."""
+    account, email_row = find_account(email)
+    _check_can_sign_in(account, email_row)
+    try:
+        return account, passwords.check_password(account, auth_pw, email)
+    except AppError as error:
+        if error.errno in (Errno.INCORRECT_PASSWORD, Errno.INCORRECT_EMAIL_CASE):
+            security_events.record(account, "account.login.failure", context)
+        raise
+
+
+def login(email, auth_pw, context, *, keys=False, verification_method=None):
+    """POST /account/login: a new session for the right password."""
+    account, match = check_credentials(email, auth_pw, context)
+    signin = verification.decide(account, context, keys=keys, requested_method=verification_method)
+    now = now_ms()
+    with transaction.atomic():
+        session_token, session = create_session_token(
+            account,
+            token_verification_id=signin.token_verification_id,
+            must_verify=signin.must_verify,
+            user_agent=context.user_agent,
+            ip_address=context.ip_address,
+            created_at=now,
+            auth_at=now,
+            last_access_time=now,
+            verification_method=None if signin.token_verification_id else VerificationMethod.EMAIL,
+            verified_at=None if signin.token_verification_id else now,
+        )
+        issued = NewSession(account, session, session_token)
+        if keys:
+            token = create_key_fetch_token(
+                account, bytes.fromhex(account.ka), match.wrap_kb, signin.token_verification_id
+            )
+            # Only the keyFetchToken of the password version the client used (onepw.md §2.2).
+            if match.version == 2:
+                issued.key_fetch_token_version2 = token
+            else:
+                issued.key_fetch_token = token
+        security_events.record(
+            account,
+            "account.login",
+            context,
+            verified=session.token_verified,
+            token_id=session.token_id,
+        )
+    return issued
+
+
+def credentials_status(email):
+    """POST /account/credentials/status: which key-stretching version the account uses."""
+    account, _ = find_account(email)
+    if account.disabled_at or not account.has_password:
+        raise AppError.cannot_login_with_email()
+    body = {
+        "currentVersion": "v2" if account.client_salt else "v1",
+        "upgradeNeeded": not account.wrap_wrap_kb_version2,
+    }
+    if account.client_salt:
+        body["clientSalt"] = account.client_salt
+    return body
+
+
+def account_exists(email):
+    try:
+        find_account(email)
+    except AppError:
+        return False
+    return True
+
+
+def fetch_keys(key_fetch_token):
+    """GET /account/keys: the bundle, once, and only for a verified token of a verified account."""
+    if not (key_fetch_token.token_verified and key_fetch_token.account.email_verified):
+        raise AppError.unverified_account()
+    # The delete decides who consumed the token: of concurrent requests only one removes the row.
+    deleted, _ = KeyFetchToken.objects.filter(pk=key_fetch_token.pk).delete()
+    if not deleted:
+        raise AppError.token_not_found()
+    return key_fetch_token.key_bundle
+
+
+def verify_email_code(uid, code):
+    """POST /recovery_email/verify_code: a code from a sign-up or sign-in confirmation link.
+
+    The code confirms the sessions (and keyFetchTokens) waiting on it; the account's address is
+    confirmed when the code is its email code, or confirmed a session of an unverified account.
+    """
+    with transaction.atomic():
+        account = Account.objects.select_for_update().filter(uid=uid).first()
+        if account is None:
+            raise AppError.unknown_account()
+        matched = verification.verify_tokens(account, code)
+        is_email_code = secrets.compare_digest(code, account.email_code)
+        if not matched and not is_email_code:
+            raise AppError.invalid_verification_code()
+        if not account.email_verified:
+            verify_primary_email(account)
+
+
+def verify_primary_email(account):
+    now = now_ms()
+    account.email_verified = True
+    account.save(update_fields=["email_verified"])
+    Email.objects.filter(account=account, is_primary=True).update(is_verified=True, verified_at=now)
+
+
+def destroy_account(email, auth_pw, context, session=None):
+    """POST /account/destroy: erase the account after checking its password."""
+    account, _ = find_account(email)
+    if session is not None and session.account_id != account.uid:
+        raise AppError.unknown_account(email)
+    if account.has_password:
+        passwords.check_password(account, auth_pw, email)
+    with transaction.atomic():
+        Account.objects.filter(pk=account.pk).delete()
+    return account
+
+
+def account_uid_exists(uid):
+    return Account.objects.filter(uid=uid).exists()
+
+
+def third_party_auth_status(email):
+    """The extra fields of POST /account/status with thirdPartyAuthStatus."""
+    try:
+        account, _ = find_account(email)
+    except AppError:
+        return {"hasLinkedAccount": False, "hasPassword": False}
+    return {"hasLinkedAccount": False, "hasPassword": account.has_password}
+
+
+def profile(account):
+    """GET /account/profile for a sessionToken (every field)."""
+    methods = ["pwd", "email"]
+    return {
+        "email": account.primary_email.email,
+        "locale": account.locale or None,
+        "authenticationMethods": methods,
+        "authenticatorAssuranceLevel": account.authenticator_assurance_level,
+        "subscriptionsByClientId": {},
+        "profileChangedAt": account.profile_changed_at,
+        "metricsEnabled": account.metrics_enabled,
+        "atLeast18AtReg": account.at_least_18_at_reg,
+    }

@@ -1,0 +1,91 @@
+"""Server-side password verifiers (onepw.md §3): deriving, storing and checking them.
+
+scrypt costs ~0.2 s and 64 MiB, so callers run these before opening a transaction.
+"""
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from .. import onepw
+from ..errors import AppError
+
+# An authSalt of all 0xff marks an account locked by an administrator (onepw.md §3.3).
+LOCKED_AUTH_SALT = "ff" * 32
+
+
+@dataclass
+class StoredPassword:
+    """The account columns that a new password sets."""
+
+    auth_salt: str
+    verify_hash: str
+    wrap_wrap_kb: str
+    verify_hash_version2: str | None = None
+    wrap_wrap_kb_version2: str | None = None
+    client_salt: str | None = None
+
+    def as_fields(self):
+        return dict(self.__dict__)
+
+
+def new_password(auth_pw, wrap_kb=None, v2=None):
+    """Verifiers for a new password under a fresh authSalt.
+
+    ``wrap_kb`` (bytes) keeps the client's kB; without it a random wrapWrapKb makes a new kB.
+    ``v2`` is the validated key-stretching v2 fields (authPWVersion2, wrapKbVersion2, clientSalt).
+    """
+    auth_salt = secrets.token_bytes(32)
+    verifier = onepw.derive_verifier(auth_pw, auth_salt)
+    wrap_wrap_kb = (
+        onepw.xor(wrap_kb, verifier.wrapwrap_key) if wrap_kb is not None else secrets.token_bytes(32)
+    )
+    stored = StoredPassword(
+        auth_salt=auth_salt.hex(),
+        verify_hash=verifier.verify_hash.hex(),
+        wrap_wrap_kb=wrap_wrap_kb.hex(),
+    )
+    if v2:
+        verifier_v2 = onepw.derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt)
+        stored.verify_hash_version2 = verifier_v2.verify_hash.hex()
+        stored.wrap_wrap_kb_version2 = onepw.xor(
+            bytes.fromhex(v2["wrapKbVersion2"]), verifier_v2.wrapwrap_key
+        ).hex()
+        stored.client_salt = v2["clientSalt"]
+    return stored
+
+
+@dataclass
+class PasswordMatch:
+    """Which verifier an authPW matched, and the wrapKb it unwraps."""
+
+    version: int
+    wrap_kb: bytes
+
+
+def match_password(account, auth_pw):
+    """The PasswordMatch for ``auth_pw`` (v1 or v2), or None; one scrypt either way."""
+    verifier = onepw.derive_verifier(auth_pw, bytes.fromhex(account.auth_salt))
+    candidate = verifier.verify_hash.hex()
+    if hmac.compare_digest(candidate, account.verify_hash):
+        return PasswordMatch(1, onepw.xor(bytes.fromhex(account.wrap_wrap_kb), verifier.wrapwrap_key))
+    if account.verify_hash_version2 and hmac.compare_digest(candidate, account.verify_hash_version2):
+        return PasswordMatch(
+            2, onepw.xor(bytes.fromhex(account.wrap_wrap_kb_version2), verifier.wrapwrap_key)
+        )
+    return None
+
+
+def check_password(account, auth_pw, email):
+    """The PasswordMatch, or the error upstream answers for a wrong password.
+
+    ``email`` is the address the client stretched the password with: when it differs from the
+    sign-up address only by case the client is told to re-stretch with the stored one (120).
+    """
+    if account.auth_salt == LOCKED_AUTH_SALT:
+        raise AppError.account_must_be_reset(account.email)
+    match = match_password(account, auth_pw)
+    if match is not None:
+        return match
+    if email != account.email and email.lower() == account.email.lower():
+        raise AppError.incorrect_email_case(account.email)
+    raise AppError.incorrect_password(account.email)

@@ -1,0 +1,86 @@
+"""Session use cases: status, destroy, duplicate, re-authenticate."""
+from django.db import transaction
+
+from ..errors import AppError
+from ..models import SessionToken, now_ms
+from ..tokens import create_key_fetch_token, create_session_token
+from . import security_events, verification
+from .accounts import check_credentials
+
+
+def session_state(session):
+    """GET /session/status details."""
+    account = session.account
+    return {
+        "state": "verified" if session.token_verified else "unverified",
+        "uid": account.uid,
+        "details": {
+            "accountEmailVerified": account.email_verified,
+            "sessionVerificationMethod": session.verification_method_name,
+            "sessionVerified": session.token_verified,
+            "mustVerify": session.must_verify,
+            "sessionVerificationMeetsMinimumAAL": (
+                session.authenticator_assurance_level >= account.authenticator_assurance_level
+            ),
+            "verified": account.email_verified and session.token_verified,
+        },
+    }
+
+
+def destroy_session(session, context, custom_session_token_id=None):
+    """POST /session/destroy: this session, or another of the same account's."""
+    target = session
+    if custom_session_token_id is not None:
+        target = SessionToken.objects.filter(
+            pk=custom_session_token_id, account_id=session.account_id
+        ).first()
+        if target is None:
+            raise AppError.token_not_found()
+    with transaction.atomic():
+        SessionToken.objects.filter(pk=target.pk).delete()
+        security_events.record(session.account, "session.destroy", context, token_id=target.token_id)
+
+
+def duplicate_session(session, context):
+    """POST /session/duplicate: a new token in the same verification state."""
+    with transaction.atomic():
+        session_token, copy = create_session_token(
+            session.account,
+            token_verification_id=session.token_verification_id,
+            must_verify=session.must_verify,
+            verification_method=session.verification_method,
+            verified_at=session.verified_at,
+            created_at=session.created_at,
+            auth_at=session.auth_at,
+            user_agent=context.user_agent,
+            ip_address=context.ip_address,
+        )
+    return session_token, copy
+
+
+def reauth(session, email, auth_pw, context, *, keys=False, verification_method=None):
+    """POST /session/reauth: prove the password again on an existing session."""
+    account, match = check_credentials(email, auth_pw, context)
+    if account.uid != session.account_id:
+        raise AppError.unknown_account(email)
+    with transaction.atomic():
+        session = SessionToken.objects.select_for_update().get(pk=session.pk)
+        session.auth_at = now_ms()
+        if not session.token_verified and (keys or verification_method):
+            session.must_verify = True
+        session.save(update_fields=["auth_at", "must_verify"])
+        key_fetch_token = None
+        if keys:
+            key_fetch_token = create_key_fetch_token(
+                account, bytes.fromhex(account.ka), match.wrap_kb, session.token_verification_id
+            )
+        security_events.record(
+            account, "account.login", context, verified=session.token_verified, token_id=session.pk
+        )
+    session.account = account
+    return session, key_fetch_token, match
+
+
+def sign_in_status(session, verification_method=None):
+    """verified/verificationMethod/verificationReason of a session, as login reports them."""
+    return verification.status(session.account, session, verification_method)

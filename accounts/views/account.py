@@ -1,0 +1,131 @@
+"""Account routes: create, login, status, credentials status, keys, profile, destroy."""
+from rest_framework.response import Response
+
+from ..errors import AppError
+from ..serializers import (
+    AccountStatusQuerySerializer,
+    AccountStatusSerializer,
+    CreateAccountSerializer,
+    DestroyAccountSerializer,
+    EmailSerializer,
+    KeysQuerySerializer,
+    LoginSerializer,
+)
+from ..services import accounts, verification
+from ..validators import validated, validated_query
+from .base import KeyFetchView, OptionalSessionView, PublicView, SessionView
+
+V2_FIELDS = ("authPWVersion2", "wrapKbVersion2", "clientSalt")
+
+
+def _tokens(issued):
+    body = {"uid": issued.account.uid, "sessionToken": issued.session_token}
+    if issued.key_fetch_token:
+        body["keyFetchToken"] = issued.key_fetch_token
+    if issued.key_fetch_token_version2:
+        body["keyFetchTokenVersion2"] = issued.key_fetch_token_version2
+    return body
+
+
+class CreateAccountView(PublicView):
+    """POST /v1/account/create"""
+
+    def post(self, request):
+        query = validated_query(KeysQuerySerializer, request)
+        data = validated(CreateAccountSerializer, request.data)
+        v2 = {name: data[name] for name in V2_FIELDS} if "clientSalt" in data else None
+        issued = accounts.create_account(
+            data["email"],
+            bytes.fromhex(data["authPW"]),
+            self.context(),
+            keys=query["keys"],
+            v2=v2,
+            wrap_kb=bytes.fromhex(data["wrapKb"]) if v2 else None,
+        )
+        body = _tokens(issued)
+        body["authAt"] = issued.session.auth_at_seconds
+        if "verificationMethod" in data:
+            body["verificationMethod"] = data["verificationMethod"]
+        return Response(body)
+
+
+class LoginView(PublicView):
+    """POST /v1/account/login"""
+
+    def post(self, request):
+        query = validated_query(KeysQuerySerializer, request)
+        data = validated(LoginSerializer, request.data)
+        method = data.get("verificationMethod") or query.get("verificationMethod")
+        issued = accounts.login(
+            data["email"],
+            bytes.fromhex(data["authPW"]),
+            self.context(),
+            keys=query["keys"],
+            verification_method=method,
+        )
+        body = _tokens(issued)
+        body.update(verification.status(issued.account, issued.session, method))
+        body["authAt"] = issued.session.auth_at_seconds
+        body["metricsEnabled"] = issued.account.metrics_enabled
+        return Response(body)
+
+
+class AccountStatusView(OptionalSessionView):
+    """GET /v1/account/status?uid= and POST /v1/account/status {email}"""
+
+    def get(self, request):
+        if request.auth is not None:
+            return Response({"exists": True, "locale": request.user.locale or None})
+        query = validated_query(AccountStatusQuerySerializer, request)
+        if "uid" not in query:
+            raise AppError.missing_parameter("uid")
+        return Response({"exists": accounts.account_uid_exists(query["uid"])})
+
+    def post(self, request):
+        data = validated(AccountStatusSerializer, request.data)
+        body = {"exists": accounts.account_exists(data["email"])}
+        if data["thirdPartyAuthStatus"]:
+            body.update(accounts.third_party_auth_status(data["email"]))
+        return Response(body)
+
+
+class CredentialsStatusView(PublicView):
+    """POST /v1/account/credentials/status"""
+
+    def post(self, request):
+        data = validated(EmailSerializer, request.data)
+        return Response(accounts.credentials_status(data["email"]))
+
+
+class AccountKeysView(KeyFetchView):
+    """GET /v1/account/keys"""
+
+    def get(self, request):
+        return Response({"bundle": accounts.fetch_keys(request.auth)})
+
+
+class AccountDestroyView(OptionalSessionView):
+    """POST /v1/account/destroy"""
+
+    payload_required = True
+
+    def post(self, request):
+        data = validated(DestroyAccountSerializer, request.data)
+        accounts.destroy_account(
+            data["email"], bytes.fromhex(data["authPW"]), self.context(), session=request.auth
+        )
+        return Response({})
+
+
+class AccountProfileView(SessionView):
+    """GET /v1/account/profile (sessionToken; OAuth tokens arrive with the OAuth app)"""
+
+    def get(self, request):
+        return Response(accounts.profile(request.user))
+
+
+class AccountView(SessionView):
+    """GET /v1/account"""
+
+    def get(self, request):
+        return Response({"subscriptions": []})

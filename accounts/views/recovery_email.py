@@ -1,0 +1,32 @@
+"""Email verification routes."""
+from rest_framework.response import Response
+
+from ..serializers import VerifyEmailCodeSerializer
+from ..services import accounts
+from ..validators import validated
+from .base import PublicView, SessionView
+
+
+class RecoveryEmailStatusView(SessionView):
+    """GET /v1/recovery_email/status"""
+
+    def get(self, request):
+        session = request.auth
+        account = request.user
+        return Response(
+            {
+                "email": account.primary_email.email,
+                "verified": account.email_verified and session.token_verified,
+                "sessionVerified": session.token_verified,
+                "emailVerified": account.email_verified,
+            }
+        )
+
+
+class VerifyEmailCodeView(PublicView):
+    """POST /v1/recovery_email/verify_code"""
+
+    def post(self, request):
+        data = validated(VerifyEmailCodeSerializer, request.data)
+        accounts.verify_email_code(data["uid"], data["code"])
+        return Response({})

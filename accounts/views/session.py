@@ -1,0 +1,83 @@
+"""Session routes: status, destroy, duplicate, reauth."""
+from rest_framework.response import Response
+
+from ..serializers import (
+    KeysQuerySerializer,
+    LoginSerializer,
+    SessionDestroySerializer,
+    SessionDuplicateSerializer,
+)
+from ..services import sessions
+from ..validators import validated, validated_query
+from .base import SessionView
+
+
+class SessionStatusView(SessionView):
+    """GET /v1/session/status"""
+
+    def get(self, request):
+        return Response(sessions.session_state(request.auth))
+
+
+class SessionDestroyView(SessionView):
+    """POST /v1/session/destroy (old clients send an empty body)"""
+
+    def post(self, request):
+        data = validated(SessionDestroySerializer, request.data)
+        sessions.destroy_session(request.auth, self.context(), data.get("customSessionToken"))
+        return Response({})
+
+
+class SessionDuplicateView(SessionView):
+    """POST /v1/session/duplicate"""
+
+    payload_required = True
+
+    def post(self, request):
+        validated(SessionDuplicateSerializer, request.data)
+        session_token, copy = sessions.duplicate_session(request.auth, self.context())
+        status = sessions.sign_in_status(copy)
+        return Response(
+            {
+                "uid": copy.account_id,
+                "sessionToken": session_token,
+                "authAt": copy.auth_at_seconds,
+                "emailVerified": copy.account.email_verified,
+                "sessionVerified": copy.token_verified,
+                "verificationMethod": status.get("verificationMethod"),
+                "verificationReason": status.get("verificationReason"),
+                "verified": status["verified"],
+            }
+        )
+
+
+class SessionReauthView(SessionView):
+    """POST /v1/session/reauth"""
+
+    payload_required = True
+
+    def post(self, request):
+        query = validated_query(KeysQuerySerializer, request)
+        data = validated(LoginSerializer, request.data)
+        method = data.get("verificationMethod") or query.get("verificationMethod")
+        session, key_fetch_token, match = sessions.reauth(
+            request.auth,
+            data["email"],
+            bytes.fromhex(data["authPW"]),
+            self.context(),
+            keys=query["keys"],
+            verification_method=method,
+        )
+        body = {"uid": session.account_id}
+        if key_fetch_token:
+            body["keyFetchTokenVersion2" if match.version == 2 else "keyFetchToken"] = key_fetch_token
+        body.update(sessions.sign_in_status(session, method))
+        body.update(
+            {
+                "emailVerified": session.account.email_verified,
+                "sessionVerified": session.token_verified,
+                "authAt": session.auth_at_seconds,
+                "metricsEnabled": session.account.metrics_enabled,
+            }
+        )
+        return Response(body)

@@ -1,0 +1,1 @@
+"""Outgoing mail: templates, sending tasks and the development mailbox."""

@@ -1,0 +1,253 @@
+"""All configuration, read from the environment.
+
+Every knob is declared once with ``env()``: its variable name, its default and one line of
+documentation (``CONFIGURATION`` collects them; the README's table and a test check it). A secret can
+also come from a file: ``NAME_FILE=/path`` is read when ``NAME`` is unset.
+"""
+import os
+import secrets
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+CONFIGURATION = {}
+
+
+def env(name, default, doc, cast=str):
+    """Read one setting from the environment, recording its documentation."""
+    CONFIGURATION[name] = {"default": default, "doc": doc}
+    value = os.environ.get(name)
+    if value is None and os.environ.get(f"{name}_FILE"):
+        value = Path(os.environ[f"{name}_FILE"]).read_text().strip()
+    if value is None or value == "":
+        return default
+    if cast is bool:
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    if cast is list:
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return cast(value)
+
+
+DEBUG = env("DEBUG", True, "Development mode. Set to false in production.", bool)
+
+PUBLIC_URL = env(
+    "PUBLIC_URL",
+    "http://127.0.0.1:8000",
+    "Base URL clients use to reach this server; links in emails, discovery documents and Hawk "
+    "request signatures use it.",
+).rstrip("/")
+_public = urlsplit(PUBLIC_URL)
+PUBLIC_HOST = (_public.hostname or "127.0.0.1").lower()
+PUBLIC_PORT = _public.port or (443 if _public.scheme == "https" else 80)
+
+
+def _development_secret_key():
+    """A random key kept in a git-ignored file, so dev sessions survive restarts."""
+    path = BASE_DIR / ".secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = env(
+    "SECRET_KEY",
+    None,
+    "Django's signing key. Required when DEBUG is false; generated into .secret_key for development.",
+)
+if SECRET_KEY is None:
+    if not DEBUG:
+        raise RuntimeError("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is false")
+    SECRET_KEY = _development_secret_key()
+
+ALLOWED_HOSTS = env(
+    "ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost", "[::1]", PUBLIC_HOST],
+    "Comma-separated host names this server answers to.",
+    list,
+)
+CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env(
+            "DATABASE_URL",
+            f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+            "Database URL. PostgreSQL in production, e.g. postgres://fxa@db:5432/fxa.",
+        ),
+        conn_max_age=60,
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env(
+    "REDIS_URL",
+    None,
+    "Redis URL for the cache, rate limits, Hawk nonces and (by default) the Celery broker. Unset: "
+    "a local-memory cache and Celery tasks run in-process.",
+)
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "fxa",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL", REDIS_URL, "Celery broker URL; defaults to REDIS_URL."
+)
+# Without a broker, tasks run in the web process as soon as they are queued.
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = env(
+    "CELERY_QUEUE", "fxa", "Name of the Celery queue the web processes send tasks to."
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+EMAIL_HOST = env("EMAIL_HOST", None, "SMTP server. Unset: mail goes to the dev mailbox at /__mail__/.")
+EMAIL_PORT = env("EMAIL_PORT", 25, "SMTP port.", int)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user name.")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, "Use STARTTLS with the SMTP server.", bool)
+DEFAULT_FROM_EMAIL = env(
+    "DEFAULT_FROM_EMAIL", "Mozilla accounts <accounts@localhost>", "Sender of every message."
+)
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+else:
+    EMAIL_BACKEND = "emails.backends.DevMailboxBackend"
+DEV_MAILBOX_ENABLED = EMAIL_BACKEND == "emails.backends.DevMailboxBackend" and DEBUG
+
+BACKOFF_RETRY_AFTER = env(
+    "BACKOFF_RETRY_AFTER",
+    0,
+    "Seconds; when non-zero every /v1 request answers 503 errno 201 with this Retry-After.",
+    int,
+)
+HAWK_TIMESTAMP_SKEW = env(
+    "HAWK_TIMESTAMP_SKEW",
+    60,
+    "Seconds a Hawk request's ts may differ from server time; nonces are remembered this long.",
+    int,
+)
+SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS = env(
+    "SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS",
+    4 * 3600,
+    "Seconds after sign-up during which new sign-ins need no confirmation.",
+    int,
+)
+SIGNIN_CONFIRMATION_IP_RECENCY = env(
+    "SIGNIN_CONFIRMATION_IP_RECENCY",
+    72 * 3600,
+    "Seconds during which a confirmed sign-in from an IP address exempts new ones from that IP.",
+    int,
+)
+MAX_REQUEST_BODY_BYTES = 16384  # upstream's payload limit (hawk.md §5)
+
+LOG_FORMAT = env(
+    "LOG_FORMAT",
+    "text" if DEBUG else "json",
+    "json (mozlog, for production) or text.",
+)
+LOG_LEVEL = env("LOG_LEVEL", "INFO", "Root log level.")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "drf_spectacular",
+    "accounts",
+    "emails",
+    "oauth",
+    "subscriptions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.ApiEdgeMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "fxa_project.urls"
+WSGI_APPLICATION = "fxa_project.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+LANGUAGE_CODE = "en"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "accounts.errors.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["accounts.parsers.JsonBodyParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "UNAUTHENTICATED_USER": None,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mozilla accounts (self-hosted) API",
+    "DESCRIPTION": "The /v1 auth-server API, wire-compatible with upstream Mozilla accounts.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "json": {"()": "dockerflow.logging.MozlogFormatter", "logger_name": "fxa"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Every 4xx answer would otherwise be logged as a warning.
+        "django.request": {"level": "ERROR"},
+    },
+}
+
+if not DEBUG:
+    SESSION_COOKIE_SECURE = _public.scheme == "https"
+    CSRF_COOKIE_SECURE = _public.scheme == "https"
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -1,0 +1,27 @@
+"""The URL map: the /v1 API, operations endpoints, admin and pages."""
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+
+from accounts import health
+from accounts.views import plumbing
+
+urlpatterns = [
+    path("__heartbeat__", health.heartbeat),
+    path("__lbheartbeat__", health.lbheartbeat),
+    path("__version__", health.version),
+    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    path("admin/", admin.site.urls),
+    path("__mail__/", include("emails.urls")),
+    path("v1/", include("accounts.urls")),
+    # Anything else under /v1 is an unknown route, answered in the errno format.
+    re_path(r"^v1/", plumbing.unknown_route),
+]
+
+handler500 = plumbing.server_error
+
+if settings.DEBUG:
+    from django.contrib.staticfiles.urls import staticfiles_urlpatterns
+
+    urlpatterns += staticfiles_urlpatterns()

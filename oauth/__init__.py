@@ -1,0 +1,1 @@
+"""OAuth 2.0 / OpenID Connect for relying parties (django-oauth-toolkit)."""

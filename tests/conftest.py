@@ -1,0 +1,16 @@
+"""Shared fixtures: API clients, factories and the live server + Celery worker stack."""
+import pytest
+
+from fxa_project.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _tasks_run_in_process(request):
+    """In-process tests run Celery tasks eagerly; end-to-end tests use a real worker instead."""
+    if request.node.get_closest_marker("e2e"):
+        yield
+        return
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous

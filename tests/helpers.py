@@ -1,0 +1,106 @@
+"""Test helpers: a /v1 client that authenticates like real FxA clients, and account factories."""
+import json
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.test import Client
+
+from accounts import hawk, onepw
+from accounts.models import Account
+from accounts.services import accounts as account_services
+from accounts.services.context import RequestContext
+
+DEFAULT_PASSWORD = "pässwörd"
+
+
+def stretch(email, password=DEFAULT_PASSWORD):
+    """(authPW hex, unwrapBKey) as a v1 client computes them."""
+    stretched = onepw.quick_stretch_v1(email, password)
+    return onepw.auth_pw(stretched).hex(), onepw.unwrap_bkey(stretched)
+
+
+def token_credentials(token_hex, token_type):
+    keys = onepw.derive_token(bytes.fromhex(token_hex), token_type)
+    return keys.token_id.hex(), keys.auth_key
+
+
+BEARER_PREFIXES = {
+    "sessionToken": "fxs",
+    "keyFetchToken": "fxk",
+    "accountResetToken": "fxar",
+    "passwordForgotToken": "fxpf",
+    "passwordChangeToken": "fxpc",
+}
+
+
+def authorization(token_hex, token_type, method, url, body=None, scheme="bearer", **hawk_options):
+    """The Authorization header a client sends for a token: Bearer (new) or Hawk (old)."""
+    token_id, auth_key = token_credentials(token_hex, token_type)
+    if scheme == "bearer":
+        return f"Bearer {BEARER_PREFIXES[token_type]}_{token_id}"
+    return hawk.sign_request(token_id, auth_key, method, url, body=body, **hawk_options)
+
+
+class ApiClient:
+    """Django's test client speaking JSON to /v1, signing with a token when given one."""
+
+    def __init__(self, base_url=None):
+        self.client = Client()
+        self.base_url = base_url or settings.PUBLIC_URL
+
+    def request(self, method, path, data=None, *, token=None, token_type="sessionToken",
+                scheme="bearer", raw_body=None, headers=None, **hawk_options):
+        url = self.base_url + "/v1" + path
+        body = raw_body if raw_body is not None else (
+            json.dumps(data).encode() if data is not None else None
+        )
+        extra = dict(headers or {})
+        if token is not None:
+            extra["Authorization"] = authorization(
+                token, token_type, method, url, body=body, scheme=scheme, **hawk_options
+            )
+        parts = urlsplit(url)
+        return self.client.generic(
+            method,
+            parts.path + (f"?{parts.query}" if parts.query else ""),
+            data=body or b"",
+            content_type="application/json",
+            headers=extra,
+            SERVER_NAME=parts.hostname,
+            SERVER_PORT=str(parts.port or 80),
+        )
+
+    def get(self, path, **kwargs):
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path, data=None, **kwargs):
+        return self.request("POST", path, data if data is not None else {}, **kwargs)
+
+
+@dataclass
+class TestAccount:
+    account: Account
+    email: str
+    password: str
+    session_token: str
+    key_fetch_token: str | None
+    unwrap_bkey: bytes
+
+    @property
+    def uid(self):
+        return self.account.uid
+
+
+def make_account(email="user@example.com", password=DEFAULT_PASSWORD, *, verified=True, keys=False):
+    """An account created through the create_account service, optionally already verified."""
+    auth_pw, unwrap_bkey = stretch(email, password)
+    issued = account_services.create_account(
+        email, bytes.fromhex(auth_pw), RequestContext(ip_address="127.0.0.1"), keys=keys
+    )
+    if verified:
+        account_services.verify_email_code(issued.account.uid, issued.account.email_code)
+    issued.account.refresh_from_db()
+    return TestAccount(
+        issued.account, email, password, issued.session_token, issued.key_fetch_token, unwrap_bkey
+    )
