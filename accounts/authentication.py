@@ -19,7 +19,8 @@ from rest_framework.permissions import BasePermission
 
 from . import hawk
 from .errors import AppError
-from .models import KeyFetchToken, SessionToken, now_ms
+from .models import KeyFetchToken, PasswordChangeToken, SessionToken, now_ms
+from .services import sessions
 
 BEARER = re.compile(r"^Bearer (fx[a-z]{1,3})_([0-9a-f]{64})$")
 HAWK_SCHEME = re.compile(r"^hawk\s", re.IGNORECASE)
@@ -124,6 +125,9 @@ class SessionTokenAuthentication(TokenAuthentication):
     model = SessionToken
 
     def accept(self, token):
+        if sessions.is_expired(token):
+            SessionToken.objects.filter(pk=token.pk).delete()
+            raise AppError.token_expired()
         now = now_ms()
         # Recorded at a coarse resolution so that reads do not each cost a write.
         if now - token.last_access_time > LAST_ACCESS_RESOLUTION_MS:
@@ -133,6 +137,15 @@ class SessionTokenAuthentication(TokenAuthentication):
 
 class KeyFetchTokenAuthentication(TokenAuthentication):
     model = KeyFetchToken
+
+
+class PasswordChangeTokenAuthentication(TokenAuthentication):
+    model = PasswordChangeToken
+
+    def accept(self, token):
+        if now_ms() - token.created_at > settings.PASSWORD_CHANGE_TOKEN_LIFETIME * 1000:
+            PasswordChangeToken.objects.filter(pk=token.pk).delete()
+            raise AppError.token_expired()
 
 
 class TokenRequired(BasePermission):

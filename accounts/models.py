@@ -197,3 +197,19 @@ class SecurityEvent(models.Model):
 
     def __str__(self):
         return f"{self.name} ({self.account_id})"
+
+
+class PasswordChangeToken(models.Model):
+    """A passwordChangeToken: proof of the old password, spent by /password/change/finish."""
+
+    token_id = models.CharField(max_length=64, primary_key=True)
+    auth_key = models.CharField(max_length=64)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="password_change_tokens", db_column="uid"
+    )
+    created_at = models.BigIntegerField(default=now_ms)
+
+    bearer_prefix = "fxpc"
+
+    def __str__(self):
+        return f"passwordChangeToken {self.token_id[:8]}… of {self.account_id}"

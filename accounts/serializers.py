@@ -88,3 +88,16 @@ class VerifyEmailCodeSerializer(serializers.Serializer):
         child=StrictCharField(max_length=64), required=False, allow_empty=True
     )
     metricsContext = MetricsContextSerializer(required=False)
+
+
+class PasswordChangeStartSerializer(serializers.Serializer):
+    email = EmailAddressField()
+    oldAuthPW = auth_pw()
+
+
+class PasswordChangeFinishSerializer(KeyStretchV2Mixin):
+    authPW = auth_pw()
+    wrapKb = HexField(length=64)
+    sessionToken = HexField(length=64, required=False)
+
+    V2_COMPANIONS = ()

@@ -2,7 +2,7 @@
 import secrets
 
 from . import onepw
-from .models import KeyFetchToken, SessionToken
+from .models import KeyFetchToken, PasswordChangeToken, SessionToken
 
 
 def _new_token(token_type):
@@ -32,5 +32,13 @@ def create_key_fetch_token(account, ka, wrap_kb, token_verification_id=None):
         account=account,
         key_bundle=onepw.bundle_keys(keys.bundle_key, ka, wrap_kb).hex(),
         token_verification_id=token_verification_id,
+    )
+    return token_hex
+
+
+def create_password_change_token(account):
+    token_hex, keys = _new_token("passwordChangeToken")
+    PasswordChangeToken.objects.create(
+        token_id=keys.token_id.hex(), auth_key=keys.auth_key.hex(), account=account
     )
     return token_hex

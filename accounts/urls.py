@@ -1,7 +1,7 @@
 """Routes of the auth-server API, mounted under /v1/."""
 from django.urls import path
 
-from .views import account, misc, recovery_email, session
+from .views import account, misc, password, recovery_email, session
 
 urlpatterns = [
     path("account/create", account.CreateAccountView.as_view()),
@@ -18,5 +18,7 @@ urlpatterns = [
     path("session/reauth", session.SessionReauthView.as_view()),
     path("recovery_email/status", recovery_email.RecoveryEmailStatusView.as_view()),
     path("recovery_email/verify_code", recovery_email.VerifyEmailCodeView.as_view()),
+    path("password/change/start", password.PasswordChangeStartView.as_view()),
+    path("password/change/finish", password.PasswordChangeFinishView.as_view()),
     path("get_random_bytes", misc.GetRandomBytesView.as_view()),
 ]

@@ -142,6 +142,13 @@ class KeyStretchV2Mixin(serializers.Serializer):
         return attrs
 
 
+def key_stretch_v2(data):
+    """The key-stretching v2 fields of validated data, or None for a v1-only client."""
+    if "clientSalt" not in data:
+        return None
+    return {name: data[name] for name in KeyStretchV2Mixin.V2_FIELDS}
+
+
 def validated(serializer_class, data, source="payload"):
     """Validate a request body (or query) with a serializer, raising 106/107/108 as upstream."""
     if not isinstance(data, dict):

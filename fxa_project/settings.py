@@ -112,6 +112,9 @@ CELERY_TASK_DEFAULT_QUEUE = env(
     "CELERY_QUEUE", "fxa", "Name of the Celery queue the web processes send tasks to."
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "prune-expired-tokens": {"task": "accounts.tasks.prune_expired_tokens", "schedule": 3600.0},
+}
 
 EMAIL_HOST = env("EMAIL_HOST", None, "SMTP server. Unset: mail goes to the dev mailbox at /__mail__/.")
 EMAIL_PORT = env("EMAIL_PORT", 25, "SMTP port.", int)
@@ -151,6 +154,13 @@ SIGNIN_CONFIRMATION_IP_RECENCY = env(
     "Seconds during which a confirmed sign-in from an IP address exempts new ones from that IP.",
     int,
 )
+SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME = env(
+    "SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME",
+    28 * 24 * 3600,
+    "Seconds a sessionToken without a device record lives (upstream: 4 weeks).",
+    int,
+)
+PASSWORD_CHANGE_TOKEN_LIFETIME = 15 * 60  # seconds (upstream default)
 MAX_REQUEST_BODY_BYTES = 16384  # upstream's payload limit (hawk.md §5)
 
 LOG_FORMAT = env(

@@ -14,3 +14,15 @@ def _tasks_run_in_process(request):
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture(scope="session")
+def live_stack(django_db_setup, django_db_blocker):
+    """gunicorn + a Celery worker over the test database and Redis, for the whole session."""
+    from django.db import connection
+
+    from tests.live import LiveStack
+
+    stack = LiveStack(connection.settings_dict).start()
+    yield stack
+    stack.stop()

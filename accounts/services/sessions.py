@@ -1,4 +1,5 @@
 """Session use cases: status, destroy, duplicate, re-authenticate."""
+from django.conf import settings
 from django.db import transaction
 
 from ..errors import AppError
@@ -84,3 +85,17 @@ def reauth(session, email, auth_pw, context, *, keys=False, verification_method=
 def sign_in_status(session, verification_method=None):
     """verified/verificationMethod/verificationReason of a session, as login reports them."""
     return verification.status(session.account, session, verification_method)
+
+
+def session_expiry_cutoff():
+    """Sessions created before this time (ms) have expired."""
+    return now_ms() - settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000
+
+
+def is_expired(session):
+    return session.created_at < session_expiry_cutoff()
+
+
+def prune_expired_sessions():
+    deleted, _ = SessionToken.objects.filter(created_at__lt=session_expiry_cutoff()).delete()
+    return deleted

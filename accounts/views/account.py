@@ -12,10 +12,8 @@ from ..serializers import (
     LoginSerializer,
 )
 from ..services import accounts, verification
-from ..validators import validated, validated_query
+from ..validators import key_stretch_v2, validated, validated_query
 from .base import KeyFetchView, OptionalSessionView, PublicView, SessionView
-
-V2_FIELDS = ("authPWVersion2", "wrapKbVersion2", "clientSalt")
 
 
 def _tokens(issued):
@@ -33,7 +31,7 @@ class CreateAccountView(PublicView):
     def post(self, request):
         query = validated_query(KeysQuerySerializer, request)
         data = validated(CreateAccountSerializer, request.data)
-        v2 = {name: data[name] for name in V2_FIELDS} if "clientSalt" in data else None
+        v2 = key_stretch_v2(data)
         issued = accounts.create_account(
             data["email"],
             bytes.fromhex(data["authPW"]),
