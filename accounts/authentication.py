@@ -84,7 +84,8 @@ def verify_hawk(request, attributes, auth_key_hex, token_id):
     except hawk.HawkError as exc:
         raise AppError.invalid_signature() from exc
     skew = settings.HAWK_TIMESTAMP_SKEW
-    if abs(time.time() - int(attributes["ts"])) > skew:
+    # Integer seconds: a float conversion would overflow on an absurd (yet signed) ts.
+    if abs(int(time.time()) - int(attributes["ts"])) > skew:
         raise AppError.invalid_timestamp()
     # cache.add is atomic (SET NX on Redis): of two requests with one nonce, only one gets in.
     nonce_key = f"hawk-nonce:{token_id}:{attributes['ts']}:{attributes['nonce']}"
@@ -156,4 +157,16 @@ class TokenRequired(BasePermission):
             raise AppError.token_not_found()
         if getattr(view, "payload_required", False) and not request._request.body:
             raise AppError.invalid_signature("Payload is required")
+        return True
+
+
+class TokenOptional(BasePermission):
+    """A token is optional, but credentials that were sent must be valid (hapi's "optional" mode).
+
+    Serving a caller whose token is unknown as anonymous would hide a signed-out session from it.
+    """
+
+    def has_permission(self, request, view):
+        if request.auth is None and _read_credentials(request) is not None:
+            raise AppError.token_not_found()
         return True

@@ -330,7 +330,8 @@ class AppError(Exception):
 
     @classmethod
     def missing_parameter(cls, param):
-        return cls(E.MISSING_PARAMETER, param=param)
+        message = f"{ERROR_TABLE[E.MISSING_PARAMETER][1]}: {param}"
+        return cls(E.MISSING_PARAMETER, message=message, param=param)
 
     @classmethod
     def missing_content_length(cls):
@@ -460,9 +461,13 @@ class AppError(Exception):
         return error
 
 
+# Upstream's "error" strings where they differ from (some versions of) Python's phrases.
+REASON_PHRASES = {413: "Request Entity Too Large", 422: "Unprocessable Entity"}
+
+
 def _reason_phrase(code):
-    if code == 413:
-        return "Payload Too Large"
+    if code in REASON_PHRASES:
+        return REASON_PHRASES[code]
     try:
         return HTTPStatus(code).phrase
     except ValueError:

@@ -35,8 +35,9 @@ def heartbeat(request):
     results = dockerflow_checks.run_checks(
         (name, (lambda check=check: check(app_configs=None))) for name, check in HEARTBEAT_CHECKS
     )
-    # A failed database check leaves the connection unusable for the next request.
-    if results.level >= dockerflow_checks.ERROR:
+    # A failed database check leaves the connection unusable for the next request; a failure of
+    # Redis alone is no reason to drop a healthy database connection.
+    if "check_database_connected" in results.details:
         connection.close()
     status = 200 if results.level < dockerflow_checks.ERROR else 500
     return JsonResponse(

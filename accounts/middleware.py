@@ -34,7 +34,8 @@ class ApiEdgeMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        is_api = request.path.startswith(API_PREFIX)
+        # path_info, not path: routing ignores the prefix a server mounted under a sub-path adds.
+        is_api = request.path_info.startswith(API_PREFIX)
         response = None
         if is_api:
             if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:

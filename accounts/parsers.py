@@ -1,4 +1,6 @@
-"""Request body parsing for the auth-server API."""
+"""Request body parsing and answer format negotiation for the auth-server API."""
+from rest_framework.exceptions import ParseError
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 
 
@@ -12,4 +14,20 @@ class JsonBodyParser(JSONParser):
     media_type = "*/*"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        return super().parse(stream, "application/json", parser_context)
+        try:
+            return super().parse(stream, "application/json", parser_context)
+        except RecursionError:
+            # Nesting deeper than Python's parser follows (16 KiB allow ~8000 levels) is bad input,
+            # not a server fault.
+            raise ParseError("JSON nested too deeply") from None
+
+
+class FirstRendererNegotiation(DefaultContentNegotiation):
+    """Answers with the view's first renderer (JSON for /v1), whatever Accept or ?format= say.
+
+    Upstream answers JSON to every client; DRF's default would answer 406 to ``Accept: text/plain``
+    and 404 to a ``format`` query parameter it has no renderer for.
+    """
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type

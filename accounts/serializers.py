@@ -54,8 +54,9 @@ class AccountStatusQuerySerializer(serializers.Serializer):
 
 
 class AccountStatusSerializer(serializers.Serializer):
+    """Upstream accepts any ``checkDomain`` (``isA.optional()``); unused here, it is stripped."""
+
     email = EmailAddressField()
-    checkDomain = StrictBooleanField(required=False, default=False)
     thirdPartyAuthStatus = StrictBooleanField(required=False, default=False)
 
 

@@ -15,6 +15,10 @@ BASE_36 = re.compile(r"^[a-zA-Z0-9]*$")
 URL_SAFE_BASE_64 = re.compile(r"^[A-Za-z0-9_-]+$")
 DIGITS = re.compile(r"^[0-9]+$")
 SERVICE = re.compile(r"^[a-zA-Z0-9\-]*$")
+DISPLAY_SAFE_UNICODE = re.compile(
+    "^(?:[^\u0000-\u001f\u007f\u0080-\u009f\u2028-\u2029\ud800-\udfff\ue000-\uf8ff"
+    "\ufff9-\uffff])*$"
+)
 DISPLAY_SAFE_UNICODE_WITH_NON_BMP = re.compile(
     "^(?:[^\u0000-\u001f\u007f\u0080-\u009f\u2028-\u2029\ue000-\uf8ff\ufff9-\uffff])*$"
 )
@@ -57,7 +61,8 @@ class RegexStringField(StrictCharField):
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
-        if not self.regex.match(value):
+        # fullmatch: with match, "$" would also accept a trailing newline.
+        if not self.regex.fullmatch(value):
             self.fail("invalid")
         return value
 
@@ -76,9 +81,17 @@ class HexField(RegexStringField):
 
 
 class EmailAddressField(RegexStringField):
+    """Upstream's validators.email(): display-safe Unicode, then the address check."""
+
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 255)
         super().__init__(EMAIL, **kwargs)
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if not DISPLAY_SAFE_UNICODE.fullmatch(value):
+            self.fail("invalid")
+        return value
 
 
 def auth_pw(**kwargs):

@@ -18,11 +18,17 @@ class DevMailboxBackend(BaseEmailBackend):
                  if mimetype == "text/html"),
                 "",
             )
+            headers = dict(message.extra_headers)
+            # Recipients and answer addresses outside "to" are headers of the sent message too.
+            if message.cc:
+                headers.setdefault("Cc", ", ".join(message.cc))
+            if message.reply_to:
+                headers.setdefault("Reply-To", ", ".join(message.reply_to))
             MailboxMessage.objects.create(
                 from_email=message.from_email,
                 to=list(message.to),
                 subject=message.subject,
-                headers=dict(message.extra_headers),
+                headers=headers,
                 text_body=message.body,
                 html_body=html,
             )

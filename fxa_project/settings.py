@@ -227,6 +227,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "accounts.errors.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["accounts.parsers.JsonBodyParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "accounts.parsers.FirstRendererNegotiation",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "UNAUTHENTICATED_USER": None,

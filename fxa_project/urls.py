@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularJSONAPIView
 
 from accounts import health
 from accounts.views import plumbing
@@ -11,7 +11,8 @@ urlpatterns = [
     path("__heartbeat__", health.heartbeat),
     path("__lbheartbeat__", health.lbheartbeat),
     path("__version__", health.version),
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi"),
+    # The JSON view: the generic one answers YAML to clients that send no Accept header.
+    path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("admin/", admin.site.urls),
     path("__mail__/", include("emails.urls")),
     path("v1/", include("accounts.urls")),

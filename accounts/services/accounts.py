@@ -131,9 +131,15 @@ def _check_can_sign_in(account, email_row):
         raise AppError.no_password_set()
 
 
-def check_credentials(email, auth_pw, context):
-    """The account and PasswordMatch for an email/authPW pair; failures are recorded."""
+def check_credentials(email, auth_pw, context, *, uid=None):
+    """The account and PasswordMatch for an email/authPW pair; failures are recorded.
+
+    ``uid`` limits the pair to that account (re-authenticating its session): another account's
+    address is unknown (102) before its password is ever tried.
+    """
     account, email_row = find_account(email)
+    if uid is not None and account.uid != uid:
+        raise AppError.unknown_account(email)
     _check_can_sign_in(account, email_row)
     try:
         return account, passwords.check_password(account, auth_pw, email)

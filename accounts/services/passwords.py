@@ -78,14 +78,15 @@ def match_password(account, auth_pw):
 def check_password(account, auth_pw, email):
     """The PasswordMatch, or the error upstream answers for a wrong password.
 
-    ``email`` is the address the client stretched the password with: when it differs from the
-    sign-up address only by case the client is told to re-stretch with the stored one (120).
+    ``email`` is the address the client stretched the password with: when it is not exactly the
+    sign-up address (another case, or a newer primary address) the client is told to re-stretch
+    with the stored one (120), as upstream's ``incorrectPassword(dbEmail, requestEmail)`` does.
     """
     if account.auth_salt == LOCKED_AUTH_SALT:
         raise AppError.account_must_be_reset(account.email)
     match = match_password(account, auth_pw)
     if match is not None:
         return match
-    if email != account.email and email.lower() == account.email.lower():
+    if email != account.email:
         raise AppError.incorrect_email_case(account.email)
     raise AppError.incorrect_password(account.email)

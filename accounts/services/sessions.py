@@ -1,4 +1,6 @@
 """Session use cases: status, destroy, duplicate, re-authenticate."""
+import secrets
+
 from django.conf import settings
 from django.db import transaction
 
@@ -43,11 +45,16 @@ def destroy_session(session, context, custom_session_token_id=None):
 
 
 def duplicate_session(session, context):
-    """POST /session/duplicate: a new token in the same verification state."""
+    """POST /session/duplicate: a new token in the same verification state.
+
+    An unverified copy gets its own verification code, as upstream: confirming one session must
+    not confirm the other.
+    """
+    token_verification_id = None if session.token_verified else secrets.token_hex(16)
     with transaction.atomic():
         session_token, copy = create_session_token(
             session.account,
-            token_verification_id=session.token_verification_id,
+            token_verification_id=token_verification_id,
             must_verify=session.must_verify,
             verification_method=session.verification_method,
             verified_at=session.verified_at,
@@ -59,15 +66,26 @@ def duplicate_session(session, context):
     return session_token, copy
 
 
+def duplicate_status(session):
+    """verified/verificationMethod/verificationReason of a duplicated session.
+
+    Unlike login's rule, upstream reports any unconfirmed copy as unverified, whether or not it
+    must be confirmed.
+    """
+    if not session.account.email_verified:
+        return {"verified": False, "verificationMethod": "email", "verificationReason": "signup"}
+    if not session.token_verified:
+        return {"verified": False, "verificationMethod": "email", "verificationReason": "login"}
+    return {"verified": True}
+
+
 def reauth(session, email, auth_pw, context, *, keys=False, verification_method=None):
     """POST /session/reauth: prove the password again on an existing session."""
-    account, match = check_credentials(email, auth_pw, context)
-    if account.uid != session.account_id:
-        raise AppError.unknown_account(email)
+    account, match = check_credentials(email, auth_pw, context, uid=session.account_id)
     with transaction.atomic():
         session = SessionToken.objects.select_for_update().get(pk=session.pk)
         session.auth_at = now_ms()
-        if not session.token_verified and (keys or verification_method):
+        if keys or verification_method:
             session.must_verify = True
         session.save(update_fields=["auth_at", "must_verify"])
         key_fetch_token = None

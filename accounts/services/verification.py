@@ -32,11 +32,14 @@ def decide(account, context, *, keys, requested_method=None):
             ip_address=context.ip_address,
             created_at__gte=now - settings.SIGNIN_CONFIRMATION_IP_RECENCY * 1000,
         ).exists()
-    if skip and requested_method is None:
-        return SigninVerification(None, False, None)
+    # Only two-step authentication is forced; any other requested method just names the email
+    # to send (upstream signin.js), so e.g. the web UI's "email-otp" does not defeat the skips.
+    forced = requested_method == "totp-2fa"
+    if skip and not forced:
+        return SigninVerification(None, False, requested_method)
     return SigninVerification(
         token_verification_id=secrets.token_hex(16),
-        must_verify=keys or requested_method is not None,
+        must_verify=keys or forced,
         method=requested_method,
     )
 

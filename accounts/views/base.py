@@ -4,6 +4,7 @@ from rest_framework.views import APIView
 from ..authentication import (
     KeyFetchTokenAuthentication,
     SessionTokenAuthentication,
+    TokenOptional,
     TokenRequired,
 )
 from ..services.context import RequestContext
@@ -29,6 +30,7 @@ class OptionalSessionView(PublicView):
     """A route where a sessionToken is optional."""
 
     authentication_classes = [SessionTokenAuthentication]
+    permission_classes = [TokenOptional]
 
 
 class KeyFetchView(PublicView):

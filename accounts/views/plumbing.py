@@ -16,6 +16,6 @@ def unknown_route(request):
 
 
 def server_error(request):
-    if request.path.startswith(API_PREFIX):
+    if request.path_info.startswith(API_PREFIX):
         return render_error(AppError.unexpected())
     return HttpResponseServerError("<h1>Server Error (500)</h1>")

@@ -36,7 +36,7 @@ class SessionDuplicateView(SessionView):
     def post(self, request):
         validated(SessionDuplicateSerializer, request.data)
         session_token, copy = sessions.duplicate_session(request.auth, self.context())
-        status = sessions.sign_in_status(copy)
+        status = sessions.duplicate_status(copy)
         return Response(
             {
                 "uid": copy.account_id,

@@ -1,0 +1,75 @@
+"""Dockerflow endpoints against the real PostgreSQL and Redis, and with Redis unreachable."""
+import json
+
+import pytest
+from django.core.cache import caches
+from django.db import connection
+
+from tests.live import free_port
+
+pytestmark = pytest.mark.django_db
+
+CHECKS = {"check_database_connected", "check_migrations_applied", "check_redis_connected"}
+
+
+@pytest.fixture
+def redis_down(settings):
+    url = f"redis://127.0.0.1:{free_port()}/1"
+    settings.REDIS_URL = url
+    # Assigning CACHES fires setting_changed, which drops the cache connections already made.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
+def test_heartbeat_is_200_with_every_check_ok(client):
+    response = client.get("/__heartbeat__")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {name: "ok" for name in CHECKS}
+    assert body["details"] == {}
+
+
+def test_heartbeat_really_uses_redis(client, settings):
+    assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
+    client.get("/__heartbeat__")
+    assert caches["default"].get("__heartbeat__") == "ok"
+
+
+@pytest.mark.usefixtures("redis_down")
+def test_heartbeat_is_500_naming_redis_when_redis_is_unreachable(client):
+    response = client.get("/__heartbeat__")
+    assert response.status_code == 500, response.content
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["checks"]["check_redis_connected"] == "error"
+    assert body["checks"]["check_database_connected"] == "ok"
+    assert list(body["details"]) == ["check_redis_connected"]
+    assert "Redis" in body["details"]["check_redis_connected"]["messages"]["health.E002"]
+    # Only a database failure warrants dropping the (persistent) database connection.
+    assert connection.is_usable()
+
+
+def test_lbheartbeat_is_200(client):
+    assert client.get("/__lbheartbeat__").status_code == 200
+
+
+def test_version_answers_source_version_commit_and_build(client):
+    response = client.get("/__version__")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert {"source", "version", "commit", "build"} <= body.keys()
+    assert all(isinstance(body[key], str) for key in ("source", "version", "commit", "build"))
+
+
+def test_version_prefers_the_build_written_version_json(client, settings, tmp_path):
+    build = {"source": "https://example.com/fxa", "version": "1.2.3", "commit": "abc", "build": "42"}
+    (tmp_path / "version.json").write_text(json.dumps(build))
+    settings.BASE_DIR = tmp_path
+    assert client.get("/__version__").json() == build
