@@ -104,15 +104,29 @@ class Email(models.Model):
         return self.email
 
 
-class SessionToken(models.Model):
-    """A sessionToken. The token itself is never stored: only its id and Hawk key."""
+class AuthServerToken(models.Model):
+    """Columns every auth-server token has: the token itself is never stored, only the id that
+    names it (Bearer, Hawk ``id``) and the Hawk key derived from it (onepw.md §4)."""
 
     token_id = models.CharField(max_length=64, primary_key=True)
     auth_key = models.CharField(max_length=64)
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="session_tokens", db_column="uid"
+        Account, on_delete=models.CASCADE, related_name="%(class)ss", db_column="uid"
     )
     created_at = models.BigIntegerField(default=now_ms)
+
+    bearer_prefix = None  # the ``Bearer <prefix>_<tokenId>`` form of this token type
+
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return f"{type(self).__name__} {self.token_id[:8]}… of {self.account_id}"
+
+
+class SessionToken(AuthServerToken):
+    """A sessionToken."""
+
     last_access_time = models.BigIntegerField(default=now_ms)
     auth_at = models.BigIntegerField(default=now_ms)
     user_agent = models.CharField(max_length=255, blank=True, default="")
@@ -126,9 +140,6 @@ class SessionToken(models.Model):
     verified_at = models.BigIntegerField(null=True, blank=True)
 
     bearer_prefix = "fxs"
-
-    def __str__(self):
-        return f"session {self.token_id[:8]}… of {self.account_id}"
 
     @property
     def token_verified(self):
@@ -156,23 +167,14 @@ class SessionToken(models.Model):
         return (self.auth_at or self.created_at) // 1000
 
 
-class KeyFetchToken(models.Model):
+class KeyFetchToken(AuthServerToken):
     """A single-use keyFetchToken with the key bundle computed when it was issued."""
 
-    token_id = models.CharField(max_length=64, primary_key=True)
-    auth_key = models.CharField(max_length=64)
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="key_fetch_tokens", db_column="uid"
-    )
     key_bundle = models.CharField(max_length=192)
-    created_at = models.BigIntegerField(default=now_ms)
     # Shared with the session it was issued with: verifying that session verifies this token.
     token_verification_id = models.CharField(max_length=32, null=True, blank=True, db_index=True)
 
     bearer_prefix = "fxk"
-
-    def __str__(self):
-        return f"keyFetchToken {self.token_id[:8]}… of {self.account_id}"
 
     @property
     def token_verified(self):
@@ -199,17 +201,7 @@ class SecurityEvent(models.Model):
         return f"{self.name} ({self.account_id})"
 
 
-class PasswordChangeToken(models.Model):
+class PasswordChangeToken(AuthServerToken):
     """A passwordChangeToken: proof of the old password, spent by /password/change/finish."""
 
-    token_id = models.CharField(max_length=64, primary_key=True)
-    auth_key = models.CharField(max_length=64)
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="password_change_tokens", db_column="uid"
-    )
-    created_at = models.BigIntegerField(default=now_ms)
-
     bearer_prefix = "fxpc"
-
-    def __str__(self):
-        return f"passwordChangeToken {self.token_id[:8]}… of {self.account_id}"

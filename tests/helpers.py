@@ -14,6 +14,22 @@ from accounts.services.context import RequestContext
 DEFAULT_PASSWORD = "pässwörd"
 
 
+def assert_error(response, status, errno):
+    """An answer in upstream's error format with this status and errno; returns the body."""
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert (body["code"], body["errno"]) == (status, errno)
+    return body
+
+
+def ok(response):
+    """The JSON body of a 200 answer."""
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
 def stretch(email, password=DEFAULT_PASSWORD):
     """(authPW hex, unwrapBKey) as a v1 client computes them."""
     stretched = onepw.quick_stretch_v1(email, password)

@@ -8,7 +8,7 @@ from django.conf import settings
 
 from accounts import onepw
 from accounts.models import Account, Email, KeyFetchToken, SessionToken, now_ms
-from tests.helpers import ApiClient, make_account, stretch
+from tests.helpers import ApiClient, assert_error, make_account, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -27,20 +27,6 @@ def from_ip(ip):
     client = ApiClient()
     client.client.defaults["REMOTE_ADDR"] = ip
     return client
-
-
-def assert_error(response, status, errno):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert (body["code"], body["errno"]) == (status, errno)
-    return body
-
-
-def ok(response):
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
-    return response.json()
 
 
 def create(api, email, password="password", query="", **fields):

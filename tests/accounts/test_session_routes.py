@@ -7,7 +7,7 @@ from django.conf import settings
 
 from accounts import onepw
 from accounts.models import Account, SecurityEvent, SessionToken, now_ms
-from tests.helpers import ApiClient, make_account, stretch, token_credentials
+from tests.helpers import ApiClient, assert_error, make_account, ok, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -19,20 +19,6 @@ OLDER_THAN_NEW = settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS + 3600
 @pytest.fixture
 def api():
     return ApiClient()
-
-
-def assert_error(response, status, errno):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert (body["code"], body["errno"]) == (status, errno)
-    return body
-
-
-def ok(response):
-    assert response.status_code == 200, response.content
-    assert response["Content-Type"] == "application/json"
-    return response.json()
 
 
 def session_row(session_token):

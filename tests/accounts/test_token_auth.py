@@ -7,7 +7,7 @@ from django.conf import settings
 
 from accounts import hawk
 from accounts.models import Account, SessionToken, now_ms
-from tests.helpers import ApiClient, authorization, make_account, stretch, token_credentials
+from tests.helpers import ApiClient, assert_error, authorization, make_account, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -34,14 +34,6 @@ def user():
 
 def url(path):
     return settings.PUBLIC_URL + "/v1" + path
-
-
-def assert_error(response, status, errno):
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
-    body = response.json()
-    assert (body["code"], body["errno"]) == (status, errno)
-    return body
 
 
 def test_hawk_get_without_payload_hash_is_accepted(api, user):
