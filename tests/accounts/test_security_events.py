@@ -2,7 +2,7 @@
 import pytest
 from django.conf import settings
 
-from accounts.models import Account, SecurityEvent, now_ms
+from accounts.models import Account, SecurityEvent, SessionToken, now_ms
 from tests.helpers import ApiClient, make_account, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
@@ -49,7 +49,7 @@ def test_unconfirmed_login_is_recorded_unverified_until_confirmed(api):
     assert (event.verified, event.ip_address) == (False, OTHER_IP)
 
     token_id = token_credentials(body["sessionToken"], "sessionToken")[0]
-    code = user.account.session_tokens.get(pk=token_id).token_verification_id
+    code = SessionToken.objects.get(pk=token_id).token_verification_id
     api.post("/recovery_email/verify_code", {"uid": user.uid, "code": code})
     event.refresh_from_db()
     assert event.verified is True
