@@ -1,4 +1,5 @@
 """Account routes: create, login, status, credentials status, keys, profile, destroy."""
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ..errors import AppError
@@ -12,7 +13,7 @@ from ..serializers import (
     LoginSerializer,
 )
 from ..services import accounts, verification
-from ..validators import key_stretch_v2, validated, validated_query
+from ..validators import key_stretch_v2, validated_query
 from .base import KeyFetchView, OptionalSessionView, PublicView, SessionView
 
 
@@ -28,9 +29,12 @@ def _tokens(issued):
 class CreateAccountView(PublicView):
     """POST /v1/account/create"""
 
+    query_serializer = KeysQuerySerializer
+    body_serializer = CreateAccountSerializer
+
     def post(self, request):
-        query = validated_query(KeysQuerySerializer, request)
-        data = validated(CreateAccountSerializer, request.data)
+        query = self.query()
+        data = self.body()
         v2 = key_stretch_v2(data)
         issued = accounts.create_account(
             data["email"],
@@ -50,9 +54,12 @@ class CreateAccountView(PublicView):
 class LoginView(PublicView):
     """POST /v1/account/login"""
 
+    query_serializer = KeysQuerySerializer
+    body_serializer = LoginSerializer
+
     def post(self, request):
-        query = validated_query(KeysQuerySerializer, request)
-        data = validated(LoginSerializer, request.data)
+        query = self.query()
+        data = self.body()
         method = data.get("verificationMethod") or query.get("verificationMethod")
         issued = accounts.login(
             data["email"],
@@ -71,6 +78,9 @@ class LoginView(PublicView):
 class AccountStatusView(OptionalSessionView):
     """GET /v1/account/status?uid= and POST /v1/account/status {email}"""
 
+    body_serializer = AccountStatusSerializer
+
+    @extend_schema(parameters=[AccountStatusQuerySerializer])
     def get(self, request):
         if request.auth is not None:
             return Response({"exists": True, "locale": request.user.locale or None})
@@ -80,7 +90,7 @@ class AccountStatusView(OptionalSessionView):
         return Response({"exists": accounts.account_uid_exists(query["uid"])})
 
     def post(self, request):
-        data = validated(AccountStatusSerializer, request.data)
+        data = self.body()
         body = {"exists": accounts.account_exists(data["email"])}
         if data["thirdPartyAuthStatus"]:
             body.update(accounts.third_party_auth_status(data["email"]))
@@ -90,8 +100,10 @@ class AccountStatusView(OptionalSessionView):
 class CredentialsStatusView(PublicView):
     """POST /v1/account/credentials/status"""
 
+    body_serializer = EmailSerializer
+
     def post(self, request):
-        data = validated(EmailSerializer, request.data)
+        data = self.body()
         return Response(accounts.credentials_status(data["email"]))
 
 
@@ -105,10 +117,12 @@ class AccountKeysView(KeyFetchView):
 class AccountDestroyView(OptionalSessionView):
     """POST /v1/account/destroy"""
 
+    body_serializer = DestroyAccountSerializer
+
     payload_required = True
 
     def post(self, request):
-        data = validated(DestroyAccountSerializer, request.data)
+        data = self.body()
         accounts.destroy_account(
             data["email"], bytes.fromhex(data["authPW"]), self.context(), session=request.auth
         )

@@ -8,15 +8,28 @@ from ..authentication import (
     TokenRequired,
 )
 from ..services.context import RequestContext
+from ..validators import validated, validated_query
 
 
 class PublicView(APIView):
-    """A route that takes no token."""
+    """A route that takes no token.
+
+    ``body_serializer`` and ``query_serializer`` declare what the route accepts; ``body()`` and
+    ``query()`` validate against them (106/107/108) and the OpenAPI document is built from them.
+    """
 
     authentication_classes = []
+    body_serializer = None
+    query_serializer = None
 
     def context(self):
         return RequestContext.from_request(self.request)
+
+    def body(self):
+        return validated(self.body_serializer, self.request.data)
+
+    def query(self):
+        return validated_query(self.query_serializer, self.request)
 
 
 class SessionView(PublicView):

@@ -8,15 +8,17 @@ from ..serializers import (
     PasswordChangeStartSerializer,
 )
 from ..services import password_change
-from ..validators import key_stretch_v2, validated, validated_query
+from ..validators import key_stretch_v2
 from .base import PublicView
 
 
 class PasswordChangeStartView(PublicView):
     """POST /v1/password/change/start"""
 
+    body_serializer = PasswordChangeStartSerializer
+
     def post(self, request):
-        data = validated(PasswordChangeStartSerializer, request.data)
+        data = self.body()
         return Response(
             password_change.start(data["email"], bytes.fromhex(data["oldAuthPW"]), self.context())
         )
@@ -25,13 +27,16 @@ class PasswordChangeStartView(PublicView):
 class PasswordChangeFinishView(PublicView):
     """POST /v1/password/change/finish (passwordChangeToken)"""
 
+    query_serializer = KeysQuerySerializer
+    body_serializer = PasswordChangeFinishSerializer
+
     authentication_classes = [PasswordChangeTokenAuthentication]
     permission_classes = [TokenRequired]
     payload_required = True
 
     def post(self, request):
-        query = validated_query(KeysQuerySerializer, request)
-        data = validated(PasswordChangeFinishSerializer, request.data)
+        query = self.query()
+        data = self.body()
         v2 = key_stretch_v2(data)
         return Response(
             password_change.finish(

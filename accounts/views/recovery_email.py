@@ -3,7 +3,6 @@ from rest_framework.response import Response
 
 from ..serializers import VerifyEmailCodeSerializer
 from ..services import accounts
-from ..validators import validated
 from .base import PublicView, SessionView
 
 
@@ -26,7 +25,9 @@ class RecoveryEmailStatusView(SessionView):
 class VerifyEmailCodeView(PublicView):
     """POST /v1/recovery_email/verify_code"""
 
+    body_serializer = VerifyEmailCodeSerializer
+
     def post(self, request):
-        data = validated(VerifyEmailCodeSerializer, request.data)
+        data = self.body()
         accounts.verify_email_code(data["uid"], data["code"])
         return Response({})

@@ -8,7 +8,6 @@ from ..serializers import (
     SessionDuplicateSerializer,
 )
 from ..services import sessions
-from ..validators import validated, validated_query
 from .base import SessionView
 
 
@@ -22,8 +21,10 @@ class SessionStatusView(SessionView):
 class SessionDestroyView(SessionView):
     """POST /v1/session/destroy (old clients send an empty body)"""
 
+    body_serializer = SessionDestroySerializer
+
     def post(self, request):
-        data = validated(SessionDestroySerializer, request.data)
+        data = self.body()
         sessions.destroy_session(request.auth, self.context(), data.get("customSessionToken"))
         return Response({})
 
@@ -31,10 +32,12 @@ class SessionDestroyView(SessionView):
 class SessionDuplicateView(SessionView):
     """POST /v1/session/duplicate"""
 
+    body_serializer = SessionDuplicateSerializer
+
     payload_required = True
 
     def post(self, request):
-        validated(SessionDuplicateSerializer, request.data)
+        self.body()
         session_token, copy = sessions.duplicate_session(request.auth, self.context())
         status = sessions.duplicate_status(copy)
         return Response(
@@ -54,11 +57,14 @@ class SessionDuplicateView(SessionView):
 class SessionReauthView(SessionView):
     """POST /v1/session/reauth"""
 
+    query_serializer = KeysQuerySerializer
+    body_serializer = LoginSerializer
+
     payload_required = True
 
     def post(self, request):
-        query = validated_query(KeysQuerySerializer, request)
-        data = validated(LoginSerializer, request.data)
+        query = self.query()
+        data = self.body()
         method = data.get("verificationMethod") or query.get("verificationMethod")
         session, key_fetch_token, match = sessions.reauth(
             request.auth,
