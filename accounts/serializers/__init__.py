@@ -1,7 +1,7 @@
-"""Request bodies and query strings of the account and session routes (wire names verbatim)."""
+"""Request bodies and query strings of the /v1 routes (wire names verbatim); one module per area."""
 from rest_framework import serializers
 
-from .validators import (
+from ..validators import (
     BASE_36,
     EmailAddressField,
     HexField,
