@@ -387,6 +387,16 @@ class AppError(Exception):
         return cls(E.INVALID_TOKEN, message="The authentication token has expired")
 
     @classmethod
+    def invalid_mfa_token(cls, detail="Token invalid"):
+        """A bad, expired or orphaned step-up JWT (upstream's mfa strategy: unauthorized)."""
+        return cls(E.INVALID_TOKEN, message="Unauthorized for route", detail=detail)
+
+    @classmethod
+    def insufficient_scope(cls):
+        # hapi's scope check (Boom.forbidden), which upstream renders with errno 999.
+        return cls(E.UNEXPECTED_ERROR, code=403, message="Insufficient scope")
+
+    @classmethod
     def invalid_timestamp(cls):
         return cls(E.INVALID_TIMESTAMP, serverTime=int(time.time()))
 
@@ -417,6 +427,14 @@ class AppError(Exception):
         return cls(E.INVALID_VERIFICATION_CODE)
 
     @classmethod
+    def invalid_expired_otp_code(cls):
+        return cls(E.INVALID_EXPIRED_OTP_CODE)
+
+    @classmethod
+    def invalid_unblock_code(cls):
+        return cls(E.INVALID_UNBLOCK_CODE)
+
+    @classmethod
     def unverified_account(cls):
         return cls(E.ACCOUNT_UNVERIFIED)
 
@@ -444,13 +462,121 @@ class AppError(Exception):
     def verified_secondary_email_exists(cls):
         return cls(E.VERIFIED_SECONDARY_EMAIL_EXISTS)
 
+    # Secondary email addresses (/recovery_email*).
+
+    @classmethod
+    def email_exists(cls):
+        return cls(E.EMAIL_EXISTS)
+
+    @classmethod
+    def cannot_delete_primary_email(cls):
+        return cls(E.EMAIL_DELETE_PRIMARY)
+
+    @classmethod
+    def your_primary_email_exists(cls):
+        return cls(E.USER_PRIMARY_EMAIL_EXISTS)
+
+    @classmethod
+    def verified_primary_email_exists(cls):
+        return cls(E.VERIFIED_PRIMARY_EMAIL_EXISTS)
+
+    @classmethod
+    def unverified_primary_email_newly_created(cls):
+        return cls(E.UNVERIFIED_PRIMARY_EMAIL_NEWLY_CREATED)
+
+    @classmethod
+    def unknown_secondary_email(cls):
+        return cls(E.SECONDARY_EMAIL_UNKNOWN)
+
+    @classmethod
+    def cannot_change_email_to_unverified_email(cls):
+        return cls(E.CHANGE_EMAIL_TO_UNVERIFIED_EMAIL)
+
+    @classmethod
+    def cannot_change_email_to_unowned_email(cls):
+        return cls(E.CHANGE_EMAIL_TO_UNOWNED_EMAIL)
+
+    @classmethod
+    def cannot_resend_email_code_to_unowned_email(cls):
+        return cls(E.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL)
+
+    @classmethod
+    def max_secondary_emails_reached(cls):
+        # errno 188 is shared with UNKNOWN_SUBSCRIPTION_FOR_SOURCE (500): status and message are
+        # upstream's maxSecondaryEmailsReached ones, not the table's.
+        return cls(
+            E.MAX_SECONDARY_EMAILS_REACHED,
+            code=400,
+            message="You have reached the maximum allowed secondary emails",
+        )
+
+    @classmethod
+    def already_owns_email(cls):
+        return cls(E.ACCOUNT_OWNS_EMAIL)
+
+    # Bounces and complaints (``bouncedAt``: the latest one of that type, ms).
+
+    @classmethod
+    def email_complaint(cls, bounced_at):
+        return cls(E.BOUNCE_COMPLAINT, bouncedAt=bounced_at)
+
+    @classmethod
+    def email_bounced_hard(cls, bounced_at):
+        return cls(E.BOUNCE_HARD, bouncedAt=bounced_at)
+
+    @classmethod
+    def email_bounced_soft(cls, bounced_at):
+        return cls(E.BOUNCE_SOFT, bouncedAt=bounced_at)
+
+    # Devices.
+
+    @classmethod
+    def unknown_device(cls):
+        return cls(E.DEVICE_UNKNOWN)
+
+    @classmethod
+    def device_conflict(cls, device_id):
+        """The token already has this other device record (upstream's deviceSessionConflict)."""
+        return cls(E.DEVICE_CONFLICT, deviceId=device_id)
+
+    @classmethod
+    def unavailable_device_command(cls):
+        return cls(E.DEVICE_COMMAND_UNAVAILABLE)
+
+    @classmethod
+    def aal_mismatch(cls):
+        return cls(E.INVALID_TOKEN, message="Unauthorized for route", detail="AAL mismatch")
+
     @classmethod
     def totp_required(cls):
         return cls(E.TOTP_REQUIRED)
 
+    # Two-step authentication (TOTP, backup authentication codes).
+
+    @classmethod
+    def totp_token_exists(cls):
+        return cls(E.TOTP_TOKEN_EXISTS)
+
+    @classmethod
+    def totp_token_not_found(cls):
+        return cls(E.TOTP_TOKEN_NOT_FOUND)
+
+    @classmethod
+    def invalid_token_verification_code(cls):
+        return cls(E.INVALID_TOKEN_VERIFICATION_CODE)
+
+    @classmethod
+    def recovery_code_not_found(cls):
+        return cls(E.RECOVERY_CODE_NOT_FOUND)
+
     @classmethod
     def feature_not_enabled(cls):
         return cls(E.FEATURE_NOT_ENABLED)
+
+    @classmethod
+    def failed_to_send_email(cls, code=500):
+        # 500 when the message could not be queued; upstream answers 422 for some causes.
+        return cls(E.FAILED_TO_SEND_EMAIL, code=code)
 
     @classmethod
     def throttled(cls, retry_after):

@@ -71,8 +71,10 @@ class Account(models.Model):
 
     @property
     def authenticator_assurance_level(self):
-        """The level every session must reach for gated routes: 1 until two-step auth exists."""
-        return 1
+        """The level every session must reach for gated routes: 2 with two-step authentication."""
+        from .twofactor.services import has_enabled_totp
+
+        return 2 if has_enabled_totp(self) else 1
 
     @property
     def primary_email(self):
@@ -205,3 +207,50 @@ class PasswordChangeToken(AuthServerToken):
     """A passwordChangeToken: proof of the old password, spent by /password/change/finish."""
 
     bearer_prefix = "fxpc"
+
+
+class EmailBounce(models.Model):
+    """A bounce or complaint reported for an address (upstream's ``emailBounces`` table).
+
+    Recorded from the delivery provider's notifications (``POST /v1/emails/bounces``) or by
+    support staff; ``accounts.services.bounces.check`` reads them before mail is sent.
+    """
+
+    class Type(models.TextChoices):
+        HARD = "hard", "Hard bounce (Permanent)"
+        SOFT = "soft", "Soft bounce (Transient)"
+        COMPLAINT = "complaint", "Complaint"
+
+    email = models.CharField(max_length=255)
+    normalized_email = models.CharField(max_length=255, editable=False)
+    bounce_type = models.CharField(max_length=16, choices=Type.choices)
+    # The provider's sub-type verbatim (SES: General, NoEmail, Suppressed, MailboxFull, abuse…).
+    bounce_sub_type = models.CharField(max_length=64, blank=True, default="")
+    created_at = models.BigIntegerField(default=now_ms)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["normalized_email", "-created_at"], name="email_bounce_lookup")]
+
+    def save(self, *args, **kwargs):
+        self.normalized_email = self.email.lower()
+        super().save(*args, **kwargs)
+
+    def __str__(self):
+        return f"{self.get_bounce_type_display()} of {self.email}"
+
+
+class UnblockCode(models.Model):
+    """The account's sign-in unblock code (auth-api-responses.md §12): at most one, replaced by a
+    new one. Only a keyed hash of the 8-character code is stored: a database leak must not hand
+    out codes that bypass the sign-in rate limits."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="unblock_code",
+        db_column="uid",
+    )
+    code_hash = models.CharField(max_length=64)
+    created_at = models.BigIntegerField(default=now_ms)
+
+    def __str__(self):
+        return f"UnblockCode of {self.account_id}"

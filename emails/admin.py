@@ -1,6 +1,60 @@
-from django.contrib import admin
+"""Django admin for outgoing mail: the outbox (with a re-send action) and the development mailbox."""
+import json
 
-from .models import MailboxMessage
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from . import catalog, services
+from .models import MailboxMessage, OutboundEmail
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The outbox: what was sent, what is waiting and what failed (with the SMTP error)."""
+
+    list_display = ("created_at", "template", "recipients", "status", "attempts", "sent_at")
+    list_filter = ("status", "template")
+    search_fields = ("to", "uid", "template", "last_error")
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    fields = (
+        "template", "to", "uid", "locale", "metrics_enabled", "context_display", "status", "attempts",
+        "last_error", "created_at", "updated_at", "next_attempt_at", "sent_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="to")
+    def recipients(self, email):
+        return ", ".join(email.to)
+
+    @admin.display(description="context")
+    def context_display(self, email):
+        # Codes and tokens are credentials: support staff see that they exist, not their value.
+        shown = {key: "…" if key in catalog.SECRET_CONTEXT_KEYS else value
+                 for key, value in email.context.items()}
+        return format_html("<pre>{}</pre>", json.dumps(shown, indent=2, sort_keys=True))
+
+    @admin.action(description="Re-send the selected failed or queued messages", permissions=["view"])
+    def resend(self, request, queryset):
+        sendable = [email for email in queryset if email.status != OutboundEmail.SENT]
+        queued = services.resend(sendable)
+        self.message_user(request, f"{queued} message(s) queued again.", messages.SUCCESS)
+        if len(sendable) < len(queryset):
+            self.message_user(
+                request, f"{len(queryset) - len(sendable)} message(s) already sent were left alone.",
+                messages.WARNING,
+            )
+        if queued < len(sendable):
+            self.message_user(
+                request, "The task queue refused some messages; they stay queued and will be retried.",
+                messages.ERROR,
+            )
 
 
 @admin.register(MailboxMessage)

@@ -6,6 +6,7 @@ also come from a file: ``NAME_FILE=/path`` is read when ``NAME`` is unset.
 """
 import os
 import secrets
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -114,7 +115,13 @@ CELERY_TASK_DEFAULT_QUEUE = env(
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "prune-expired-tokens": {"task": "accounts.tasks.prune_expired_tokens", "schedule": 3600.0},
+    "prune-expired-device-commands": {
+        "task": "accounts.devices.tasks.prune_expired_commands", "schedule": 3600.0
+    },
+    "requeue-stale-emails": {"task": "emails.tasks.requeue_stale_emails", "schedule": 60.0},
 }
+# A dead broker must fail the request quickly (errno 151), not hang it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
 
 EMAIL_HOST = env("EMAIL_HOST", None, "SMTP server. Unset: mail goes to the dev mailbox at /__mail__/.")
 EMAIL_PORT = env("EMAIL_PORT", 25, "SMTP port.", int)
@@ -124,6 +131,29 @@ EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, "Use STARTTLS with the SMTP server."
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Mozilla accounts <accounts@localhost>", "Sender of every message."
 )
+EMAIL_TIMEOUT = env("EMAIL_TIMEOUT", 10, "Seconds an SMTP connection or command may take.", int)
+EMAIL_MAX_ATTEMPTS = env(
+    "EMAIL_MAX_ATTEMPTS", 8, "Delivery attempts per message before it is marked failed.", int
+)
+EMAIL_RETRY_BACKOFF = env(
+    "EMAIL_RETRY_BACKOFF",
+    10,
+    "Seconds before the first retry of a failed delivery; doubled for each further retry.",
+    float,
+)
+EMAIL_RETRY_BACKOFF_MAX = env(
+    "EMAIL_RETRY_BACKOFF_MAX", 300, "Upper bound, in seconds, of the delay between retries.", float
+)
+EMAIL_REQUEUE_AFTER = env(
+    "EMAIL_REQUEUE_AFTER",
+    300,
+    "Seconds a message may stay queued past its due time before Celery beat queues it again.",
+    int,
+)
+# kombu's publish retries when the broker connection drops, before send_email gives up (151).
+EMAIL_QUEUE_RETRY_POLICY = {
+    "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5
+}
 if EMAIL_HOST:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
@@ -162,6 +192,86 @@ SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME = env(
 )
 PASSWORD_CHANGE_TOKEN_LIFETIME = 15 * 60  # seconds (upstream default)
 MAX_REQUEST_BODY_BYTES = 16384  # upstream's payload limit (hawk.md §5)
+EMAIL_BOUNCE_WEBHOOK_SECRET = env(
+    "EMAIL_BOUNCE_WEBHOOK_SECRET",
+    "",
+    "Shared secret of POST /v1/emails/bounces (SES/SNS bounce and complaint notifications), sent "
+    "as Authorization: Bearer <secret> or as the Basic password. Unset: the route answers 404.",
+)
+
+# Devices, their command queue and Web Push (accounts/devices).
+PUSH_ALLOWED_SERVER_REGEX = env(
+    "PUSH_ALLOWED_SERVER_REGEX",
+    r"^https://[a-zA-Z0-9._-]+(\.services\.mozilla\.com|autopush\.dev\.mozaws\.net"
+    r"|autopush\.stage\.mozaws\.net)(?::\d+)?(/.*)?$",
+    "Regular expression a device's pushCallback URL must match (upstream's push.allowedServerRegex: "
+    "Mozilla's push services).",
+)
+PUSH_EXTRA_ALLOWED_HOSTS = env(
+    "PUSH_EXTRA_ALLOWED_HOSTS",
+    [],
+    "Comma-separated host names of further push services devices may register (https; plain http "
+    "only for loopback hosts such as 127.0.0.1, for local and test push servers).",
+    list,
+)
+PUSH_TIMEOUT = env("PUSH_TIMEOUT", 10, "Seconds a request to a push service may take.", float)
+
+
+def _development_vapid_key():
+    """A VAPID key kept in a git-ignored file, like the development SECRET_KEY."""
+    path = BASE_DIR / ".vapid_private_key"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        path.write_bytes(key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ))
+    return path.read_text().strip()
+
+
+VAPID_PRIVATE_KEY = env(
+    "VAPID_PRIVATE_KEY",
+    None,
+    "P-256 private key that signs push requests (VAPID): PEM, or base64url of the raw 32 bytes. "
+    "Generated into .vapid_private_key for development; unset in production: pushes are unsigned.",
+)
+if VAPID_PRIVATE_KEY is None and DEBUG:
+    VAPID_PRIVATE_KEY = _development_vapid_key()
+VAPID_SUBJECT = env(
+    "VAPID_SUBJECT",
+    "mailto:" + (parseaddr(DEFAULT_FROM_EMAIL)[1] or "accounts@localhost"),
+    "Contact of this server for push services (VAPID sub claim): a mailto: or https: URL.",
+)
+DEVICE_COMMAND_MAX_TTL = env(
+    "DEVICE_COMMAND_MAX_TTL",
+    28 * 24 * 3600,
+    "Seconds a device command stays queued at most (upstream's pushbox.maxTTL: 28 days).",
+    int,
+)
+
+# Two-step authentication and MFA step-up tokens (accounts/twofactor).
+TOTP_SERVICE_NAME = env(
+    "TOTP_SERVICE_NAME",
+    "Mozilla",
+    "Issuer name authenticator apps show next to the account's TOTP codes (upstream's "
+    "totp.serviceName).",
+)
+MFA_JWT_KEY = env(
+    "MFA_JWT_KEY",
+    "",
+    "HMAC key that signs the short-lived MFA step-up JWTs of /v1/mfa/*. Unset: a key derived from "
+    "SECRET_KEY.",
+)
+MFA_JWT_LIFETIME = env(
+    "MFA_JWT_LIFETIME",
+    600,
+    "Seconds an MFA step-up JWT (from /v1/mfa/otp/verify) stays valid (upstream: 10 minutes).",
+    int,
+)
 
 LOG_FORMAT = env(
     "LOG_FORMAT",
@@ -180,6 +290,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "accounts",
+    "accounts.devices",
+    "accounts.twofactor",
     "emails",
     "oauth",
     "subscriptions",

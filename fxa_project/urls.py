@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("__mail__/", include("emails.urls")),
     path("v1/", include("accounts.urls")),
+    path("", include("accounts.page_urls")),
     # Anything else under /v1 is an unknown route, answered in the errno format.
     re_path(r"^v1/", plumbing.unknown_route),
 ]

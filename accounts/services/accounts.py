@@ -5,10 +5,12 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
+from ..devices import notifications as device_notifications
 from ..errors import AppError, Errno
 from ..models import Account, Email, KeyFetchToken, VerificationMethod, now_ms
 from ..tokens import create_key_fetch_token, create_session_token
-from . import passwords, security_events, verification
+from ..twofactor.services import assurance
+from . import bounces, passwords, security_events, unblock, verification
 
 
 def find_account(email):
@@ -37,6 +39,7 @@ class NewSession:
     session_token: str | None
     key_fetch_token: str | None = None
     key_fetch_token_version2: str | None = None
+    verification_method: str | None = None  # the method the sign-in must be confirmed with
 
 
 def _release_address(normalized_email):
@@ -54,8 +57,16 @@ def _release_address(normalized_email):
         existing.delete()
 
 
-def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None, pre_verified=False):
-    """POST /account/create: a new account and its first session (and keyFetchToken)."""
+def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None, pre_verified=False,
+                   verification_method=None, links=None):
+    """POST /account/create: a new account and its first session (and keyFetchToken).
+
+    Mails the sign-up confirmation (a link, or a 6-digit code for ``email-otp``; ``links``: the
+    link options the client sent) unless the account is pre-verified.
+    """
+    if not pre_verified:
+        # The confirmation mail would be refused (upstream answers the mailer's 133/134/135).
+        bounces.check(email, template="verify")
     stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
     ka = secrets.token_bytes(32)
     email_code = secrets.token_hex(16)
@@ -105,6 +116,10 @@ def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None
                     account, ka, stored, auth_pw, v2, token_verification_id
                 )
             security_events.record(account, "account.create", context, token_id=session.token_id)
+            if not pre_verified:
+                verification.send_signup_email(
+                    account, context, method=verification_method, links=links
+                )
     except IntegrityError:
         # Another request created an account with this address first.
         raise AppError.account_exists(email) from None
@@ -122,8 +137,14 @@ def _key_fetch_tokens(account, ka, stored, auth_pw, v2, token_verification_id):
     return v1, v2_token
 
 
-def _check_can_sign_in(account, email_row):
-    if email_row is not None and not email_row.is_primary:
+def _check_can_sign_in(account, email_row, original_login_email=None):
+    # Only the primary address signs in. A client re-stretching with the sign-up address after
+    # errno 120 sends the address the user typed as originalLoginEmail: that one must be the
+    # primary (upstream's checkEmailAddress), whichever address it now stretches with.
+    if original_login_email is not None:
+        if original_login_email.lower() != account.primary_email.normalized_email:
+            raise AppError.login_with_secondary_email()
+    elif email_row is not None and not email_row.is_primary:
         raise AppError.login_with_secondary_email()
     if account.disabled_at:
         raise AppError.cannot_login_with_email()
@@ -131,7 +152,7 @@ def _check_can_sign_in(account, email_row):
         raise AppError.no_password_set()
 
 
-def check_credentials(email, auth_pw, context, *, uid=None):
+def check_credentials(email, auth_pw, context, *, uid=None, original_login_email=None):
     """The account and PasswordMatch for an email/authPW pair; failures are recorded.
 
     ``uid`` limits the pair to that account (re-authenticating its session): another account's
@@ -140,7 +161,7 @@ def check_credentials(email, auth_pw, context, *, uid=None):
     account, email_row = find_account(email)
     if uid is not None and account.uid != uid:
         raise AppError.unknown_account(email)
-    _check_can_sign_in(account, email_row)
+    _check_can_sign_in(account, email_row, original_login_email)
     try:
         return account, passwords.check_password(account, auth_pw, email)
     except AppError as error:
@@ -149,10 +170,28 @@ def check_credentials(email, auth_pw, context, *, uid=None):
         raise
 
 
-def login(email, auth_pw, context, *, keys=False, verification_method=None):
-    """POST /account/login: a new session for the right password."""
-    account, match = check_credentials(email, auth_pw, context)
-    signin = verification.decide(account, context, keys=keys, requested_method=verification_method)
+def login(email, auth_pw, context, *, keys=False, verification_method=None,
+          original_login_email=None, unblock_code=None, links=None):
+    """POST /account/login: a new session for the right password, and the mail it calls for.
+
+    A valid ``unblock_code`` makes the session born verified (400 errno 127 otherwise). It is
+    spent before the password is checked, as upstream does: one code buys one password attempt,
+    so it cannot lift the sign-in rate limits for guessing.
+    """
+    if unblock_code is not None:
+        unblock.consume(find_account(email)[0], unblock_code)
+    account, match = check_credentials(
+        email, auth_pw, context, original_login_email=original_login_email
+    )
+    if not account.email_verified:
+        # The sign-up confirmation mail goes out again; a bounced address refuses it (sign-in
+        # confirmation mail of verified accounts is bounce-tolerant upstream).
+        bounces.check(account.primary_email.email, template="verify")
+    verification_method = verification.signin_method(account, verification_method)
+    signin = verification.decide(
+        account, context, keys=keys, requested_method=verification_method,
+        unblocked=unblock_code is not None,
+    )
     now = now_ms()
     with transaction.atomic():
         session_token, session = create_session_token(
@@ -167,7 +206,7 @@ def login(email, auth_pw, context, *, keys=False, verification_method=None):
             verification_method=None if signin.token_verification_id else VerificationMethod.EMAIL,
             verified_at=None if signin.token_verification_id else now,
         )
-        issued = NewSession(account, session, session_token)
+        issued = NewSession(account, session, session_token, verification_method=verification_method)
         if keys:
             token = create_key_fetch_token(
                 account, bytes.fromhex(account.ka), match.wrap_kb, signin.token_verification_id
@@ -184,6 +223,7 @@ def login(email, auth_pw, context, *, keys=False, verification_method=None):
             verified=session.token_verified,
             token_id=session.token_id,
         )
+        verification.send_signin_notifications(account, session, context, signin.method, links)
     return issued
 
 
@@ -220,29 +260,15 @@ def fetch_keys(key_fetch_token):
     return key_fetch_token.key_bundle
 
 
-def verify_email_code(uid, code):
-    """POST /recovery_email/verify_code: a code from a sign-up or sign-in confirmation link.
-
-    The code confirms the sessions (and keyFetchTokens) waiting on it; the account's address is
-    confirmed when the code is its email code, or confirmed a session of an unverified account.
-    """
-    with transaction.atomic():
-        account = Account.objects.select_for_update().filter(uid=uid).first()
-        if account is None:
-            raise AppError.unknown_account()
-        matched = verification.verify_tokens(account, code)
-        is_email_code = secrets.compare_digest(code, account.email_code)
-        if not matched and not is_email_code:
-            raise AppError.invalid_verification_code()
-        if not account.email_verified:
-            verify_primary_email(account)
+def verify_email_code(uid, code, context=None, *, service=None):
+    """POST /recovery_email/verify_code: a code from a sign-up or sign-in confirmation link
+    (``verification.verify_link_code``); returns the account."""
+    return verification.verify_link_code(uid, code, context, service=service)
 
 
 def verify_primary_email(account):
-    now = now_ms()
-    account.email_verified = True
-    account.save(update_fields=["email_verified"])
-    Email.objects.filter(account=account, is_primary=True).update(is_verified=True, verified_at=now)
+    """Mark the primary address verified (no mail)."""
+    verification.verify_account(account, None)
 
 
 def destroy_account(email, auth_pw, context, session=None):
@@ -250,9 +276,14 @@ def destroy_account(email, auth_pw, context, session=None):
     account, _ = find_account(email)
     if session is not None and session.account_id != account.uid:
         raise AppError.unknown_account(email)
+    assurance.require_second_factor_if_enabled(account, session)
     if account.has_password:
         passwords.check_password(account, auth_pw, email)
     with transaction.atomic():
+        # The devices are told once the account is gone, so they are captured first.
+        device_notifications.account_destroyed(
+            account.uid, device_notifications.account_targets(account.uid)
+        )
         Account.objects.filter(pk=account.pk).delete()
     return account
 
@@ -272,7 +303,7 @@ def third_party_auth_status(email):
 
 def profile(account):
     """GET /account/profile for a sessionToken (every field)."""
-    methods = ["pwd", "email"]
+    methods = ["pwd", "email"] + (["otp"] if account.authenticator_assurance_level == 2 else [])
     return {
         "email": account.primary_email.email,
         "locale": account.locale or None,

@@ -1,6 +1,7 @@
 """Changing the password with the old one (onepw.md §6.3), including the v1 → v2 upgrade."""
 from django.db import transaction
 
+from ..devices import notifications as device_notifications
 from ..errors import AppError
 from ..models import (
     Account,
@@ -10,6 +11,7 @@ from ..models import (
     now_ms,
 )
 from ..tokens import create_key_fetch_token, create_password_change_token, create_session_token
+from ..twofactor.services import assurance
 from . import passwords, security_events
 from .accounts import check_credentials
 
@@ -52,6 +54,7 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
             template = SessionToken.objects.filter(pk=session_token_id, account=account).first()
             if template is None:
                 raise AppError.token_not_found()
+        assurance.require_second_factor_if_enabled(account, template)
         for field, value in stored.as_fields().items():
             setattr(account, field, value)
         account.verifier_set_at = now
@@ -63,6 +66,10 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
             security_events.record(account, "account.password_upgrade_success", context)
             security_events.record(account, "account.password_upgraded", context)
         else:
+            # Captured before the devices go with their sessions; the changing one is told otherwise.
+            device_notifications.password_changed(
+                device_notifications.account_targets(account.uid, exclude_session=session_token_id)
+            )
             SessionToken.objects.filter(account=account).delete()
             KeyFetchToken.objects.filter(account=account).delete()
             PasswordChangeToken.objects.filter(account=account).delete()

@@ -4,6 +4,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 
+from ..devices import notifications as device_notifications
 from ..errors import AppError
 from ..models import SessionToken, now_ms
 from ..tokens import create_key_fetch_token, create_session_token
@@ -40,6 +41,7 @@ def destroy_session(session, context, custom_session_token_id=None):
         if target is None:
             raise AppError.token_not_found()
     with transaction.atomic():
+        device_notifications.session_destroyed(target)  # its device, if any, goes with it
         SessionToken.objects.filter(pk=target.pk).delete()
         security_events.record(session.account, "session.destroy", context, token_id=target.token_id)
 
@@ -79,9 +81,13 @@ def duplicate_status(session):
     return {"verified": True}
 
 
-def reauth(session, email, auth_pw, context, *, keys=False, verification_method=None):
-    """POST /session/reauth: prove the password again on an existing session."""
+def reauth(session, email, auth_pw, context, *, keys=False, verification_method=None, links=None):
+    """POST /session/reauth: prove the password again on an existing session.
+
+    Sends the sign-in mail as /account/login does (upstream calls ``sendSigninNotifications``).
+    """
     account, match = check_credentials(email, auth_pw, context, uid=session.account_id)
+    verification_method = verification.signin_method(account, verification_method)
     with transaction.atomic():
         session = SessionToken.objects.select_for_update().get(pk=session.pk)
         session.auth_at = now_ms()
@@ -96,8 +102,11 @@ def reauth(session, email, auth_pw, context, *, keys=False, verification_method=
         security_events.record(
             account, "account.login", context, verified=session.token_verified, token_id=session.pk
         )
+        verification.send_signin_notifications(
+            account, session, context, verification_method, links
+        )
     session.account = account
-    return session, key_fetch_token, match
+    return session, key_fetch_token, match, verification_method
 
 
 def sign_in_status(session, verification_method=None):
@@ -111,9 +120,14 @@ def session_expiry_cutoff():
 
 
 def is_expired(session):
-    return session.created_at < session_expiry_cutoff()
+    """A session without a device record expires; one with a device does not (upstream)."""
+    if session.created_at >= session_expiry_cutoff():
+        return False
+    return not SessionToken.objects.filter(pk=session.pk, device__isnull=False).exists()
 
 
 def prune_expired_sessions():
-    deleted, _ = SessionToken.objects.filter(created_at__lt=session_expiry_cutoff()).delete()
+    deleted, _ = SessionToken.objects.filter(
+        created_at__lt=session_expiry_cutoff(), device__isnull=True
+    ).delete()
     return deleted

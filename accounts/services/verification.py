@@ -1,16 +1,57 @@
-"""Sign-in confirmation: whether a new session must be confirmed, and how it is reported.
+"""Sign-up and sign-in confirmation: whether a new session must be confirmed, how it is reported,
+the mail that asks for (or announces) it, and the codes that confirm it.
 
 Upstream's rule (auth-api-responses.md §2): a new session on a verified account needs
-confirmation unless the account is new (SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS) or this IP
-address had a verified sign-in recently (SIGNIN_CONFIRMATION_IP_RECENCY); it *must* be confirmed
-before keys are released when the client asked for keys.
+confirmation unless the account is new (SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS), this IP address
+had a verified sign-in recently (SIGNIN_CONFIRMATION_IP_RECENCY) or the sign-in spent an unblock
+code; it *must* be confirmed before keys are released when the client asked for keys, or when
+two-step authentication forces it.
+
+Two kinds of code confirm: *link codes* (32 hex: the session's tokenVerificationId, or the
+account's emailCode for the sign-up address) posted to /recovery_email/verify_code, and 6-digit
+*email OTP codes* (``accounts.otp`` over the emailCode) posted to /session/verify_code.
+
+Mail is queued with ``emails.services.send_email`` inside the caller's transaction; ``links`` are
+the link options a client sent (``service``, ``redirectTo``, ``resume``, ``style``: wire names,
+as the mail context takes them).
 """
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import transaction
 
-from ..models import KeyFetchToken, SecurityEvent, SessionToken, VerificationMethod, now_ms
+from emails.services import send_email, send_notification
+
+from .. import otp
+from ..errors import AppError
+from ..twofactor.services import has_enabled_totp
+from ..models import (
+    Account,
+    Email,
+    KeyFetchToken,
+    SecurityEvent,
+    SessionToken,
+    VerificationMethod,
+    now_ms,
+)
+
+# The link options a confirmation mail carries (the sign-in one has no ``style``).
+SIGNUP_LINK_OPTIONS = ("service", "redirectTo", "resume", "style")
+SIGNIN_LINK_OPTIONS = ("service", "redirectTo", "resume")
+OLDSYNC_SCOPE = "https://identity.mozilla.com/apps/oldsync"
+# Methods whose sign-in confirmation mail carries a 6-digit code rather than a link.
+CODE_METHODS = frozenset({"email-2fa", "email-otp"})
+# Methods confirmed without mail: unblock codes (already proved the mailbox) and TOTP.
+SILENT_METHODS = frozenset({"email-captcha", "totp-2fa"})
+
+
+def link_options(data, query=None):
+    """The link options present in a validated request body (``service`` also from the query)."""
+    options = {key: data[key] for key in SIGNUP_LINK_OPTIONS if data.get(key) not in (None, "")}
+    if "service" not in options and query and query.get("service"):
+        options["service"] = query["service"]
+    return options
 
 
 @dataclass
@@ -20,10 +61,14 @@ class SigninVerification:
     method: str | None  # requested or forced verificationMethod
 
 
-def decide(account, context, *, keys, requested_method=None):
-    """How a new sign-in session for ``account`` starts out."""
+def decide(account, context, *, keys, requested_method=None, unblocked=False):
+    """How a new sign-in session for ``account`` starts out.
+
+    ``unblocked``: the sign-in spent a valid unblock code, which proves the mailbox as a
+    confirmation would (upstream ``didSigninUnblock``): the session is born verified.
+    """
     now = now_ms()
-    skip = now - account.created_at <= settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS * 1000
+    skip = unblocked or now - account.created_at <= settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS * 1000
     if not skip and context.ip_address:
         skip = SecurityEvent.objects.filter(
             account=account,
@@ -70,3 +115,232 @@ def verify_tokens(account, token_verification_id, method=VerificationMethod.EMAI
         account=account, token_verification_id=token_verification_id
     ).update(token_verification_id=None)
     return sessions + key_fetch_tokens
+
+
+# Mail.
+
+
+def primary_address(account):
+    return Email.objects.get(account=account, is_primary=True).email
+
+
+def account_recipients(account):
+    """The primary address, then the verified secondary ones (upstream's to + cc)."""
+    rows = Email.objects.filter(account=account).order_by("-is_primary", "created_at", "pk")
+    return [row.email for row in rows if row.is_primary or row.is_verified]
+
+
+def _options(links, allowed):
+    return {key: value for key, value in (links or {}).items() if key in allowed and value}
+
+
+def signin_method(account, requested_method):
+    """The verificationMethod of a new sign-in: two-step accounts must use ``totp-2fa``.
+
+    Asking for ``totp-2fa`` on an account without two-step authentication is errno 160.
+    """
+    if has_enabled_totp(account):
+        return "totp-2fa"
+    if requested_method == "totp-2fa":
+        raise AppError.totp_required()
+    return requested_method
+
+
+def send_signup_email(account, context, *, code=None, method=None, links=None):
+    """The sign-up confirmation: a 6-digit code for ``email-otp``, else a link.
+
+    ``code`` is the link code (a session's tokenVerificationId); the emailCode by default.
+    """
+    to = primary_address(account)
+    if method == "email-otp":
+        send_email(
+            "verifyShortCode", to, account=account, locale=context.locale,
+            context={"code": otp.generate(account.email_code)},
+        )
+        return
+    send_email(
+        "verify", to, account=account, locale=context.locale,
+        context={
+            "uid": account.uid,
+            "code": code or account.email_code,
+            **_options(links, SIGNUP_LINK_OPTIONS),
+        },
+    )
+
+
+def send_signin_code_email(account, context):
+    """``verifyLoginCode``: the 6-digit code that confirms a sign-in."""
+    send_email(
+        "verifyLoginCode", account_recipients(account), account=account, locale=context.locale,
+        context={"code": otp.generate(account.email_code)},
+    )
+
+
+def send_signin_link_email(account, session, context, links=None):
+    """``verifyLogin``: the /complete_signin link with the session's tokenVerificationId."""
+    send_email(
+        "verifyLogin", account_recipients(account), account=account, locale=context.locale,
+        context={
+            "uid": account.uid,
+            "code": session.token_verification_id,
+            **_options(links, SIGNIN_LINK_OPTIONS),
+        },
+    )
+
+
+def send_new_device_login(account, context):
+    """``newDeviceLogin``: the notice of a confirmed sign-in."""
+    details = {"userAgent": context.user_agent, "ipAddress": context.ip_address, "time": now_ms()}
+    send_notification(
+        "newDeviceLogin", account_recipients(account), account=account, locale=context.locale,
+        context={key: value for key, value in details.items() if value},
+    )
+
+
+def send_signin_notifications(account, session, context, method=None, links=None):
+    """The mail of a sign-in (/account/login, /session/reauth), §2 step 6 (``sendSigninNotifications``).
+
+    Unverified account: the sign-up mail again. A session that must be confirmed: the sign-in
+    confirmation (link or code, by method; none for unblock codes and TOTP). Otherwise the
+    new-sign-in notice.
+    """
+    if not account.email_verified:
+        send_signup_email(
+            account, context, code=session.token_verification_id, method=method, links=links
+        )
+    elif session.must_verify and not session.token_verified:
+        if method in CODE_METHODS:
+            send_signin_code_email(account, context)
+        elif method not in SILENT_METHODS:
+            send_signin_link_email(account, session, context, links)
+    else:
+        send_new_device_login(account, context)
+
+
+def _is_sync_scope(scope):
+    base = scope.split("#", 1)[0]
+    if base.endswith(":write"):
+        base = base[: -len(":write")]
+    return base == OLDSYNC_SCOPE
+
+
+def verify_account(account, context, *, service=None, scopes=()):
+    """Mark the account's primary address verified; ``postVerify`` when it was for Sync.
+
+    Upstream's ``signupUtils.verifyAccount``: the post-verification mail is Sync-specific, so it
+    goes only for ``service: "sync"`` or a Sync-scoped OAuth client.
+    """
+    now = now_ms()
+    account.email_verified = True
+    account.save(update_fields=["email_verified"])
+    Email.objects.filter(account=account, is_primary=True).update(is_verified=True, verified_at=now)
+    if service == "sync" or any(_is_sync_scope(scope) for scope in scopes or ()):
+        send_notification(
+            "postVerify", primary_address(account), account=account,
+            locale=context.locale if context else "", context={"service": "sync"},
+        )
+
+
+# Confirming with a code.
+
+
+def verify_session_code(session, code, context, *, service=None, scopes=()):
+    """POST /session/verify_code: a 6-digit email code confirms this session (``email-2fa``).
+
+    The code also confirms the account's address if it was not yet. Email OTP codes are
+    time-based, not single use, as upstream's: the same code stays valid for its window (so a
+    resend within one step repeats it), and presenting it again is a no-op success.
+    """
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=session.account_id)
+        if not otp.verify(code, account.email_code):
+            raise AppError.invalid_expired_otp_code()
+        session = SessionToken.objects.filter(pk=session.pk).first()
+        if session is None:
+            raise AppError.token_not_found()
+        confirmed = False
+        if session.token_verification_id is not None:
+            confirmed = bool(
+                verify_tokens(account, session.token_verification_id, VerificationMethod.EMAIL_2FA)
+            )
+        if not account.email_verified:
+            verify_account(account, context, service=service, scopes=scopes)
+        elif confirmed:
+            send_new_device_login(account, context)
+
+
+def verify_link_code(uid, code, context=None, *, service=None):
+    """POST /recovery_email/verify_code: a code from a sign-up or sign-in confirmation link.
+
+    The code confirms the sessions (and keyFetchTokens) waiting on it; the account's address is
+    confirmed when the code is its email code, or confirmed a session of an unverified account.
+    A code that matches nothing is 105, unless it is the emailCode of an already verified
+    account (a stale sign-up link, silently accepted as upstream does).
+    """
+    with transaction.atomic():
+        account = Account.objects.select_for_update().filter(uid=uid).first()
+        if account is None:
+            raise AppError.unknown_account()
+        matched = verify_tokens(account, code)
+        is_email_code = secrets.compare_digest(code, account.email_code)
+        if not matched and not is_email_code:
+            raise AppError.invalid_verification_code()
+        if not account.email_verified:
+            verify_account(account, context, service=service)
+    return account
+
+
+# Re-sending.
+
+
+def resend_session_code(session, context):
+    """POST /session/resend_code: the current 6-digit code, for sign-in or sign-up."""
+    account = Account.objects.get(pk=session.account_id)
+    if has_enabled_totp(account):
+        return  # confirmed with the authenticator app, never by mail
+    with transaction.atomic():
+        if account.email_verified:
+            send_signin_code_email(account, context)
+        else:
+            send_signup_email(account, context, method="email-otp")
+
+
+def resend_recovery_email_code(session, context, *, email=None, kind=None, links=None):
+    """POST /recovery_email/resend_code (§8): the confirmation mail this session still needs.
+
+    Nothing when the account and session are verified (and no address is named). A named address
+    must be one of the account's (150): the primary is handled as without ``email``; an unverified
+    secondary gets its 6-digit ``verifySecondaryCode`` (the code /recovery_email/secondary/
+    verify_code takes; upstream's legacy link mail for secondaries is gone). Otherwise the code is
+    the session's tokenVerificationId while the session is unverified (confirming it then confirms
+    the address too), else the emailCode; the template is ``verifyPrimary`` for
+    ``type: upgradeSession``, ``verify`` for an unverified account, else ``verifyLogin``.
+    """
+    account = Account.objects.get(pk=session.account_id)
+    if email is not None:
+        row = Email.objects.filter(account=account, normalized_email=email.lower()).first()
+        if row is None:
+            raise AppError.cannot_resend_email_code_to_unowned_email()
+        if row.is_verified:
+            return
+        if not row.is_primary:
+            with transaction.atomic():
+                send_email(
+                    "verifySecondaryCode", row.email, account=account, locale=context.locale,
+                    context={"code": otp.generate(row.email_code), "email": row.email},
+                )
+            return
+    elif account.email_verified and (session.token_verified or has_enabled_totp(account)):
+        return
+    code = session.token_verification_id or account.email_code
+    with transaction.atomic():
+        if kind == "upgradeSession":
+            address = primary_address(account)
+            send_email(
+                "verifyPrimary", address, account=account, locale=context.locale,
+                context={"uid": account.uid, "code": code, "email": address},
+            )
+        elif not account.email_verified:
+            send_signup_email(account, context, code=code, links=links)
+        else:
+            send_signin_link_email(account, session, context, links)

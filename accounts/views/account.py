@@ -43,6 +43,8 @@ class CreateAccountView(PublicView):
             keys=query["keys"],
             v2=v2,
             wrap_kb=bytes.fromhex(data["wrapKb"]) if v2 else None,
+            verification_method=data.get("verificationMethod"),
+            links=verification.link_options(data, query),
         )
         body = _tokens(issued)
         body["authAt"] = issued.session.auth_at_seconds
@@ -67,9 +69,12 @@ class LoginView(PublicView):
             self.context(),
             keys=query["keys"],
             verification_method=method,
+            unblock_code=data.get("unblockCode"),
+            original_login_email=data.get("originalLoginEmail"),
+            links=verification.link_options(data, query),
         )
         body = _tokens(issued)
-        body.update(verification.status(issued.account, issued.session, method))
+        body.update(verification.status(issued.account, issued.session, issued.verification_method))
         body["authAt"] = issued.session.auth_at_seconds
         body["metricsEnabled"] = issued.account.metrics_enabled
         return Response(body)

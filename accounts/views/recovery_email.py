@@ -15,7 +15,9 @@ class RecoveryEmailStatusView(SessionView):
         return Response(
             {
                 "email": account.primary_email.email,
-                "verified": account.email_verified and session.token_verified,
+                # A session that need not be confirmed does not hold "verified" back (§8).
+                "verified": account.email_verified
+                and (session.token_verified or not session.must_verify),
                 "sessionVerified": session.token_verified,
                 "emailVerified": account.email_verified,
             }
@@ -29,5 +31,7 @@ class VerifyEmailCodeView(PublicView):
 
     def post(self, request):
         data = self.body()
-        accounts.verify_email_code(data["uid"], data["code"])
+        accounts.verify_email_code(
+            data["uid"], data["code"], self.context(), service=data.get("service")
+        )
         return Response({})

@@ -7,7 +7,7 @@ from ..serializers import (
     SessionDestroySerializer,
     SessionDuplicateSerializer,
 )
-from ..services import sessions
+from ..services import sessions, verification
 from .base import SessionView
 
 
@@ -66,13 +66,14 @@ class SessionReauthView(SessionView):
         query = self.query()
         data = self.body()
         method = data.get("verificationMethod") or query.get("verificationMethod")
-        session, key_fetch_token, match = sessions.reauth(
+        session, key_fetch_token, match, method = sessions.reauth(
             request.auth,
             data["email"],
             bytes.fromhex(data["authPW"]),
             self.context(),
             keys=query["keys"],
             verification_method=method,
+            links=verification.link_options(data, query),
         )
         body = {"uid": session.account_id}
         if key_fetch_token:

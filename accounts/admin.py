@@ -1,0 +1,314 @@
+"""Support tooling for the auth server's data: accounts, sessions, security events, bounces.
+
+Credentials never reach a page: key material, verifiers and email codes are shown as "set"
+placeholders, and a session's tokenId (which authenticates as ``Bearer fxs_<tokenId>``) is shown,
+linked and selected only by its first 16 hex characters.
+"""
+import json
+import re
+from datetime import datetime, timezone
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import OuterRef, Q, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
+
+from .models import Account, Email, EmailBounce, SecurityEvent, SessionToken
+from .services import accounts as account_services, bounces
+from .services.context import RequestContext
+
+TOKEN_REFERENCE_LENGTH = 16
+TOKEN_REFERENCE = re.compile(rf"^[0-9a-f]{{{TOKEN_REFERENCE_LENGTH}}}$")
+
+
+def format_ms(value):
+    """A stored millisecond timestamp as a readable UTC time."""
+    if value is None:
+        return "-"
+    return datetime.fromtimestamp(value / 1000, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _staff_context(request):
+    return RequestContext(ip_address=request.META.get("REMOTE_ADDR") or None)
+
+
+def _redacted(value):
+    return f"set ({len(value)} hex)" if value else "-"
+
+
+class EmailInline(admin.TabularInline):
+    """The account's addresses; changed through the API (or the actions), not edited here."""
+
+    model = Email
+    fields = ("email", "is_primary", "is_verified", "verified", "created")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ("-is_primary", "created_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="verified at")
+    def verified(self, row):
+        return format_ms(row.verified_at)
+
+    @admin.display(description="added")
+    def created(self, row):
+        return format_ms(row.created_at)
+
+
+@admin.register(Account)
+class AccountAdmin(admin.ModelAdmin):
+    list_display = ("uid", "primary_address", "email", "email_verified", "created", "disabled")
+    list_filter = ("email_verified",)
+    # Any address finds the account: the sign-up address and every primary/secondary one.
+    search_fields = ("=uid", "normalized_email", "emails__normalized_email")
+    inlines = [EmailInline]
+    actions = ["mark_primary_email_verified", "clear_email_bounces"]
+    fieldsets = (
+        (None, {"fields": ("uid", "email", "email_verified", "locale", "sessions_link")}),
+        ("Times", {"fields": (
+            "created", "verifier_set", "keys_changed", "profile_changed", "metrics_opt_out",
+            "locked", "disabled_at_display",
+        )}),
+        ("Password and keys (read-only)", {"fields": (
+            "verifier_version", "auth_salt", "client_salt", "verify_hash_display",
+            "verify_hash_version2_display", "wrap_wrap_kb_display", "wrap_wrap_kb_version2_display",
+            "ka_display", "email_code_display",
+        )}),
+    )
+    readonly_fields = (
+        "uid", "email", "email_verified", "sessions_link", "created", "verifier_set",
+        "keys_changed", "profile_changed", "metrics_opt_out", "locked", "disabled_at_display",
+        "verifier_version", "auth_salt", "client_salt", "verify_hash_display",
+        "verify_hash_version2_display", "wrap_wrap_kb_display", "wrap_wrap_kb_version2_display",
+        "ka_display", "email_code_display",
+    )
+
+    def get_queryset(self, request):
+        primary = Email.objects.filter(account=OuterRef("pk"), is_primary=True).values("email")[:1]
+        return super().get_queryset(request).annotate(primary_address_value=Subquery(primary))
+
+    def has_add_permission(self, request):
+        return False  # accounts are created by clients through /v1/account/create
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # The read-only audit log goes with its account.
+        perms_needed.discard(SecurityEvent._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+    @admin.display(description="primary address")
+    def primary_address(self, account):
+        return account.primary_address_value
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, account):
+        return format_ms(account.created_at)
+
+    @admin.display(description="disabled", boolean=True)
+    def disabled(self, account):
+        return bool(account.disabled_at)
+
+    @admin.display(description="sessions")
+    def sessions_link(self, account):
+        url = reverse("admin:accounts_sessiontoken_changelist") + f"?account={account.uid}"
+        return format_html('<a href="{}">{} session(s)</a>', url, account.sessiontokens.count())
+
+    @admin.display(description="password set at")
+    def verifier_set(self, account):
+        return format_ms(account.verifier_set_at or None)
+
+    @admin.display(description="keys changed at")
+    def keys_changed(self, account):
+        return format_ms(account.keys_changed_at)
+
+    @admin.display(description="profile changed at")
+    def profile_changed(self, account):
+        return format_ms(account.profile_changed_at)
+
+    @admin.display(description="metrics opted out at")
+    def metrics_opt_out(self, account):
+        return format_ms(account.metrics_opt_out_at)
+
+    @admin.display(description="locked at")
+    def locked(self, account):
+        return format_ms(account.locked_at)
+
+    @admin.display(description="disabled at")
+    def disabled_at_display(self, account):
+        return format_ms(account.disabled_at)
+
+    @admin.display(description="verifyHash")
+    def verify_hash_display(self, account):
+        return _redacted(account.verify_hash)
+
+    @admin.display(description="verifyHashVersion2")
+    def verify_hash_version2_display(self, account):
+        return _redacted(account.verify_hash_version2)
+
+    @admin.display(description="wrapWrapKb")
+    def wrap_wrap_kb_display(self, account):
+        return _redacted(account.wrap_wrap_kb)
+
+    @admin.display(description="wrapWrapKbVersion2")
+    def wrap_wrap_kb_version2_display(self, account):
+        return _redacted(account.wrap_wrap_kb_version2)
+
+    @admin.display(description="kA")
+    def ka_display(self, account):
+        return _redacted(account.ka)
+
+    @admin.display(description="emailCode")
+    def email_code_display(self, account):
+        return _redacted(account.email_code)
+
+    @admin.action(description="Mark the primary email address verified", permissions=["change"])
+    def mark_primary_email_verified(self, request, queryset):
+        marked = 0
+        for account in queryset.filter(email_verified=False):
+            account_services.verify_primary_email(account)
+            marked += 1
+        self.message_user(request, f"{marked} account(s) marked verified.", messages.SUCCESS)
+
+    @admin.action(description="Clear the email bounces of all their addresses", permissions=["change"])
+    def clear_email_bounces(self, request, queryset):
+        addresses = set(
+            Email.objects.filter(account__in=queryset).values_list("normalized_email", flat=True)
+        ) | set(queryset.values_list("normalized_email", flat=True))
+        cleared = bounces.clear(
+            EmailBounce.objects.filter(normalized_email__in=addresses), _staff_context(request)
+        )
+        self.message_user(request, f"{cleared} bounce record(s) cleared.", messages.SUCCESS)
+
+
+@admin.register(SessionToken)
+class SessionTokenAdmin(admin.ModelAdmin):
+    """Sessions, listed per account (``?account=<uid>`` or a search); deleting one signs it out."""
+
+    list_display = (
+        "token", "account", "user_agent", "ip_address", "created", "last_access", "verified",
+    )
+    list_display_links = None  # a change page would put the tokenId in its URL
+    list_select_related = ("account",)
+    search_fields = ("=account__uid", "account__normalized_email", "account__emails__normalized_email")
+    actions = ["sign_out"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        # The list only: a per-session page (change, delete, history) would carry the tokenId in
+        # its URL, and without one, pages listing sessions (an account's deletion) cannot link it.
+        return [url for url in super().get_urls() if (url.name or "").endswith("_changelist")]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Its confirmation page lists the selected objects' primary keys.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def action_checkbox(self, session):
+        checkbox = super().action_checkbox(session)
+        return checkbox.replace(
+            f'value="{session.pk}"', f'value="{session.pk[:TOKEN_REFERENCE_LENGTH]}"'
+        )
+
+    def response_action(self, request, queryset):
+        """Selected sessions arrive as tokenId prefixes; the action gets the sessions."""
+        references = [
+            reference for reference in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+            if TOKEN_REFERENCE.match(reference)
+        ]
+        condition = Q(pk__in=[])
+        for reference in references:
+            condition |= Q(pk__startswith=reference)
+        data = request.POST.copy()
+        data.setlist(helpers.ACTION_CHECKBOX_NAME, list(queryset.filter(condition).values_list("pk", flat=True)))
+        request.POST = data
+        return super().response_action(request, queryset)
+
+    @admin.display(description="session")
+    def token(self, session):
+        return f"{session.pk[:TOKEN_REFERENCE_LENGTH]}…"
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, session):
+        return format_ms(session.created_at)
+
+    @admin.display(description="last access", ordering="last_access_time")
+    def last_access(self, session):
+        return format_ms(session.last_access_time)
+
+    @admin.display(description="verified", boolean=True)
+    def verified(self, session):
+        return session.token_verified
+
+    @admin.action(description="Sign out the selected sessions", permissions=["delete"])
+    def sign_out(self, request, queryset):
+        deleted, _ = SessionToken.objects.filter(pk__in=queryset.values("pk")).delete()
+        self.message_user(request, f"{deleted} session(s) signed out.", messages.SUCCESS)
+
+
+@admin.register(SecurityEvent)
+class SecurityEventAdmin(admin.ModelAdmin):
+    """The accounts' audit log, read-only."""
+
+    list_display = ("name", "account", "verified", "created", "ip_address")
+    list_filter = ("name", "verified")
+    list_select_related = ("account",)
+    search_fields = ("=account__uid", "account__normalized_email", "name")
+    # token_id is left out: it names a live session (a bearer credential).
+    fields = ("account", "name", "verified", "created", "ip_address", "info")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, event):
+        return format_ms(event.created_at)
+
+    @admin.display(description="additional info")
+    def info(self, event):
+        return format_html("<pre>{}</pre>", json.dumps(event.additional_info, indent=2, sort_keys=True))
+
+
+@admin.register(EmailBounce)
+class EmailBounceAdmin(admin.ModelAdmin):
+    """Bounces and complaints; support staff clear them (``emails.clearBounces``) to unblock mail."""
+
+    list_display = ("email", "bounce_type", "bounce_sub_type", "created")
+    list_filter = ("bounce_type",)
+    search_fields = ("normalized_email",)
+    fields = ("email", "bounce_type", "bounce_sub_type")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields if obj is not None else ()
+
+    @admin.display(description="created", ordering="created_at")
+    def created(self, bounce):
+        return format_ms(bounce.created_at)
+
+    def delete_model(self, request, obj):
+        bounces.clear([obj], _staff_context(request))
+
+    def delete_queryset(self, request, queryset):
+        bounces.clear(queryset, _staff_context(request))

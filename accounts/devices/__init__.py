@@ -1,0 +1,1 @@
+"""Devices, the device command queue (pushbox), attached clients and Web Push notifications."""

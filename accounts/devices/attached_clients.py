@@ -1,0 +1,252 @@
+"""Everything connected to an account, as one list: devices, OAuth clients and web sessions.
+
+``/account/attached_clients`` merges three lists as upstream's ConnectedServicesFactory does
+(auth-api-responses.md §7.4): one entry per device, then the OAuth authorizations (merged into
+the device that holds their refresh token), then the sessions (merged into their device). The
+OAuth app plugs its authorizations in with ``register_oauth_clients``; until then the list has
+none.
+
+A sessionToken id authenticates (``Bearer fxs_<id>``), so session ids never leave the server:
+entries name a session by an opaque handle bound to the account (upstream's newest
+``sessionTokenHandle``), which ``/account/attached_client/destroy`` resolves back.
+"""
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.crypto import constant_time_compare, salted_hmac
+
+from accounts.errors import AppError
+from accounts.models import SessionToken, now_ms
+from accounts.services import security_events, sessions
+
+from . import notifications, services
+from .display import parse_user_agent, relative_time
+from .models import Device
+
+MAX_ATTACHED_CLIENTS = 500
+
+
+@dataclass
+class OAuthAuthorization:
+    """One OAuth grant as the OAuth app reports it: a refresh token, or a client's access tokens."""
+
+    client_id: str
+    client_name: str
+    created_time: int
+    last_access_time: int
+    scope: list = field(default_factory=list)
+    refresh_token_id: str | None = None
+
+
+class OAuthClients(Protocol):
+    def authorizations(self, account) -> list[OAuthAuthorization]: ...
+
+    def revoke(self, account, client_id=None, refresh_token_id=None) -> None: ...
+
+
+class NoOAuthClients:
+    """Until the OAuth app registers itself: no authorizations, nothing to revoke."""
+
+    def authorizations(self, account):
+        return []
+
+    def revoke(self, account, client_id=None, refresh_token_id=None):
+        return None
+
+
+_oauth_clients = NoOAuthClients()
+
+
+def register_oauth_clients(provider):
+    """Called by the OAuth app (in its AppConfig.ready) with an ``OAuthClients``."""
+    global _oauth_clients
+    _oauth_clients = provider
+
+
+def oauth_clients():
+    return _oauth_clients
+
+
+def session_token_handle(session):
+    """An opaque, account-bound name for a session: usable to destroy it, not to authenticate."""
+    return salted_hmac(
+        "accounts.devices.session-token-handle",
+        f"{session.account_id}:{session.token_id}",
+        algorithm="sha256",
+    ).hexdigest()
+
+
+def live_sessions(account):
+    """The account's sessions that have not expired (a session with a device does not expire)."""
+    return (
+        SessionToken.objects.filter(account=account)
+        .filter(Q(created_at__gte=sessions.session_expiry_cutoff()) | Q(device__isnull=False))
+        .select_related("device")
+        .order_by("-last_access_time", "token_id")
+    )
+
+
+def _blank():
+    return {
+        "clientId": None, "deviceId": None, "sessionTokenId": None, "refreshTokenId": None,
+        "isCurrentSession": False, "deviceType": None, "name": None, "createdTime": None,
+        "lastAccessTime": None, "scope": None, "location": {}, "userAgent": "", "os": None,
+    }
+
+
+def _earliest(*times):
+    return min((t for t in times if t is not None), default=None)
+
+
+def _latest(*times):
+    return max((t for t in times if t is not None), default=None)
+
+
+def attached_clients(current_session, filter_idle_timestamp=None):
+    """GET /account/attached_clients: at most 500 entries, most recently used first."""
+    account = current_session.account
+    entries, by_session, by_refresh_token = [], {}, {}
+    for device in services.account_devices(account, filter_idle_timestamp):
+        entry = {
+            **_blank(),
+            "deviceId": device.id,
+            "deviceType": services.display_type(device),
+            "name": device.name,
+            "createdTime": device.created_at,
+            "lastAccessTime": device.last_access,
+        }
+        entries.append(entry)
+        if device.session_token_id:
+            by_session[device.session_token_id] = entry
+        if device.refresh_token_id:
+            by_refresh_token[device.refresh_token_id] = entry
+
+    for grant in oauth_clients().authorizations(account):
+        entry = by_refresh_token.get(grant.refresh_token_id) if grant.refresh_token_id else None
+        if entry is None:
+            entry = {**_blank(), "createdTime": grant.created_time}
+            entries.append(entry)
+        entry["refreshTokenId"] = grant.refresh_token_id
+        entry["clientId"] = grant.client_id
+        entry["scope"] = list(grant.scope)
+        entry["createdTime"] = _earliest(entry["createdTime"], grant.created_time)
+        entry["lastAccessTime"] = _latest(entry["lastAccessTime"], grant.last_access_time)
+        entry["name"] = entry["name"] or grant.client_name
+        if entry["deviceId"] and not entry["deviceType"]:
+            entry["deviceType"] = "mobile"
+
+    for session in live_sessions(account):
+        entry = by_session.get(session.token_id)
+        if entry is None and getattr(session, "device", None) is not None:
+            continue  # its device was left out as idle (filterIdleDevicesTimestamp)
+        if entry is None:
+            entry = {**_blank(), "createdTime": session.created_at}
+            entries.append(entry)
+        user_agent = parse_user_agent(session.user_agent)
+        entry["sessionTokenId"] = session_token_handle(session)
+        entry["isCurrentSession"] = session.token_id == current_session.token_id
+        entry["createdTime"] = _earliest(entry["createdTime"], session.created_at)
+        entry["lastAccessTime"] = _latest(entry["lastAccessTime"], session.last_access_time)
+        entry["scope"] = None  # a session can grant itself any scope
+        entry["os"] = user_agent.os
+        entry["userAgent"] = user_agent.browser_label
+        entry["name"] = entry["name"] or user_agent.synthesized_name
+
+    entries.sort(key=lambda entry: entry["lastAccessTime"] or 0, reverse=True)
+    now = now_ms()
+    result = []
+    for entry in entries[:MAX_ATTACHED_CLIENTS]:
+        if entry["deviceId"] and not entry["deviceType"]:
+            entry["deviceType"] = "desktop"
+        # Newest clients read the handle under upstream's new name, older ones under the old.
+        entry["sessionTokenHandle"] = entry["sessionTokenId"]
+        _format_times(entry, now)
+        result.append(entry)
+    return result
+
+
+def _format_times(entry, now):
+    for name in ("createdTime", "lastAccessTime"):
+        if entry[name] is not None:
+            entry[f"{name}Formatted"] = relative_time(entry[name], now)
+
+
+def list_sessions(current_session):
+    """GET /account/sessions (deprecated): one entry per session, with its device's details."""
+    now = now_ms()
+    result = []
+    for session in live_sessions(current_session.account):
+        device = getattr(session, "device", None)
+        user_agent = parse_user_agent(session.user_agent)
+        entry = {
+            "id": session_token_handle(session),
+            "lastAccessTime": session.last_access_time,
+            "createdTime": session.created_at,
+            "location": {},
+            "userAgent": user_agent.browser_label,
+            "os": user_agent.os,
+            "deviceId": device.id if device else None,
+            "deviceName": (device.name if device else "") or user_agent.synthesized_name,
+            "deviceAvailableCommands": device.available_commands if device else None,
+            "deviceType": (device.type if device else "") or user_agent.device_type or "desktop",
+            "deviceCallbackURL": device.push_callback if device else None,
+            "deviceCallbackPublicKey": device.push_public_key if device else None,
+            "deviceCallbackAuthKey": device.push_auth_key if device else None,
+            "deviceCallbackIsExpired": bool(device and device.push_endpoint_expired),
+            "isDevice": device is not None,
+            "isCurrentDevice": session.token_id == current_session.token_id,
+        }
+        _format_times(entry, now)
+        result.append(entry)
+    return result
+
+
+def _find_session(account, handle):
+    """The account's session named by ``handle`` (or, from clients that know it, by its id)."""
+    for session in SessionToken.objects.filter(account=account).select_related("device"):
+        if constant_time_compare(session_token_handle(session), handle) or constant_time_compare(
+            session.token_id, handle
+        ):
+            return session
+    return None
+
+
+def destroy_attached_client(current_session, context, *, client_id=None, session_handle=None,
+                            session_field="sessionTokenId", refresh_token_id=None, device_id=None):
+    """POST /account/attached_client/destroy: disconnect exactly the entry the fields name.
+
+    ``deviceId``: that device and the token holding it (the other fields, when sent, must match
+    it); ``refreshTokenId``/``clientId``: the OAuth grant; a session handle: that session, with its
+    device if it has one.
+    """
+    account = current_session.account
+    with transaction.atomic():
+        if device_id:
+            device = Device.objects.select_for_update().filter(account=account, pk=device_id).first()
+            if device is None:
+                raise AppError.unknown_device()
+            if session_handle and not (
+                device.session_token is not None
+                and session_handle in (session_token_handle(device.session_token),
+                                       device.session_token_id)
+            ):
+                raise AppError.invalid_parameter([session_field])
+            if refresh_token_id and device.refresh_token_id != refresh_token_id:
+                raise AppError.invalid_parameter(["refreshTokenId"])
+            if device.session_token_id:
+                security_events.record(account, "session.destroy", context,
+                                       token_id=device.session_token_id)
+            services.disconnect(device)
+        elif refresh_token_id or client_id:
+            if session_handle:
+                raise AppError.invalid_parameter([session_field])
+            oauth_clients().revoke(account, client_id=client_id, refresh_token_id=refresh_token_id)
+        else:
+            session = _find_session(account, session_handle)
+            if session is None:
+                raise AppError.invalid_parameter([session_field])
+            notifications.session_destroyed(session)
+            SessionToken.objects.filter(pk=session.pk).delete()
+            security_events.record(account, "session.destroy", context, token_id=session.token_id)

@@ -1,0 +1,159 @@
+"""Device, command-queue, push and attached-client routes (thin: validate, one service call, render)."""
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+
+from accounts.authentication import SessionTokenAuthentication, TokenRequired
+from accounts.errors import AppError
+from accounts.views.base import PublicView, SessionView
+
+from . import attached_clients, services
+from .owner import DeviceOwner
+from .serializers import (
+    AttachedClientDestroySerializer,
+    CommandsQuerySerializer,
+    DeviceDestroySerializer,
+    DevicesNotifySerializer,
+    DeviceSerializer,
+    DevicesQuerySerializer,
+    InvokeCommandSerializer,
+)
+
+# Upstream's ['sessionToken', 'refreshToken'] strategies. The OAuth app's refresh-token
+# authentication class goes in this list (see owner.py for what it must return).
+DEVICE_AUTHENTICATION = [SessionTokenAuthentication]
+
+
+class DeviceTokenView(PublicView):
+    """A route authenticated by a sessionToken or (once the OAuth app plugs in) a refresh token."""
+
+    authentication_classes = DEVICE_AUTHENTICATION
+    permission_classes = [TokenRequired]
+
+    def owner(self):
+        return DeviceOwner.of(self.request.user, self.request.auth)
+
+
+class VerifiedSessionRequired(BasePermission):
+    """upstream's verifiedSessionToken: verified email (104), verified session (138), full AAL."""
+
+    def has_permission(self, request, view):
+        session = request.auth
+        if not session.account.email_verified:
+            raise AppError.unverified_account()
+        if not session.token_verified:
+            raise AppError.unverified_session()
+        if session.authenticator_assurance_level < session.account.authenticator_assurance_level:
+            raise AppError.aal_mismatch()
+        return True
+
+
+class DeviceView(DeviceTokenView):
+    """POST /v1/account/device"""
+
+    body_serializer = DeviceSerializer
+
+    def post(self, request):
+        data = self.body()
+        device, created = services.register_device(self.owner(), DeviceSerializer.model_fields(data))
+        return Response(services.device_record(device, created))
+
+
+class DevicesView(DeviceTokenView):
+    """GET /v1/account/devices[?filterIdleDevicesTimestamp=]"""
+
+    query_serializer = DevicesQuerySerializer
+
+    def get(self, request):
+        query = self.query()
+        return Response(services.list_devices(self.owner(), query.get("filterIdleDevicesTimestamp")))
+
+
+class DeviceDestroyView(DeviceTokenView):
+    """POST /v1/account/device/destroy"""
+
+    body_serializer = DeviceDestroySerializer
+
+    def post(self, request):
+        data = self.body()
+        services.destroy_device(self.owner(), data["id"])
+        return Response({})
+
+
+class DeviceCommandsView(DeviceTokenView):
+    """GET /v1/account/device/commands?index=&limit="""
+
+    query_serializer = CommandsQuerySerializer
+
+    def get(self, request):
+        query = self.query()
+        return Response(services.fetch_commands(self.owner(), query.get("index"), query["limit"]))
+
+
+class InvokeCommandView(DeviceTokenView):
+    """POST /v1/account/devices/invoke_command"""
+
+    body_serializer = InvokeCommandSerializer
+
+    def post(self, request):
+        data = self.body()
+        return Response(services.invoke_command(
+            self.owner(), data["target"], data["command"], data["payload"], data.get("ttl")
+        ))
+
+
+class DevicesNotifyView(DeviceTokenView):
+    """POST /v1/account/devices/notify"""
+
+    body_serializer = DevicesNotifySerializer
+
+    def post(self, request):
+        data = self.body()
+        services.notify_devices(
+            self.owner(),
+            data["payload"],
+            to=data["to"],
+            excluded=data.get("excluded", ()),
+            ttl=data.get("TTL", 0),
+            endpoint_action=data.get("_endpointAction"),
+        )
+        return Response({})
+
+
+class SessionsView(SessionView):
+    """GET /v1/account/sessions (deprecated in favour of attached_clients)"""
+
+    def get(self, request):
+        return Response(attached_clients.list_sessions(request.auth))
+
+
+class AttachedClientsView(SessionView):
+    """GET /v1/account/attached_clients[?filterIdleDevicesTimestamp=]"""
+
+    query_serializer = DevicesQuerySerializer
+
+    def get(self, request):
+        query = self.query()
+        return Response(attached_clients.attached_clients(
+            request.auth, query.get("filterIdleDevicesTimestamp")
+        ))
+
+
+class AttachedClientDestroyView(SessionView):
+    """POST /v1/account/attached_client/destroy"""
+
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
+    body_serializer = AttachedClientDestroySerializer
+
+    def post(self, request):
+        data = self.body()
+        handle_field = "sessionTokenHandle" if data.get("sessionTokenHandle") else "sessionTokenId"
+        attached_clients.destroy_attached_client(
+            request.auth,
+            self.context(),
+            client_id=data.get("clientId"),
+            session_handle=data.get(handle_field),
+            session_field=handle_field,
+            refresh_token_id=data.get("refreshTokenId"),
+            device_id=data.get("deviceId"),
+        )
+        return Response({})

@@ -1,0 +1,74 @@
+"""Sign-in unblock codes (auth-api-responses.md §12): emailed on request, spent by /account/login.
+
+A code is 8 characters of Crockford's base32 alphabet, upper case; an account has at most one (a
+new one replaces the old), valid for an hour and good for one sign-in. Only a keyed hash is
+stored (HMAC-SHA256 under SECRET_KEY, bound to the uid), compared by lookup on the hash.
+"""
+import secrets
+
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from emails.services import send_email
+
+from ..errors import AppError
+from ..models import Account, UnblockCode, now_ms
+from . import verification
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+LENGTH = 8
+LIFETIME_MS = 60 * 60 * 1000  # upstream signinUnblock.codeLifetime
+
+
+def _hash(uid, code):
+    return salted_hmac("accounts.unblock_code", f"{uid}:{code}", algorithm="sha256").hexdigest()
+
+
+def new_code():
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def send_unblock_code(account, context):
+    """POST /account/login/send_unblock_code: a fresh code, mailed to the account's addresses."""
+    code = new_code()
+    with transaction.atomic():
+        # The lock serializes two requests for one account: the later code wins, no duplicate key.
+        Account.objects.select_for_update().filter(pk=account.pk).first()
+        UnblockCode.objects.update_or_create(
+            account=account, defaults={"code_hash": _hash(account.uid, code), "created_at": now_ms()}
+        )
+        send_email(
+            "unblockCode",
+            verification.account_recipients(account),
+            account=account,
+            locale=context.locale,
+            context={"uid": account.uid, "unblockCode": code},
+        )
+    return code
+
+
+def consume(account, code, *, check_expiry=True):
+    """Spend ``code`` (any case); 400 errno 127 if it is not the account's live code.
+
+    The conditional DELETE decides: of concurrent requests with one code, exactly one removes
+    the row and succeeds. An expired code is refused (and stays until replaced or pruned).
+    """
+    matching = UnblockCode.objects.filter(account=account, code_hash=_hash(account.uid, code.upper()))
+    if check_expiry:
+        matching = matching.filter(created_at__gte=now_ms() - LIFETIME_MS)
+    deleted, _ = matching.delete()
+    if not deleted:
+        raise AppError.invalid_unblock_code()
+
+
+def reject(uid, code):
+    """POST /account/login/reject_unblock_code: the user says "not me"; the code is deleted."""
+    account = Account.objects.filter(uid=uid).first()
+    if account is None:
+        raise AppError.invalid_unblock_code()
+    consume(account, code, check_expiry=False)
+
+
+def prune_expired():
+    deleted, _ = UnblockCode.objects.filter(created_at__lt=now_ms() - LIFETIME_MS).delete()
+    return deleted

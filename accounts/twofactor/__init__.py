@@ -1,0 +1,1 @@
+"""Two-step authentication: TOTP authenticators, backup authentication codes, MFA step-up tokens."""

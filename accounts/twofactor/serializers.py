@@ -1,0 +1,68 @@
+"""Request bodies of the two-step routes (auth-server-api.txt: totp, recoveryCodes; /mfa/*)."""
+from rest_framework import serializers
+
+from accounts.validators import (
+    BASE_36,
+    DIGITS,
+    MetricsContextSerializer,
+    RegexStringField,
+    service,
+)
+
+from . import mfa
+
+RECOVERY_CODE_MAX_LENGTH = 20  # upstream's RECOVERY_CODE_SANE_MAX_LENGTH
+RECOVERY_CODES_MAX = 8
+
+
+def _totp_code():
+    return RegexStringField(DIGITS, max_length=32)
+
+
+def _recovery_code():
+    # BASE_36, a superset of the Crockford base32 the server generates (upstream's validator).
+    return RegexStringField(BASE_36, min_length=1, max_length=RECOVERY_CODE_MAX_LENGTH)
+
+
+class TotpCreateSerializer(serializers.Serializer):
+    metricsContext = MetricsContextSerializer(required=False)
+
+
+class TotpSetupVerifySerializer(serializers.Serializer):
+    code = _totp_code()
+    metricsContext = MetricsContextSerializer(required=False)
+
+
+class TotpSetupCompleteSerializer(serializers.Serializer):
+    metricsContext = MetricsContextSerializer(required=False)
+    service = service(required=False)
+
+
+class SessionVerifyTotpSerializer(serializers.Serializer):
+    code = _totp_code()
+    service = service(required=False)
+    metricsContext = MetricsContextSerializer(required=False)
+
+
+class RecoveryCodesSerializer(serializers.Serializer):
+    recoveryCodes = serializers.ListField(
+        child=_recovery_code(), min_length=1, max_length=RECOVERY_CODES_MAX
+    )
+
+    def validate_recoveryCodes(self, codes):
+        if len({code.lower() for code in codes}) != len(codes):
+            raise serializers.ValidationError("codes must be unique")
+        return codes
+
+
+class RecoveryCodeSerializer(serializers.Serializer):
+    code = _recovery_code()
+
+
+class MfaOtpRequestSerializer(serializers.Serializer):
+    action = serializers.ChoiceField(choices=mfa.ACTIONS)
+
+
+class MfaOtpVerifySerializer(serializers.Serializer):
+    code = RegexStringField(DIGITS, min_length=mfa.OTP_DIGITS, max_length=mfa.OTP_DIGITS)
+    action = serializers.ChoiceField(choices=mfa.ACTIONS)

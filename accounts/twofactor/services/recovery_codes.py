@@ -1,0 +1,134 @@
+"""Backup authentication codes (auth-api-responses.md §5): sets of single-use codes that stand in
+for the authenticator app.
+
+Only a keyed hash of each code is stored: HMAC-SHA256 under SECRET_KEY (Django's
+``salted_hmac``), bound to the uid, of the lower-cased code — as the unblock codes are. Upstream
+uses scrypt (N=65536) with a per-code salt, which costs ~0.2 s a code (1.6 s to store a set, and a
+scan over the salts to find one). A 50-bit random code needs no stretching to resist guessing
+online, and the server key keeps a leaked table from being searched offline; a keyed hash also
+makes the lookup one indexed equality, so spending a code is a single conditional DELETE: of
+concurrent requests with the same code exactly one deletes the row.
+"""
+from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+from accounts.errors import AppError
+from accounts.models import VerificationMethod
+from accounts.services import security_events, verification
+from emails.services import send_email
+
+from .. import otp
+from ..models import RecoveryCode
+from . import assurance, attempts, has_enabled_totp
+
+NOTIFY_LOW_COUNT = 2  # upstream totp.recoveryCodes.notifyLowCount
+
+
+def code_hash(uid, code):
+    value = f"{uid}:{otp.normalize_recovery_code(code)}"
+    return salted_hmac("accounts.twofactor.recovery_code", value, algorithm="sha256").hexdigest()
+
+
+def _store(account, codes):
+    """Replace the account's codes with ``codes`` (duplicates after lower-casing count once)."""
+    RecoveryCode.objects.filter(account=account).delete()
+    hashes = dict.fromkeys(code_hash(account.uid, code) for code in codes)
+    RecoveryCode.objects.bulk_create(
+        [RecoveryCode(account=account, code_hash=value) for value in hashes]
+    )
+
+
+def new_set(account):
+    """A fresh set of codes, replacing the old ones; returns them (shown to the user once)."""
+    codes = otp.new_recovery_codes()
+    _store(account, codes)
+    return codes
+
+
+def _notify(template, account, context, **extra):
+    send_email(
+        template, verification.account_recipients(account), account=account,
+        locale=context.locale, context=extra,
+    )
+
+
+def _require_second_factor(session):
+    # Backup codes go with TOTP: only a session that proved a second factor replaces them.
+    if session.authenticator_assurance_level <= 1:
+        raise AppError.unverified_session()
+
+
+def replace_codes(session, context):
+    """GET /recoveryCodes: a new set of 8 codes, the old ones removed (AAL2 session, else 138)."""
+    _require_second_factor(session)
+    with transaction.atomic():
+        codes = new_set(session.account)
+        security_events.record(
+            session.account, "account.recovery_codes_replaced", context, verified=True,
+            token_id=session.pk,
+        )
+        _notify("postNewRecoveryCodes", session.account, context)
+    return codes
+
+
+def set_codes(session, codes, context):
+    """POST /recoveryCodes: the client's codes, during TOTP setup (154 once TOTP is enabled).
+
+    No mail: the two-step authentication mail that follows mentions them.
+    """
+    account = session.account
+    with transaction.atomic():
+        if has_enabled_totp(account):
+            raise AppError.totp_token_exists()
+        _store(account, codes)
+        security_events.record(
+            account, "account.recovery_codes_set", context, verified=True, token_id=session.pk
+        )
+    return {"success": True}
+
+
+def update_codes(session, codes, context):
+    """PUT /recoveryCodes: replace the codes with the client's (AAL2 session, else 138)."""
+    _require_second_factor(session)
+    with transaction.atomic():
+        _store(session.account, codes)
+        security_events.record(
+            session.account, "account.recovery_codes_created", context, verified=True,
+            token_id=session.pk,
+        )
+        _notify("postNewRecoveryCodes", session.account, context)
+    return {"success": True}
+
+
+def codes_status(account):
+    """GET /recoveryCodes/exists."""
+    count = RecoveryCode.objects.filter(account=account).count()
+    return {"hasBackupCodes": count > 0, "count": count}
+
+
+def verify_session(session, code, context):
+    """POST /session/verify/recoveryCode: spend a code; the session is verified with
+    ``recovery-code`` (AAL2). 156 when the code is not one of the account's (or the account has
+    no two-step authentication). Mails ``postSigninRecoveryCode``, and ``lowRecoveryCodes``
+    when two or fewer codes remain."""
+    account = session.account
+    attempts.check(account, "recovery_code")
+    if not has_enabled_totp(account):
+        raise AppError.recovery_code_not_found()
+    with transaction.atomic():
+        deleted, _ = RecoveryCode.objects.filter(
+            account=account, code_hash=code_hash(account.uid, code)
+        ).delete()
+        if not deleted:
+            attempts.record_failure(account, "recovery_code")
+            raise AppError.recovery_code_not_found()
+        remaining = RecoveryCode.objects.filter(account=account).count()
+        assurance.raise_to_second_factor(session, VerificationMethod.RECOVERY_CODE)
+        _notify("postSigninRecoveryCode", account, context)
+        if remaining <= NOTIFY_LOW_COUNT:
+            _notify("lowRecoveryCodes", account, context, numberRemaining=remaining)
+        security_events.record(
+            account, "account.recovery_codes_signin_complete", context, verified=True,
+            token_id=session.pk,
+        )
+    return {"remaining": remaining}

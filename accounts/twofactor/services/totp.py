@@ -1,0 +1,204 @@
+"""TOTP use cases (auth-api-responses.md §4): set up an authenticator, sign in with it, remove it.
+
+Two setup flows share one pending row (``TotpToken`` with ``enabled`` false, valid an hour):
+
+* newer: /totp/create → /totp/setup/verify {code} → /totp/setup/complete enables it (the
+  backup codes are set in between with POST /recoveryCodes);
+* older: /totp/create → the first valid /session/verify/totp enables it and, if the account has
+  no backup codes yet, answers a fresh set as ``recoveryCodes``.
+
+Enabling raises the session that did it to AAL2 (``totp-2fa``). Every code is accepted once:
+the row remembers the latest accepted time step and a code of that step or an earlier one fails
+(a conditional UPDATE decides between concurrent requests). Wrong codes are capped per account
+(``attempts``).
+"""
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from accounts.errors import AppError
+from accounts.models import Account, VerificationMethod, now_ms
+from accounts.services import security_events, verification
+from emails.services import send_email
+
+from .. import otp
+from ..models import RecoveryCode, TotpToken
+from . import assurance, attempts, recovery_codes
+
+
+def _locked_token(account):
+    """The account's TOTP row, locked; the account row is locked first so that two setups of one
+    account queue up instead of racing to insert."""
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    return TotpToken.objects.select_for_update().filter(pk=account.pk).first()
+
+
+def _accept_code(token, code, at=None):
+    """Whether ``code`` is valid now and its time step was not used before; records the step."""
+    step = otp.matching_step(token.shared_secret, code, at)
+    if step is None:
+        return False
+    fresh = Q(last_used_step__isnull=True) | Q(last_used_step__lt=step)
+    accepted = TotpToken.objects.filter(fresh, pk=token.pk).update(last_used_step=step)
+    if accepted:
+        token.last_used_step = step
+    return bool(accepted)
+
+
+def _notify(template, account, context, **extra):
+    send_email(
+        template, verification.account_recipients(account), account=account,
+        locale=context.locale, context={key: value for key, value in extra.items() if value},
+    )
+
+
+def totp_status(account):
+    """GET /totp/exists: ``exists`` and ``verified`` are true once two-step auth is enabled.
+
+    A setup in progress is not reported (upstream keeps it in Redis, outside the totp table).
+    """
+    enabled = TotpToken.objects.filter(pk=account.pk, enabled=True).exists()
+    return {"exists": enabled, "verified": enabled}
+
+
+def create_totp(session, context):
+    """POST /totp/create: the secret to set up an authenticator app with, and its QR code.
+
+    Needs a verified session (138); 154 when two-step auth is already on. Calling it again
+    within the hour returns the same secret (and forgets a previous /totp/setup/verify).
+    """
+    if not session.token_verified:
+        raise AppError.unverified_session()
+    account = session.account
+    now = now_ms()
+    with transaction.atomic():
+        token = _locked_token(account)
+        if token is not None and token.enabled:
+            raise AppError.totp_token_exists()
+        if token is not None and token.is_live_pending(now):
+            token.created_at = now
+            token.setup_verified_at = None
+            token.save(update_fields=["created_at", "setup_verified_at"])
+        else:
+            token, _ = TotpToken.objects.update_or_create(
+                account=account,
+                defaults={
+                    "shared_secret": otp.new_secret(), "epoch": 0, "verified": False,
+                    "enabled": False, "created_at": now, "setup_verified_at": None,
+                    "last_used_step": None,
+                },
+            )
+    url = otp.otpauth_url(
+        settings.TOTP_SERVICE_NAME, verification.primary_address(account), token.shared_secret
+    )
+    return {"qrCodeUrl": otp.qr_code_data_url(url), "secret": token.shared_secret}
+
+
+def verify_setup(session, code):
+    """POST /totp/setup/verify: a code of the pending secret proves the app is set up.
+
+    155 without a setup in progress, 152 for a wrong (or replayed) code.
+    """
+    account = session.account
+    attempts.check(account, "totp")
+    now = now_ms()
+    with transaction.atomic():
+        token = _locked_token(account)
+        if token is None or not token.is_live_pending(now):
+            raise AppError.totp_token_not_found()
+        valid = _accept_code(token, code)
+        if valid:
+            token.setup_verified_at = now
+            token.save(update_fields=["setup_verified_at"])
+    if not valid:
+        attempts.record_failure(account, "totp")
+        raise AppError.invalid_token_verification_code()
+    return {"success": True}
+
+
+def complete_setup(session, context, *, service=None):
+    """POST /totp/setup/complete: enable the verified pending secret; the session reaches AAL2.
+
+    Needs a verified session (138); 155 without a setup in progress, 152 until
+    /totp/setup/verify has accepted a code of this secret.
+    """
+    if not session.token_verified:
+        raise AppError.unverified_session()
+    now = now_ms()
+    with transaction.atomic():
+        token = _locked_token(session.account)
+        if token is None or not token.is_live_pending(now):
+            raise AppError.totp_token_not_found()
+        if token.setup_verified_at is None:
+            raise AppError.invalid_token_verification_code()
+        _enable(token, session, context, service)
+    return {"success": True}
+
+
+def _enable(token, session, context, service):
+    token.verified = True
+    token.enabled = True
+    token.save(update_fields=["verified", "enabled"])
+    assurance.verify_session_with(session, VerificationMethod.TOTP_2FA)
+    security_events.record(
+        session.account, "account.two_factor_added", context, verified=True, token_id=session.pk
+    )
+    _notify("postAddTwoStepAuthentication", session.account, context, service=service)
+
+
+def verify_session(session, code, context, *, service=None):
+    """POST /session/verify/totp: a code from the app confirms this sign-in with ``totp-2fa``.
+
+    A wrong or replayed code is not an HTTP error: ``{success: false}`` (and a
+    ``two_factor_challenge_failure`` event). 155 when the account has no authenticator. A valid
+    code on a pending setup enables it (the older flow).
+    """
+    account = session.account
+    attempts.check(account, "totp")
+    now = now_ms()
+    with transaction.atomic():
+        token = TotpToken.objects.select_for_update().filter(pk=account.pk).first()
+        if token is None or not (token.enabled or token.is_live_pending(now)):
+            raise AppError.totp_token_not_found()
+        valid = _accept_code(token, code)
+        body = {"success": valid}
+        if not valid:
+            security_events.record(
+                account, "account.two_factor_challenge_failure", context, token_id=session.pk
+            )
+            attempts.record_failure(account, "totp")
+            return body
+        if token.enabled:
+            assurance.raise_to_second_factor(session, VerificationMethod.TOTP_2FA)
+            verification.send_new_device_login(account, context)
+        else:
+            _enable(token, session, context, service)
+            if not RecoveryCode.objects.filter(account=account).exists():
+                body["recoveryCodes"] = recovery_codes.new_set(account)
+        security_events.record(
+            account, "account.two_factor_challenge_success", context, verified=True,
+            token_id=session.pk,
+        )
+    return body
+
+
+def destroy_totp(session, context):
+    """POST /totp/destroy: two-step authentication off, backup codes gone; needs a verified
+    session (138). The session drops to ``email-2fa``; the removal mail goes only when two-step
+    authentication was actually on."""
+    if not session.token_verified:
+        raise AppError.unverified_session()
+    account = session.account
+    with transaction.atomic():
+        token = _locked_token(account)
+        RecoveryCode.objects.filter(account=account).delete()
+        assurance.downgrade_after_removal(session)
+        if token is None:
+            return {}
+        token.delete()
+        security_events.record(
+            account, "account.two_factor_removed", context, verified=True, token_id=session.pk
+        )
+        if token.enabled:
+            _notify("postRemoveTwoStepAuthentication", account, context)
+    return {}

@@ -1,0 +1,25 @@
+"""Routes of the two-step authentication app, included under /v1/ by accounts/urls.py."""
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("totp/create", views.TotpCreateView.as_view()),
+    path("totp/setup/verify", views.TotpSetupVerifyView.as_view()),
+    path("totp/setup/complete", views.TotpSetupCompleteView.as_view()),
+    path("totp/destroy", views.TotpDestroyView.as_view()),
+    path("totp/exists", views.TotpExistsView.as_view()),
+    path("session/verify/totp", views.SessionVerifyTotpView.as_view()),
+    # The path as the API document misspells it: an alias, for clients built from that document.
+    path("session/verifiy/totp", views.SessionVerifyTotpView.as_view()),
+    path("recoveryCodes", views.RecoveryCodesView.as_view()),
+    path("recoveryCodes/exists", views.RecoveryCodesExistsView.as_view()),
+    path("session/verify/recoveryCode", views.SessionVerifyRecoveryCodeView.as_view()),
+    path("mfa/otp/request", views.MfaOtpRequestView.as_view()),
+    path("mfa/otp/verify", views.MfaOtpVerifyView.as_view()),
+    path("mfa/totp/create", views.MfaTotpCreateView.as_view()),
+    path("mfa/totp/setup/verify", views.MfaTotpSetupVerifyView.as_view()),
+    path("mfa/totp/setup/complete", views.MfaTotpSetupCompleteView.as_view()),
+    path("mfa/totp/destroy", views.MfaTotpDestroyView.as_view()),
+    path("mfa/recoveryCodes", views.MfaRecoveryCodesView.as_view()),
+]

@@ -1,0 +1,197 @@
+"""Two-step authentication routes (thin: validate, one service call, render).
+
+Each setup route exists twice, as upstream has them: the sessionToken route, and its ``/mfa/``
+twin that takes a step-up JWT with scope ``mfa:2fa`` instead (``Mfa2faView``).
+"""
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
+from rest_framework.response import Response
+
+from accounts.authentication import TokenRequired
+from accounts.views.base import PublicView, SessionView
+
+from .authentication import MfaScopeRequired, MfaTokenAuthentication, VerifiedSessionRequired
+from .serializers import (
+    MfaOtpRequestSerializer,
+    MfaOtpVerifySerializer,
+    RecoveryCodeSerializer,
+    RecoveryCodesSerializer,
+    SessionVerifyTotpSerializer,
+    TotpCreateSerializer,
+    TotpSetupCompleteSerializer,
+    TotpSetupVerifySerializer,
+)
+from .services import recovery_codes, step_up, totp
+
+sensitive = method_decorator(sensitive_post_parameters(), name="dispatch")
+
+
+class VerifiedSessionView(SessionView):
+    """A route for upstream's verifiedSessionToken strategy."""
+
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
+
+
+class Mfa2faView(PublicView):
+    """A ``/mfa/`` route: ``Authorization: Bearer <step-up JWT>`` with scope ``mfa:2fa``."""
+
+    authentication_classes = [MfaTokenAuthentication]
+    permission_classes = [MfaScopeRequired]
+    mfa_action = "2fa"
+    payload_required = False
+
+
+# TOTP.
+
+
+class TotpCreateView(SessionView):
+    """POST /v1/totp/create"""
+
+    body_serializer = TotpCreateSerializer
+    payload_required = True
+
+    def post(self, request):
+        self.body()
+        return Response(totp.create_totp(request.auth, self.context()))
+
+
+class TotpSetupVerifyView(SessionView):
+    """POST /v1/totp/setup/verify {code}"""
+
+    body_serializer = TotpSetupVerifySerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        return Response(totp.verify_setup(request.auth, data["code"]))
+
+
+class TotpSetupCompleteView(SessionView):
+    """POST /v1/totp/setup/complete"""
+
+    body_serializer = TotpSetupCompleteSerializer
+
+    def post(self, request):
+        data = self.body()
+        service = data.get("service") or request.query_params.get("service")
+        return Response(totp.complete_setup(request.auth, self.context(), service=service))
+
+
+class TotpDestroyView(SessionView):
+    """POST /v1/totp/destroy"""
+
+    def post(self, request):
+        return Response(totp.destroy_totp(request.auth, self.context()))
+
+
+class TotpExistsView(SessionView):
+    """GET /v1/totp/exists"""
+
+    def get(self, request):
+        return Response(totp.totp_status(request.user))
+
+
+class SessionVerifyTotpView(SessionView):
+    """POST /v1/session/verify/totp {code, service?} (also at upstream's /session/verifiy/totp)"""
+
+    body_serializer = SessionVerifyTotpSerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        service = data.get("service") or request.query_params.get("service")
+        body = totp.verify_session(request.auth, data["code"], self.context(), service=service)
+        return Response(body)
+
+
+class MfaTotpCreateView(Mfa2faView, TotpCreateView):
+    """POST /v1/mfa/totp/create"""
+
+
+class MfaTotpSetupVerifyView(Mfa2faView, TotpSetupVerifyView):
+    """POST /v1/mfa/totp/setup/verify {code}"""
+
+
+class MfaTotpSetupCompleteView(Mfa2faView, TotpSetupCompleteView):
+    """POST /v1/mfa/totp/setup/complete"""
+
+
+class MfaTotpDestroyView(Mfa2faView, TotpDestroyView):
+    """POST /v1/mfa/totp/destroy"""
+
+
+# Backup authentication codes.
+
+
+@sensitive
+class RecoveryCodesView(VerifiedSessionView):
+    """GET (new set), POST (initial set during setup), PUT (replace) /v1/recoveryCodes"""
+
+    body_serializer = RecoveryCodesSerializer
+
+    def get(self, request):
+        codes = recovery_codes.replace_codes(request.auth, self.context())
+        return Response({"recoveryCodes": codes})
+
+    def post(self, request):
+        data = self.body()
+        return Response(
+            recovery_codes.set_codes(request.auth, data["recoveryCodes"], self.context())
+        )
+
+    def put(self, request):
+        data = self.body()
+        return Response(
+            recovery_codes.update_codes(request.auth, data["recoveryCodes"], self.context())
+        )
+
+
+class MfaRecoveryCodesView(Mfa2faView, RecoveryCodesView):
+    """POST, PUT /v1/mfa/recoveryCodes"""
+
+    http_method_names = ["post", "put", "options"]
+
+
+class RecoveryCodesExistsView(SessionView):
+    """GET /v1/recoveryCodes/exists"""
+
+    def get(self, request):
+        return Response(recovery_codes.codes_status(request.user))
+
+
+@sensitive
+class SessionVerifyRecoveryCodeView(SessionView):
+    """POST /v1/session/verify/recoveryCode {code}"""
+
+    body_serializer = RecoveryCodeSerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        return Response(recovery_codes.verify_session(request.auth, data["code"], self.context()))
+
+
+# MFA step-up.
+
+
+class MfaOtpRequestView(VerifiedSessionView):
+    """POST /v1/mfa/otp/request {action}"""
+
+    body_serializer = MfaOtpRequestSerializer
+
+    def post(self, request):
+        data = self.body()
+        return Response(step_up.request_code(request.auth, data["action"], self.context()))
+
+
+@sensitive
+class MfaOtpVerifyView(VerifiedSessionView):
+    """POST /v1/mfa/otp/verify {action, code} → {accessToken}"""
+
+    body_serializer = MfaOtpVerifySerializer
+
+    def post(self, request):
+        data = self.body()
+        return Response(
+            step_up.verify_code(request.auth, data["action"], data["code"], self.context())
+        )

@@ -1,0 +1,29 @@
+"""Sign-in unblock code routes: /account/login/send_unblock_code and /reject_unblock_code."""
+from rest_framework.response import Response
+
+from ..serializers.verification import RejectUnblockCodeSerializer, SendUnblockCodeSerializer
+from ..services import accounts, unblock
+from .base import PublicView
+
+
+class SendUnblockCodeView(PublicView):
+    """POST /v1/account/login/send_unblock_code: mail an unblock code to the account."""
+
+    body_serializer = SendUnblockCodeSerializer
+
+    def post(self, request):
+        data = self.body()
+        account, _ = accounts.find_account(data["email"])
+        unblock.send_unblock_code(account, self.context())
+        return Response({})
+
+
+class RejectUnblockCodeView(PublicView):
+    """POST /v1/account/login/reject_unblock_code: "not me" — the code is deleted."""
+
+    body_serializer = RejectUnblockCodeSerializer
+
+    def post(self, request):
+        data = self.body()
+        unblock.reject(data["uid"], data["unblockCode"])
+        return Response({})

@@ -1,0 +1,47 @@
+"""Mail configuration: the development mailbox without SMTP, SMTP with EMAIL_HOST; the beat job."""
+import json
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+from emails.tasks import deliver, requeue_stale_emails
+
+PROBE = (
+    "import json, fxa_project.settings as s; print(json.dumps([s.EMAIL_BACKEND, "
+    "s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_RETRY_BACKOFF, s.EMAIL_MAX_ATTEMPTS]))"
+)
+
+
+def _configuration(**overrides):
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("EMAIL_HOST", "REDIS_URL", "CELERY_BROKER_URL")}
+    env.update(SECRET_KEY="test", **overrides)
+    result = subprocess.run([sys.executable, "-c", PROBE], cwd=settings.BASE_DIR, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_embedded_default_is_the_dev_mailbox_with_tasks_in_process():
+    backend, eager, backoff, attempts = _configuration()
+    assert backend == "emails.backends.DevMailboxBackend"
+    assert eager is True
+    assert (backoff, attempts) == (10, 8)
+
+
+def test_smtp_and_retry_settings_come_from_the_environment():
+    backend, eager, backoff, attempts = _configuration(
+        EMAIL_HOST="smtp.example.com", REDIS_URL="redis://127.0.0.1:6379/9",
+        EMAIL_RETRY_BACKOFF="1.5", EMAIL_MAX_ATTEMPTS="3",
+    )
+    assert backend == "django.core.mail.backends.smtp.EmailBackend"
+    assert eager is False
+    assert (backoff, attempts) == (1.5, 3)
+
+
+def test_tasks_are_registered_and_beat_requeues_stale_mail():
+    assert deliver.name == "emails.tasks.deliver"
+    schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert requeue_stale_emails.name in schedule

@@ -1,0 +1,86 @@
+"""Fixtures of the two-step authentication tests: a mailing API client, a verified account, and
+helpers that set up TOTP the way a user would (codes from pyotp, an independent implementation)."""
+
+import secrets
+import time
+
+import pyotp
+import pytest
+from django.core import mail
+from django.test import TestCase
+
+from accounts.tokens import create_session_token
+from tests.helpers import ApiClient, make_account, ok, token_credentials
+
+STEP = 30
+
+
+class MailingApiClient(ApiClient):
+    """Runs each request's on-commit hooks (mail is queued on commit; Celery runs eagerly)."""
+
+    def request(self, *args, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(*args, **kwargs)
+
+
+@pytest.fixture
+def api():
+    return MailingApiClient()
+
+
+@pytest.fixture
+def user(db):
+    """A verified account whose sign-up session is verified (by email, AAL1)."""
+    return make_account("two-step@example.com")
+
+
+def code(secret, steps=0):
+    """The authenticator app's code ``steps`` periods from now."""
+    return pyotp.TOTP(secret).at(time.time() + steps * STEP)
+
+
+def mid_step():
+    """Wait out the last two seconds of a period, so a code and its check share the period."""
+    remaining = STEP - time.time() % STEP
+    if remaining < 2:
+        time.sleep(remaining + 0.05)
+
+
+def pending_session(account):
+    """A new sign-in session awaiting confirmation (as login makes for a TOTP account)."""
+    token, _ = create_session_token(
+        account, token_verification_id=secrets.token_hex(16), must_verify=True
+    )
+    return token
+
+
+def verified_session(account):
+    """Another session, verified by email (AAL1)."""
+    token, _ = create_session_token(account, verification_method=0)
+    return token
+
+
+def session_id(token):
+    return token_credentials(token, "sessionToken")[0]
+
+
+def enable_totp(api, token):
+    """create → setup/verify → setup/complete with ``token``; returns the secret.
+
+    The setup code is the previous period's, so that the current and next ones stay unused.
+    """
+    mid_step()
+    secret = ok(api.post("/totp/create", {}, token=token))["secret"]
+    assert ok(api.post("/totp/setup/verify", {"code": code(secret, -1)}, token=token)) == {
+        "success": True
+    }
+    assert ok(api.post("/totp/setup/complete", {}, token=token)) == {"success": True}
+    return secret
+
+
+def sent(template):
+    return [m for m in mail.outbox if m.extra_headers.get("X-Template-Name") == template]
+
+
+def templates():
+    return [m.extra_headers.get("X-Template-Name") for m in mail.outbox]
