@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.test import Client
+from django.core import mail
+from django.test import Client, TestCase
 
 from accounts import hawk, onepw
 from accounts.models import Account
@@ -92,6 +93,34 @@ class ApiClient:
 
     def post(self, path, data=None, **kwargs):
         return self.request("POST", path, data if data is not None else {}, **kwargs)
+
+
+class MailingApiClient(ApiClient):
+    """An ApiClient whose requests run their on-commit hooks, so the mail they queue is delivered
+    (Celery runs eagerly in-process) to ``django.core.mail.outbox``."""
+
+    def __init__(self, ip=None, **kwargs):
+        super().__init__(**kwargs)
+        if ip:
+            self.client.defaults["REMOTE_ADDR"] = ip
+
+    def request(self, *args, **kwargs):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(*args, **kwargs)
+
+
+def sent(template=None, to=None):
+    """Messages delivered so far, optionally of one template and/or to one address."""
+    return [
+        message for message in mail.outbox
+        if (template is None or message.extra_headers.get("X-Template-Name") == template)
+        and (to is None or to in message.to)
+    ]
+
+
+def templates():
+    """The template names of the messages delivered so far, in order."""
+    return [message.extra_headers.get("X-Template-Name") for message in mail.outbox]
 
 
 @dataclass

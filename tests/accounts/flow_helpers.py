@@ -1,40 +1,10 @@
-"""Helpers for the confirmation-flow tests: an ApiClient whose requests deliver their mail, and
-readers of the mail delivered (``django.core.mail.outbox``)."""
+"""Helpers for the confirmation-flow tests: sign-up and sign-in calls, the mail they deliver."""
 from django.core import mail
-from django.test import TestCase
 
 from accounts.models import Account, SessionToken, now_ms
-from tests.helpers import DEFAULT_PASSWORD, ApiClient, ok, stretch, token_credentials
+from tests.helpers import DEFAULT_PASSWORD, ok, sent, stretch, templates, token_credentials
 
 OTHER_IP = "203.0.113.7"
-
-
-class MailingApiClient(ApiClient):
-    """Runs each request's on-commit hooks (mail is queued on commit; Celery runs eagerly)."""
-
-    def request(self, *args, **kwargs):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            return super().request(*args, **kwargs)
-
-
-def client_from(ip=None):
-    client = MailingApiClient()
-    if ip:
-        client.client.defaults["REMOTE_ADDR"] = ip
-    return client
-
-
-def sent(template=None, to=None):
-    """Messages delivered so far, optionally of one template and/or to one address."""
-    return [
-        message for message in mail.outbox
-        if (template is None or message.extra_headers.get("X-Template-Name") == template)
-        and (to is None or to in message.to)
-    ]
-
-
-def templates():
-    return [message.extra_headers.get("X-Template-Name") for message in mail.outbox]
 
 
 def last(template):

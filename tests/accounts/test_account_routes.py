@@ -17,10 +17,6 @@ HEX64 = re.compile(r"^[0-9a-f]{64}$")
 OTHER_IP = "203.0.113.7"
 
 
-@pytest.fixture
-def api():
-    return ApiClient()
-
 
 def from_ip(ip):
     """An ApiClient whose requests come from ``ip``."""

@@ -7,17 +7,13 @@ import pytest
 from accounts.errors import AppError
 from accounts.models import Account, EmailBounce, SecurityEvent, now_ms
 from accounts.services import bounces
-from tests.helpers import ApiClient, assert_error, make_account, ok, stretch
+from tests.helpers import assert_error, make_account, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
 MINUTE_MS = 60 * 1000
 SECRET = "a-webhook-secret"
 
-
-@pytest.fixture
-def api():
-    return ApiClient()
 
 
 def bounce(email, bounce_type, minutes_ago=0, sub_type=""):

@@ -14,21 +14,16 @@ from tests.accounts.flow_helpers import (
     OTHER_IP,
     age_account,
     clear_mail,
-    client_from,
     create,
     last,
     login,
     session_row,
     templates,
 )
-from tests.helpers import make_account, ok
+from tests.helpers import MailingApiClient, make_account, ok
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def api():
-    return client_from()
 
 
 @pytest.fixture
@@ -95,7 +90,7 @@ def test_confirming_the_signin_link_once(api, browser):
     user = make_account()
     age_account(user.uid, 10 * 24 * 3600)
     clear_mail()
-    body = ok(login(client_from(OTHER_IP), user.email, query="?keys=true"))
+    body = ok(login(MailingApiClient(OTHER_IP), user.email, query="?keys=true"))
     link = mail_link("verifyLogin")
     assert link.startswith("/complete_signin?")
     page = browser.get(link)
@@ -152,7 +147,7 @@ def test_the_confirmation_needs_the_csrf_token(api):
 def test_confirming_the_verify_primary_link(browser):
     user = make_account()
     age_account(user.uid, 10 * 24 * 3600)
-    elsewhere = client_from(OTHER_IP)
+    elsewhere = MailingApiClient(OTHER_IP)
     body = ok(login(elsewhere, user.email, query="?keys=true"))
     ok(elsewhere.post("/recovery_email/resend_code", {"type": "upgradeSession"},
                       token=body["sessionToken"]))

@@ -11,28 +11,13 @@ from accounts.models import Account, Email, PasswordChangeToken, SecurityEvent, 
 from accounts.services import accounts as account_services
 from accounts.services.context import RequestContext
 from accounts.tokens import create_session_token
-from tests.helpers import ApiClient, assert_error, make_account, ok, stretch, token_credentials
+from tests.helpers import assert_error, make_account, ok, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
 DAY_MS = 24 * 3600 * 1000
 
 
-class MailingApiClient(ApiClient):
-    """An ApiClient whose requests run their on-commit hooks, so their mail lands in the outbox."""
-
-    def __init__(self, capture):
-        super().__init__()
-        self.capture = capture
-
-    def request(self, *args, **kwargs):
-        with self.capture(execute=True):
-            return super().request(*args, **kwargs)
-
-
-@pytest.fixture
-def api(django_capture_on_commit_callbacks):
-    return MailingApiClient(django_capture_on_commit_callbacks)
 
 
 @dataclass

@@ -10,10 +10,6 @@ pytestmark = pytest.mark.django_db
 OTHER_IP = "203.0.113.7"
 
 
-@pytest.fixture
-def api():
-    return ApiClient()
-
 
 def events(uid, name):
     return list(SecurityEvent.objects.filter(account_id=uid, name=name))

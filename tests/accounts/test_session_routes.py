@@ -16,10 +16,6 @@ OTHER_IP = "203.0.113.7"
 OLDER_THAN_NEW = settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS + 3600
 
 
-@pytest.fixture
-def api():
-    return ApiClient()
-
 
 def session_row(session_token):
     token_id, _ = token_credentials(session_token, "sessionToken")

@@ -22,10 +22,6 @@ SESSION_ROUTES = [
 ]
 
 
-@pytest.fixture
-def api():
-    return ApiClient()
-
 
 @pytest.fixture
 def user():

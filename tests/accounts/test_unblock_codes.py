@@ -8,16 +8,7 @@ from django.db import connection
 from accounts.errors import AppError
 from accounts.models import SecurityEvent, UnblockCode, now_ms
 from accounts.services import unblock
-from tests.accounts.flow_helpers import (
-    OTHER_IP,
-    age_account,
-    clear_mail,
-    client_from,
-    last,
-    login,
-    session_row,
-    templates,
-)
+from tests.accounts.flow_helpers import age_account, clear_mail, last, login, session_row, templates
 from tests.helpers import assert_error, make_account, ok
 
 pytestmark = pytest.mark.django_db
@@ -26,14 +17,6 @@ CROCKFORD_CODE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{8}$")
 HOUR_MS = 3600 * 1000
 
 
-@pytest.fixture
-def api():
-    return client_from()
-
-
-@pytest.fixture
-def elsewhere():
-    return client_from(OTHER_IP)
 
 
 @pytest.fixture

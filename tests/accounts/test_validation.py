@@ -3,7 +3,7 @@ import pytest
 
 from accounts import onepw
 from accounts.models import Account
-from tests.helpers import ApiClient, make_account, stretch
+from tests.helpers import make_account, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -163,10 +163,6 @@ def _cheap_scrypt(monkeypatch):
     # Validation runs before any password work; a tiny scrypt keeps hundreds of cases fast.
     monkeypatch.setattr(onepw, "SCRYPT_N", 2)
 
-
-@pytest.fixture
-def api():
-    return ApiClient()
 
 
 def send(api, path, *, body=None, raw_body=None, query=""):

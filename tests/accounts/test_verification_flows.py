@@ -19,10 +19,8 @@ from accounts.services import accounts as account_services
 from accounts.services.context import RequestContext
 from emails.models import OutboundEmail
 from tests.accounts.flow_helpers import (
-    OTHER_IP,
     age_account,
     clear_mail,
-    client_from,
     create,
     last,
     login,
@@ -37,15 +35,6 @@ OLDSYNC = "https://identity.mozilla.com/apps/oldsync"
 OLD = settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS + 3600
 
 
-@pytest.fixture
-def api():
-    return client_from()
-
-
-@pytest.fixture
-def elsewhere():
-    """A client at an IP address the account never signed in from."""
-    return client_from(OTHER_IP)
 
 
 def verified_user(email="user@example.com", password=DEFAULT_PASSWORD):

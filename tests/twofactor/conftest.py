@@ -6,21 +6,11 @@ import time
 
 import pyotp
 import pytest
-from django.core import mail
-from django.test import TestCase
 
 from accounts.tokens import create_session_token
-from tests.helpers import ApiClient, make_account, ok, token_credentials
+from tests.helpers import MailingApiClient, make_account, ok, token_credentials
 
 STEP = 30
-
-
-class MailingApiClient(ApiClient):
-    """Runs each request's on-commit hooks (mail is queued on commit; Celery runs eagerly)."""
-
-    def request(self, *args, **kwargs):
-        with TestCase.captureOnCommitCallbacks(execute=True):
-            return super().request(*args, **kwargs)
 
 
 @pytest.fixture
@@ -78,9 +68,3 @@ def enable_totp(api, token):
     return secret
 
 
-def sent(template):
-    return [m for m in mail.outbox if m.extra_headers.get("X-Template-Name") == template]
-
-
-def templates():
-    return [m.extra_headers.get("X-Template-Name") for m in mail.outbox]

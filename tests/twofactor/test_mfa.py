@@ -10,9 +10,9 @@ from accounts.models import SecurityEvent, SessionToken
 from accounts.twofactor import mfa, otp
 from accounts.twofactor.models import TotpToken
 from accounts.twofactor.services import attempts, has_enabled_totp
-from tests.helpers import assert_error, make_account, ok
+from tests.helpers import assert_error, make_account, ok, sent
 
-from .conftest import code, mid_step, pending_session, sent, session_id, verified_session
+from .conftest import code, mid_step, pending_session, session_id, verified_session
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,9 @@ from accounts.models import SecurityEvent, SessionToken
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import attempts, recovery_codes
-from tests.helpers import ApiClient, assert_error, make_account, ok
+from tests.helpers import ApiClient, assert_error, make_account, ok, sent
 
-from .conftest import enable_totp, pending_session, sent, session_id, verified_session
+from .conftest import enable_totp, pending_session, session_id, verified_session
 
 CROCKFORD = set("0123456789abcdefghjkmnpqrstvwxyz")
 

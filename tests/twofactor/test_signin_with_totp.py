@@ -1,9 +1,9 @@
 """How two-step authentication changes sign-in and the changes that need a second factor."""
 import pytest
 
-from tests.helpers import assert_error, ok, stretch
+from tests.helpers import assert_error, ok, stretch, templates
 
-from .conftest import code, enable_totp, mid_step, session_id, templates
+from .conftest import code, enable_totp, mid_step, session_id
 
 pytestmark = pytest.mark.django_db
 

@@ -8,14 +8,13 @@ from accounts.models import KeyFetchToken, SecurityEvent, SessionToken, now_ms
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import attempts, has_enabled_totp
-from tests.helpers import assert_error, make_account, ok
+from tests.helpers import assert_error, make_account, ok, sent
 
 from .conftest import (
     code,
     enable_totp,
     mid_step,
     pending_session,
-    sent,
     session_id,
     verified_session,
 )
