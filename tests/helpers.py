@@ -1,10 +1,12 @@
 """Test helpers: a /v1 client that authenticates like real FxA clients, and account factories."""
 import json
+import threading
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import mail
+from django.db import connection
 from django.test import Client, TestCase
 
 from accounts import hawk, onepw
@@ -121,6 +123,30 @@ def sent(template=None, to=None):
 def templates():
     """The template names of the messages delivered so far, in order."""
     return [message.extra_headers.get("X-Template-Name") for message in mail.outbox]
+
+
+def race(count, attempt):
+    """Run ``attempt(index)`` in ``count`` threads released at the same moment; returns the
+    results in index order (an exception is returned as the result). Each thread closes its own
+    database connection. For tests of things that must happen exactly once."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def run(index):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = attempt(index)
+        except Exception as error:  # noqa: BLE001 - reported to the caller as the result
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
 
 
 @dataclass

@@ -1,15 +1,13 @@
 """Sign-in unblock codes (auth-api-responses.md §12): send, sign in with, reject."""
 import re
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.errors import AppError
 from accounts.models import SecurityEvent, UnblockCode, now_ms
 from accounts.services import unblock
 from tests.accounts.flow_helpers import age_account, clear_mail, last, login, session_row, templates
-from tests.helpers import assert_error, make_account, ok
+from tests.helpers import assert_error, make_account, ok, race
 
 pytestmark = pytest.mark.django_db
 
@@ -163,22 +161,13 @@ def test_a_code_is_spent_exactly_once_under_concurrency():
     code = unblock.new_code()
     UnblockCode.objects.create(account=user.account, code_hash=unblock._hash(user.uid, code))
     attempts = 8
-    barrier = threading.Barrier(attempts)
-    outcomes = []
 
-    def spend():
+    def spend(index):
         try:
-            barrier.wait()
             unblock.consume(user.account, code)
-            outcomes.append("ok")
+            return "ok"
         except AppError as error:
-            outcomes.append(error.errno)
-        finally:
-            connection.close()
+            return error.errno
 
-    threads = [threading.Thread(target=spend) for _ in range(attempts)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    outcomes = race(attempts, spend)
     assert sorted(outcomes, key=str) == sorted(["ok"] + [127] * (attempts - 1), key=str)

@@ -1,15 +1,13 @@
 """Backup authentication codes over HTTP: replacing, setting, spending (once, even when raced)."""
 
-import threading
 
 import pytest
-from django.db import connection
 
 from accounts.models import SecurityEvent, SessionToken
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import attempts, recovery_codes
-from tests.helpers import ApiClient, assert_error, make_account, ok, sent
+from tests.helpers import ApiClient, assert_error, make_account, ok, race, sent
 
 from .conftest import enable_totp, pending_session, session_id, verified_session
 
@@ -208,26 +206,12 @@ def test_a_code_is_spent_once_when_ten_requests_race():
     user = make_account("race@example.com")
     code = with_totp(user.account)[0]
     logins = [pending_session(user.account) for _ in range(10)]
-    barrier = threading.Barrier(len(logins))
-    results = [None] * len(logins)
 
     def spend(index):
-        client = ApiClient()
-        try:
-            barrier.wait(timeout=10)
-            response = client.post(
-                "/session/verify/recoveryCode", {"code": code}, token=logins[index]
-            )
-            results[index] = (response.status_code, response.json())
-        finally:
-            connection.close()
+        response = ApiClient().post("/session/verify/recoveryCode", {"code": code}, token=logins[index])
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=spend, args=(index,)) for index in range(len(logins))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
+    results = race(len(logins), spend)
     successes = [body for status, body in results if status == 200]
     assert successes == [{"remaining": 7}], results
     assert sorted(body["errno"] for status, body in results if status != 200) == [156] * 9
