@@ -24,6 +24,7 @@ from django.db import transaction
 from emails.services import send_email, send_notification
 
 from .. import otp
+from ..devices import notifications as device_notifications
 from ..errors import AppError
 from ..twofactor.services import has_enabled_totp
 from ..models import (
@@ -114,6 +115,8 @@ def verify_tokens(account, token_verification_id, method=VerificationMethod.EMAI
     key_fetch_tokens = KeyFetchToken.objects.filter(
         account=account, token_verification_id=token_verification_id
     ).update(token_verification_id=None)
+    if sessions:
+        device_notifications.account_updated(account.uid, "accountConfirm")
     return sessions + key_fetch_tokens
 
 
@@ -234,6 +237,7 @@ def verify_account(account, context, *, service=None, scopes=()):
     account.email_verified = True
     account.save(update_fields=["email_verified"])
     Email.objects.filter(account=account, is_primary=True).update(is_verified=True, verified_at=now)
+    device_notifications.account_updated(account.uid, "accountVerify")
     if service == "sync" or any(_is_sync_scope(scope) for scope in scopes or ()):
         send_notification(
             "postVerify", primary_address(account), account=account,

@@ -292,3 +292,13 @@ def test_system_checks_report_a_bad_push_configuration(settings):
     settings.VAPID_PRIVATE_KEY, settings.DEBUG = None, False
     settings.VAPID_SUBJECT, settings.PUSH_ALLOWED_SERVER_REGEX = VAPID_SUBJECT, r"^https://x$"
     assert {p.id for p in checks.run_checks() if p.id.startswith("devices.")} == {"devices.W001"}
+
+
+def test_confirming_a_sign_in_pushes_account_confirm_to_the_devices(api, user, push_service, committed):
+    laptop = push_service.subscribe()
+    register(api, user.session_token, laptop)
+    code = "cd" * 16
+    new_session(user.account, token_verification_id=code)
+    with committed():
+        ok(api.post("/recovery_email/verify_code", {"uid": user.uid, "code": code}))
+    assert [request.body for request in laptop.received()] == [b""]
