@@ -144,6 +144,8 @@ def main():
         def login_cases(i):
             return [("POST", "/v1/account/login", {"email": EMAIL, "authPW": auth_pw}, None)] * 1000
 
+        # Warm up every worker (imports, database and Redis connections) before measuring.
+        measure("warm-up (not a result)", port, bearer_cases, args.clients, 2)
         print(f"gunicorn {args.workers} sync workers, {args.clients} client processes, "
               f"{args.seconds:g} s per case, {os.cpu_count()} cores, PostgreSQL + Redis")
         measure("GET /v1/session/status (Hawk, verified)", port, hawk_cases, args.clients, args.seconds)
