@@ -19,7 +19,14 @@ from rest_framework.permissions import BasePermission
 
 from . import hawk
 from .errors import AppError
-from .models import KeyFetchToken, PasswordChangeToken, SessionToken, now_ms
+from .models import (
+    AccountResetToken,
+    KeyFetchToken,
+    PasswordChangeToken,
+    PasswordForgotToken,
+    SessionToken,
+    now_ms,
+)
 from .services import sessions
 
 BEARER = re.compile(r"^Bearer (fx[a-z]{1,3})_([0-9a-f]{64})$")
@@ -147,6 +154,28 @@ class PasswordChangeTokenAuthentication(TokenAuthentication):
         if now_ms() - token.created_at > settings.PASSWORD_CHANGE_TOKEN_LIFETIME * 1000:
             PasswordChangeToken.objects.filter(pk=token.pk).delete()
             raise AppError.token_expired()
+
+
+class ExpiringTokenAuthentication(TokenAuthentication):
+    """A token type with a fixed lifetime (``lifetime_setting``, seconds): an expired token is
+    deleted and answered 401 errno 110 "The authentication token has expired"."""
+
+    lifetime_setting = None
+
+    def accept(self, token):
+        if now_ms() - token.created_at > getattr(settings, self.lifetime_setting) * 1000:
+            self.model.objects.filter(pk=token.pk).delete()
+            raise AppError.token_expired()
+
+
+class PasswordForgotTokenAuthentication(ExpiringTokenAuthentication):
+    model = PasswordForgotToken
+    lifetime_setting = "PASSWORD_FORGOT_TOKEN_LIFETIME"
+
+
+class AccountResetTokenAuthentication(ExpiringTokenAuthentication):
+    model = AccountResetToken
+    lifetime_setting = "ACCOUNT_RESET_TOKEN_LIFETIME"
 
 
 class TokenRequired(BasePermission):

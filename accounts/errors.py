@@ -423,8 +423,9 @@ class AppError(Exception):
         return cls(E.INCORRECT_EMAIL_CASE, email=email)
 
     @classmethod
-    def invalid_verification_code(cls):
-        return cls(E.INVALID_VERIFICATION_CODE)
+    def invalid_verification_code(cls, **extra):
+        """105; a passwordForgotToken's wrong code adds the ``tries`` left and its ``ttl``."""
+        return cls(E.INVALID_VERIFICATION_CODE, **extra)
 
     @classmethod
     def invalid_expired_otp_code(cls):
@@ -457,6 +458,14 @@ class AppError(Exception):
     @classmethod
     def no_password_set(cls):
         return cls(E.UNABLE_TO_LOGIN_NO_PASSWORD_SET)
+
+    @classmethod
+    def reset_password_with_secondary_email(cls):
+        return cls(E.RESET_PASSWORD_WITH_SECONDARY_EMAIL)
+
+    @classmethod
+    def cannot_create_password(cls):
+        return cls(E.CANNOT_CREATE_PASSWORD)
 
     @classmethod
     def verified_secondary_email_exists(cls):
@@ -513,6 +522,20 @@ class AppError(Exception):
     @classmethod
     def already_owns_email(cls):
         return cls(E.ACCOUNT_OWNS_EMAIL)
+
+    # Account recovery keys.
+
+    @classmethod
+    def recovery_key_not_found(cls):
+        return cls(E.RECOVERY_KEY_NOT_FOUND)
+
+    @classmethod
+    def recovery_key_invalid(cls):
+        return cls(E.RECOVERY_KEY_INVALID)
+
+    @classmethod
+    def recovery_key_exists(cls):
+        return cls(E.RECOVERY_KEY_EXISTS)
 
     # Bounces and complaints (``bouncedAt``: the latest one of that type, ms).
 

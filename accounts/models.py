@@ -254,3 +254,53 @@ class UnblockCode(models.Model):
 
     def __str__(self):
         return f"UnblockCode of {self.account_id}"
+
+
+class PasswordForgotToken(AuthServerToken):
+    """A passwordForgotToken (onepw.md §4.3): at most one per account, 24 h, 3 tries at its code.
+
+    Only a SHA-256 of the passCode (16 random bytes, 32 hex) is stored: with 128 bits of entropy
+    a plain hash is enough, and a database leak does not hand out codes.
+    """
+
+    pass_code_hash = models.CharField(max_length=64)
+    tries = models.PositiveSmallIntegerField(default=3)
+
+    bearer_prefix = "fxpf"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account"], name="one_password_forgot_token")
+        ]
+
+
+class AccountResetToken(AuthServerToken):
+    """An accountResetToken (15 min), spent by /account/reset; at most one per account."""
+
+    bearer_prefix = "fxar"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account"], name="one_account_reset_token")
+        ]
+
+
+class RecoveryKey(models.Model):
+    """The account recovery key's server half (onepw.md §7): the client-encrypted kB bundle.
+
+    The recoveryKeyId is stored as its SHA-256 (as upstream's newer schema keeps a hash): it is
+    the proof of knowing the key that /recoveryKey/{id} and /recoveryKey/verify ask for.
+    """
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, primary_key=True, related_name="recovery_key",
+        db_column="uid",
+    )
+    recovery_key_id_hash = models.CharField(max_length=64)
+    recovery_data = models.TextField()
+    enabled = models.BooleanField(default=True)
+    hint = models.CharField(max_length=255, null=True, blank=True)
+    created_at = models.BigIntegerField(default=now_ms)
+
+    def __str__(self):
+        return f"RecoveryKey of {self.account_id}"

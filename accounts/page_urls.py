@@ -11,4 +11,8 @@ urlpatterns = [
     path("complete_signin", pages.CompleteSigninPage.as_view(), name="complete-signin"),
     path("verify_primary_email", pages.VerifyPrimaryEmailPage.as_view(), name="verify-primary-email"),
     path("report_signin", pages.ReportSigninPage.as_view(), name="report-signin"),
+    path(
+        "complete_reset_password", pages.CompleteResetPasswordPage.as_view(),
+        name="complete-reset-password",
+    ),
 ]

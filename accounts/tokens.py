@@ -1,8 +1,17 @@
 """Issuing auth-server tokens: a fresh random token for the client, its id and Hawk key for us."""
+import hashlib
+import math
 import secrets
 
 from . import onepw
-from .models import KeyFetchToken, PasswordChangeToken, SessionToken
+from .models import (
+    AccountResetToken,
+    KeyFetchToken,
+    PasswordChangeToken,
+    PasswordForgotToken,
+    SessionToken,
+    now_ms,
+)
 
 
 def _new_token(token_type):
@@ -42,3 +51,37 @@ def create_password_change_token(account):
         token_id=keys.token_id.hex(), auth_key=keys.auth_key.hex(), account=account
     )
     return token_hex
+
+
+def hash_pass_code(code_hex):
+    """The stored form of a passwordForgotToken's passCode (128 random bits: SHA-256 suffices)."""
+    return hashlib.sha256(bytes.fromhex(code_hex)).hexdigest()
+
+
+def create_password_forgot_token(account, tries):
+    """A passwordForgotToken and its passCode; returns (token hex, passCode hex, the row).
+
+    The caller holds the account row lock and has deleted the account's previous token.
+    """
+    token_hex, keys = _new_token("passwordForgotToken")
+    pass_code = secrets.token_hex(16)
+    row = PasswordForgotToken.objects.create(
+        token_id=keys.token_id.hex(), auth_key=keys.auth_key.hex(), account=account,
+        pass_code_hash=hash_pass_code(pass_code), tries=tries,
+    )
+    return token_hex, pass_code, row
+
+
+def create_account_reset_token(account):
+    """An accountResetToken, replacing any earlier one of the account."""
+    AccountResetToken.objects.filter(account=account).delete()
+    token_hex, keys = _new_token("accountResetToken")
+    AccountResetToken.objects.create(
+        token_id=keys.token_id.hex(), auth_key=keys.auth_key.hex(), account=account
+    )
+    return token_hex
+
+
+def ttl_seconds(token, lifetime):
+    """Seconds ``token`` has left of ``lifetime`` seconds (onepw.md §4.3); 0 means expired."""
+    return max(math.ceil((lifetime * 1000 - (now_ms() - token.created_at)) / 1000), 0)

@@ -1,7 +1,8 @@
 """Routes of the auth-server API, mounted under /v1/."""
 from django.urls import include, path
 
-from .views import account, bounces, emails, misc, password, recovery_email, session
+from .views import account, bounces, emails, misc, password, recovery_email, recovery_key, session
+from .views import security_events as security_events_views
 from .views import unblock as unblock_views
 from .views import verification as verification_views
 
@@ -34,6 +35,20 @@ urlpatterns = [
     path("emails/bounces", bounces.EmailBouncesWebhookView.as_view()),
     path("password/change/start", password.PasswordChangeStartView.as_view()),
     path("password/change/finish", password.PasswordChangeFinishView.as_view()),
+    path("password/forgot/send_code", password.PasswordForgotSendCodeView.as_view()),
+    path("password/forgot/resend_code", password.PasswordForgotResendCodeView.as_view()),
+    path("password/forgot/verify_code", password.PasswordForgotVerifyCodeView.as_view()),
+    path("password/forgot/status", password.PasswordForgotStatusView.as_view()),
+    path("password/forgot/send_otp", password.PasswordForgotSendOtpView.as_view()),
+    path("password/forgot/verify_otp", password.PasswordForgotVerifyOtpView.as_view()),
+    path("password/create", password.PasswordCreateView.as_view()),
+    path("account/reset", password.AccountResetView.as_view()),
+    path("recoveryKey", recovery_key.RecoveryKeyView.as_view()),
+    path("recoveryKey/exists", recovery_key.RecoveryKeyExistsView.as_view()),
+    path("recoveryKey/verify", recovery_key.RecoveryKeyVerifyView.as_view()),
+    path("recoveryKey/hint", recovery_key.RecoveryKeyHintView.as_view()),
+    path("recoveryKey/<str:recoveryKeyId>", recovery_key.RecoveryKeyDataView.as_view()),
+    path("securityEvents", security_events_views.SecurityEventsView.as_view()),
     path("get_random_bytes", misc.GetRandomBytesView.as_view()),
     path("", include("accounts.devices.urls")),
     path("", include("accounts.twofactor.urls")),

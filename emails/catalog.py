@@ -25,8 +25,8 @@ verifyPrimary                   uid, code (32 hex), email                       
                                                                                  primary_email_verified=
 verifySecondaryCode             code (6 digits), email                           -                                                    X-Verify-Code
 unblockCode                     uid, unblockCode (8 chars)                       - (report link /report_signin?uid=&unblockCode=)     X-Unblock-Code, X-Report-SignIn-Link
-recovery                        uid, token, code (32 hex), email;                /complete_reset_password?uid=&token=&code=&email=    X-Recovery-Code
-                                [emailToHashWith, service, redirectTo, resume]   [&service&redirectTo&resume&emailToHashWith]
+recovery                        uid, code (32 hex), email; [token,               /complete_reset_password?uid=&token=&code=&email=    X-Recovery-Code
+                                emailToHashWith, service, redirectTo, resume]    [&service&redirectTo&resume&emailToHashWith]
 passwordForgotOtp               code (8 digits)                                  -                                                    X-Password-Forgot-Otp
 passwordReset                   [email, emailToHashWith]                         /reset_password?email=&reset_password_confirm=false
 passwordResetAccountRecovery    -                                                /settings/account_recovery
@@ -244,8 +244,10 @@ _TEMPLATES = [
     ),
     EmailTemplate(
         "recovery", 6, _("Reset your password"), "forgot-password",
-        required=("uid", "token", "code", "email"),
-        optional=("emailToHashWith",) + SIGNIN_OPTIONAL,
+        # ``token`` is left out (an empty parameter) when the code is re-sent: only a hash of the
+        # passwordForgotToken is kept, and the client that asked already holds it.
+        required=("uid", "code", "email"),
+        optional=("token", "emailToHashWith") + SIGNIN_OPTIONAL,
         formats={"uid": UID, "code": HEX32},
         link=Link(
             "/complete_reset_password",

@@ -119,6 +119,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.devices.tasks.prune_expired_commands", "schedule": 3600.0
     },
     "requeue-stale-emails": {"task": "emails.tasks.requeue_stale_emails", "schedule": 60.0},
+    "prune-expired-oauth-tokens": {"task": "oauth.tasks.prune_expired_tokens", "schedule": 3600.0},
 }
 # A dead broker must fail the request quickly (errno 151), not hang it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
@@ -191,6 +192,10 @@ SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME = env(
     int,
 )
 PASSWORD_CHANGE_TOKEN_LIFETIME = 15 * 60  # seconds (upstream default)
+PASSWORD_FORGOT_TOKEN_LIFETIME = 24 * 3600  # seconds (upstream default; older releases: 1 h)
+PASSWORD_FORGOT_TOKEN_TRIES = 3  # wrong codes a passwordForgotToken survives
+PASSWORD_FORGOT_OTP_LIFETIME = 10 * 60  # seconds an emailed 8-digit reset code lives
+ACCOUNT_RESET_TOKEN_LIFETIME = 15 * 60  # seconds (upstream default)
 MAX_REQUEST_BODY_BYTES = 16384  # upstream's payload limit (hawk.md §5)
 EMAIL_BOUNCE_WEBHOOK_SECRET = env(
     "EMAIL_BOUNCE_WEBHOOK_SECRET",
@@ -273,6 +278,73 @@ MFA_JWT_LIFETIME = env(
     int,
 )
 
+# OAuth 2.0 / OpenID Connect (oauth/).
+def _development_oauth_signing_key():
+    """An RS256 key kept in a git-ignored file (oauth/.gitignore), like the development SECRET_KEY."""
+    path = BASE_DIR / "oauth" / ".signing_key.pem"
+    if not path.exists():
+        from oauth.crypto import generate_signing_key_pem
+
+        path.write_text(generate_signing_key_pem())
+    return path.read_text().strip()
+
+
+OAUTH_SIGNING_KEY = env(
+    "OAUTH_SIGNING_KEY",
+    None,
+    "RSA private key (PEM) that signs id_tokens (RS256), published at /v1/jwks. Generated into "
+    "oauth/.signing_key.pem for development; `manage.py oauth_keys generate` makes one.",
+)
+if OAUTH_SIGNING_KEY is None and DEBUG:
+    OAUTH_SIGNING_KEY = _development_oauth_signing_key()
+OAUTH_SIGNING_KEY_NEXT = env(
+    "OAUTH_SIGNING_KEY_NEXT",
+    None,
+    "The next RSA signing key (PEM), published at /v1/jwks before it replaces OAUTH_SIGNING_KEY.",
+)
+OAUTH_ISSUER = env(
+    "OAUTH_ISSUER",
+    PUBLIC_URL,
+    "OpenID Connect issuer: the iss of every id_token and of the discovery document.",
+).rstrip("/")
+OAUTH_ACCESS_TOKEN_TTL = env(
+    "OAUTH_ACCESS_TOKEN_TTL",
+    365 * 60,
+    "Maximum lifetime of an access token, in seconds (upstream: 365 minutes).",
+    int,
+)
+OAUTH_CODE_TTL = env(
+    "OAUTH_CODE_TTL", 15 * 60, "Seconds an authorization code stays valid (upstream: 15 min).", int
+)
+OAUTH_ID_TOKEN_TTL = env(
+    "OAUTH_ID_TOKEN_TTL", 300, "Seconds an id_token stays valid (upstream: 5 minutes).", int
+)
+OAUTH_PPID_SALT = env(
+    "OAUTH_PPID_SALT",
+    "",
+    "Salt of the pairwise subject identifiers of PPID clients. Unset: derived from SECRET_KEY.",
+)
+OAUTH_SYNC_TOKENSERVER_URL = env(
+    "OAUTH_SYNC_TOKENSERVER_URL",
+    "https://token.services.mozilla.com",
+    "Sync tokenserver announced in /.well-known/fxa-client-configuration.",
+)
+OAUTH_PAIRING_SERVER_URL = env(
+    "OAUTH_PAIRING_SERVER_URL",
+    "wss://channelserver.services.mozilla.com",
+    "Pairing channel server announced in /.well-known/fxa-client-configuration.",
+)
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth.Client"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth.RefreshToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth.AuthorizationCode"
+OAUTH2_PROVIDER = {
+    "APPLICATION_ADMIN_CLASS": "oauth.admin.ClientAdmin",
+    "ACCESS_TOKEN_ADMIN_CLASS": "oauth.admin.AccessTokenAdmin",
+    "REFRESH_TOKEN_ADMIN_CLASS": "oauth.admin.RefreshTokenAdmin",
+    "GRANT_ADMIN_CLASS": "oauth.admin.AuthorizationCodeAdmin",
+}
+
 LOG_FORMAT = env(
     "LOG_FORMAT",
     "text" if DEBUG else "json",
@@ -293,6 +365,7 @@ INSTALLED_APPS = [
     "accounts.devices",
     "accounts.twofactor",
     "emails",
+    "oauth2_provider",
     "oauth",
     "subscriptions",
 ]

@@ -1,6 +1,16 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
 class OAuthConfig(AppConfig):
     name = "oauth"
     verbose_name = "OAuth clients and tokens"
+
+    def ready(self):
+        import_module("oauth.checks")  # registers the system checks
+        from accounts.devices.attached_clients import register_oauth_clients
+
+        from .services import AttachedClientsProvider
+
+        register_oauth_clients(AttachedClientsProvider())

@@ -96,6 +96,9 @@ class ApiClient:
     def post(self, path, data=None, **kwargs):
         return self.request("POST", path, data if data is not None else {}, **kwargs)
 
+    def delete(self, path, **kwargs):
+        return self.request("DELETE", path, **kwargs)
+
 
 class MailingApiClient(ApiClient):
     """An ApiClient whose requests run their on-commit hooks, so the mail they queue is delivered

@@ -1,18 +1,14 @@
 """Changing the password with the old one (onepw.md §6.3), including the v1 → v2 upgrade."""
 from django.db import transaction
 
+from emails.services import send_notification
+
 from ..devices import notifications as device_notifications
 from ..errors import AppError
-from ..models import (
-    Account,
-    KeyFetchToken,
-    PasswordChangeToken,
-    SessionToken,
-    now_ms,
-)
-from ..tokens import create_key_fetch_token, create_password_change_token, create_session_token
+from ..models import Account, PasswordChangeToken, SessionToken, now_ms
+from ..tokens import create_key_fetch_token, create_password_change_token
 from ..twofactor.services import assurance
-from . import passwords, security_events
+from . import credentials, passwords, security_events, verification
 from .accounts import check_credentials
 
 
@@ -55,26 +51,22 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
             if template is None:
                 raise AppError.token_not_found()
         assurance.require_second_factor_if_enabled(account, template)
-        for field, value in stored.as_fields().items():
-            setattr(account, field, value)
-        account.verifier_set_at = now
-        account.profile_changed_at = now
-        account.keys_changed_at = account.keys_changed_at or account.created_at
-        account.locked_at = None
-        account.save()
-        if is_upgrade:
-            security_events.record(account, "account.password_upgrade_success", context)
-            security_events.record(account, "account.password_upgraded", context)
-        else:
+        if not is_upgrade:
             # Captured before the devices go with their sessions; the changing one is told otherwise.
             device_notifications.password_changed(
                 device_notifications.account_targets(account.uid, exclude_session=session_token_id)
             )
-            SessionToken.objects.filter(account=account).delete()
-            KeyFetchToken.objects.filter(account=account).delete()
-            PasswordChangeToken.objects.filter(account=account).delete()
+        credentials.reset_account(account, stored, keys_changed=False, revoke=not is_upgrade, now=now)
+        if is_upgrade:
+            security_events.record(account, "account.password_upgrade_success", context)
+            security_events.record(account, "account.password_upgraded", context)
+        else:
             security_events.record(account, "account.password_reset_success", context)
             security_events.record(account, "account.password_changed", context)
+            send_notification(
+                "passwordChanged", verification.account_recipients(account), account=account,
+                locale=context.locale, context={"emailToHashWith": account.email},
+            )
         if template is None:
             return {}
         return _replacement_session(account, template, context, wrap_kb, v2, keys)
@@ -82,28 +74,10 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
 
 def _replacement_session(account, template, context, wrap_kb, v2, keys):
     """The session handed back to the client, in the verification state of the one it named."""
-    session_token, session = create_session_token(
-        account,
+    return credentials.session_body(
+        account, context, wrap_kb=wrap_kb, v2=v2, keys=keys,
         token_verification_id=template.token_verification_id,
         must_verify=template.must_verify,
-        verification_method=template.verification_method
-        if template.token_verified
-        else None,
+        verification_method=template.verification_method if template.token_verified else None,
         verified_at=template.verified_at,
-        user_agent=context.user_agent,
-        ip_address=context.ip_address,
     )
-    body = {
-        "uid": account.uid,
-        "sessionToken": session_token,
-        "verified": session.token_verified and account.email_verified,
-        "authAt": session.auth_at_seconds,
-    }
-    if keys:
-        ka = bytes.fromhex(account.ka)
-        body["keyFetchToken"] = create_key_fetch_token(account, ka, wrap_kb)
-        if v2:
-            body["keyFetchToken2"] = create_key_fetch_token(
-                account, ka, bytes.fromhex(v2["wrapKbVersion2"])
-            )
-    return body

@@ -12,3 +12,23 @@ def record(account, name, context=None, *, verified=False, token_id=None, **addi
         token_id=token_id,
         additional_info=additional_info,
     )
+
+
+LISTED_EVENTS = 20  # upstream's limit for GET /securityEvents
+
+
+def recent(account):
+    """GET /securityEvents: the newest events first, at most LISTED_EVENTS."""
+    events = SecurityEvent.objects.filter(account=account).order_by("-created_at", "-id")
+    body = []
+    for event in events[:LISTED_EVENTS]:
+        item = {"name": event.name, "verified": event.verified, "createdAt": event.created_at}
+        if event.ip_address:
+            item["ipAddr"] = event.ip_address
+        body.append(item)
+    return body
+
+
+def delete_all(account):
+    """DELETE /securityEvents."""
+    SecurityEvent.objects.filter(account=account).delete()

@@ -1,15 +1,30 @@
-"""Password routes: change (start/finish)."""
+"""Password routes: change (start/finish), forgotten password (codes, reset), create."""
 from rest_framework.response import Response
 
-from ..authentication import PasswordChangeTokenAuthentication, TokenRequired
+from ..authentication import (
+    AccountResetTokenAuthentication,
+    PasswordChangeTokenAuthentication,
+    PasswordForgotTokenAuthentication,
+    TokenRequired,
+)
 from ..serializers import (
     KeysQuerySerializer,
     PasswordChangeFinishSerializer,
     PasswordChangeStartSerializer,
 )
-from ..services import password_change
+from ..serializers.password import (
+    AccountResetSerializer,
+    PasswordCreateSerializer,
+    PasswordForgotResendCodeSerializer,
+    PasswordForgotSendCodeSerializer,
+    PasswordForgotSendOtpSerializer,
+    PasswordForgotVerifyCodeSerializer,
+    PasswordForgotVerifyOtpSerializer,
+    ServiceQuerySerializer,
+)
+from ..services import password_change, password_reset, verification
 from ..validators import key_stretch_v2
-from .base import PublicView
+from .base import PublicView, SessionView
 
 
 class PasswordChangeStartView(PublicView):
@@ -49,3 +64,121 @@ class PasswordChangeFinishView(PublicView):
                 keys=query["keys"],
             )
         )
+
+
+class PasswordForgotView(PublicView):
+    """A route authenticated by a passwordForgotToken."""
+
+    authentication_classes = [PasswordForgotTokenAuthentication]
+    permission_classes = [TokenRequired]
+
+
+class PasswordForgotSendCodeView(PublicView):
+    """POST /v1/password/forgot/send_code"""
+
+    query_serializer = ServiceQuerySerializer
+    body_serializer = PasswordForgotSendCodeSerializer
+
+    def post(self, request):
+        query = self.query()
+        data = self.body()
+        return Response(password_reset.send_code(
+            data["email"], self.context(), links=verification.link_options(data, query)
+        ))
+
+
+class PasswordForgotResendCodeView(PasswordForgotView):
+    """POST /v1/password/forgot/resend_code (passwordForgotToken)"""
+
+    query_serializer = ServiceQuerySerializer
+    body_serializer = PasswordForgotResendCodeSerializer
+    payload_required = True
+
+    def post(self, request):
+        query = self.query()
+        data = self.body()
+        return Response(password_reset.resend_code(
+            request.auth, self.context(), links=verification.link_options(data, query)
+        ))
+
+
+class PasswordForgotVerifyCodeView(PasswordForgotView):
+    """POST /v1/password/forgot/verify_code (passwordForgotToken)"""
+
+    body_serializer = PasswordForgotVerifyCodeSerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        return Response(password_reset.verify_code(
+            request.auth, data["code"], self.context(),
+            with_recovery_key=data["accountResetWithRecoveryKey"],
+        ))
+
+
+class PasswordForgotStatusView(PasswordForgotView):
+    """GET /v1/password/forgot/status (passwordForgotToken)"""
+
+    def get(self, request):
+        return Response(password_reset.status(request.auth))
+
+
+class PasswordForgotSendOtpView(PublicView):
+    """POST /v1/password/forgot/send_otp"""
+
+    body_serializer = PasswordForgotSendOtpSerializer
+
+    def post(self, request):
+        data = self.body()
+        return Response(password_reset.send_otp(data["email"], self.context()))
+
+
+class PasswordForgotVerifyOtpView(PublicView):
+    """POST /v1/password/forgot/verify_otp"""
+
+    body_serializer = PasswordForgotVerifyOtpSerializer
+
+    def post(self, request):
+        data = self.body()
+        return Response(password_reset.verify_otp(data["email"], data["code"], self.context()))
+
+
+class AccountResetView(PublicView):
+    """POST /v1/account/reset (accountResetToken)"""
+
+    query_serializer = KeysQuerySerializer
+    body_serializer = AccountResetSerializer
+    authentication_classes = [AccountResetTokenAuthentication]
+    permission_classes = [TokenRequired]
+    payload_required = True
+
+    def post(self, request):
+        query = self.query()
+        data = self.body()
+        return Response(password_reset.reset_account(
+            request.auth,
+            bytes.fromhex(data["authPW"]),
+            self.context(),
+            wrap_kb=bytes.fromhex(data["wrapKb"]) if "wrapKb" in data else None,
+            recovery_key_id=data.get("recoveryKeyId"),
+            v2=key_stretch_v2(data),
+            want_session=data["sessionToken"],
+            keys=query["keys"],
+        ))
+
+
+class PasswordCreateView(SessionView):
+    """POST /v1/password/create (sessionToken)"""
+
+    body_serializer = PasswordCreateSerializer
+
+    def post(self, request):
+        data = self.body()
+        v2 = key_stretch_v2(data)
+        return Response(password_reset.create_password(
+            request.auth,
+            bytes.fromhex(data["authPW"]),
+            self.context(),
+            wrap_kb=bytes.fromhex(data["wrapKb"]) if v2 else None,
+            v2=v2,
+        ))

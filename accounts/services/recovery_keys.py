@@ -1,0 +1,160 @@
+"""Account recovery keys (auth-api-responses.md §6, onepw.md §7): the server keeps the client's
+encrypted kB bundle and hands it back, during a reset, to whoever proves the key (its id)."""
+import hashlib
+import hmac
+
+from django.core.cache import cache
+from django.db import transaction
+
+from emails.services import send_notification
+
+from ..errors import AppError, Errno
+from ..models import Account, RecoveryKey
+from ..twofactor.services import assurance
+from . import security_events, verification
+from .accounts import find_account
+
+# Lookups by email (no session) during a reset: per client IP, as upstream's customs limits them.
+EMAIL_LOOKUPS_PER_WINDOW = 20
+EMAIL_LOOKUP_WINDOW = 15 * 60  # seconds
+
+
+def _hash_id(recovery_key_id):
+    return hashlib.sha256(recovery_key_id.lower().encode()).hexdigest()
+
+
+def matches(key, recovery_key_id):
+    return hmac.compare_digest(key.recovery_key_id_hash, _hash_id(recovery_key_id))
+
+
+def _notify(account, template, context):
+    send_notification(
+        template, verification.account_recipients(account), account=account,
+        locale=context.locale if context else "",
+    )
+
+
+def create(session, recovery_key_id, recovery_data, context, *, enabled=True, replace=False):
+    """POST /recoveryKey: store a new key (verified session). An enabled key is only replaced with
+    ``replaceKey`` (161 otherwise); a key created disabled waits for /recoveryKey/verify."""
+    assurance.check_verified_session(session)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=session.account_id)
+        existing = RecoveryKey.objects.filter(account=account).first()
+        replaced = existing is not None and existing.enabled
+        if replaced and not replace:
+            raise AppError.recovery_key_exists()
+        if existing is not None:
+            existing.delete()
+        RecoveryKey.objects.create(
+            account=account,
+            recovery_key_id_hash=_hash_id(recovery_key_id),
+            recovery_data=recovery_data,
+            enabled=enabled,
+        )
+        if replaced:
+            security_events.record(account, "account.recovery_key_removed", context)
+        if enabled:
+            security_events.record(account, "account.recovery_key_added", context)
+            _notify(account, "postChangeAccountRecovery" if replaced else "postAddAccountRecovery",
+                    context)
+    return {}
+
+
+def verify(session, recovery_key_id, context):
+    """POST /recoveryKey/verify: the id proves the client holds the key; enables a pending key."""
+    assurance.check_verified_session(session)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=session.account_id)
+        key = RecoveryKey.objects.filter(account=account).first()
+        if key is None:
+            raise AppError.recovery_key_not_found()
+        if not matches(key, recovery_key_id):
+            failed = True
+            security_events.record(account, "account.recovery_key_challenge_failure", context)
+        else:
+            failed = False
+            security_events.record(account, "account.recovery_key_challenge_success", context)
+            if not key.enabled:
+                key.enabled = True
+                key.save(update_fields=["enabled"])
+                security_events.record(account, "account.recovery_key_added", context)
+                _notify(account, "postAddAccountRecovery", context)
+    # After the commit: the failure stays recorded.
+    if failed:
+        raise AppError.recovery_key_invalid()
+    return {}
+
+
+def remove(session, context):
+    """DELETE /recoveryKey (verified session)."""
+    assurance.check_verified_session(session)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=session.account_id)
+        deleted, _ = RecoveryKey.objects.filter(account=account).delete()
+        if deleted:
+            security_events.record(account, "account.recovery_key_removed", context)
+            _notify(account, "postRemoveAccountRecovery", context)
+    return {}
+
+
+def _limit_email_lookup(context):
+    """429 errno 114 when this IP asked about too many addresses lately (account enumeration)."""
+    key = f"recovery-key-email-lookups:{context.ip_address}"
+    cache.add(key, 0, timeout=EMAIL_LOOKUP_WINDOW)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=EMAIL_LOOKUP_WINDOW)
+        count = 1
+    if count > EMAIL_LOOKUPS_PER_WINDOW:
+        raise AppError.throttled(EMAIL_LOOKUP_WINDOW)
+
+
+def _account_of(session, email, context):
+    if session is not None:
+        return session.account
+    if email is None:
+        raise AppError.missing_parameter("email")
+    _limit_email_lookup(context)
+    return find_account(email)[0]
+
+
+def exists(session, email, context):
+    """POST /recoveryKey/exists: ``{exists}`` for the session's account, or (rate-limited) an email's.
+    An unknown address is reported as having no key, so the answer does not reveal accounts."""
+    try:
+        account = _account_of(session, email, context)
+    except AppError as error:
+        if error.errno != Errno.ACCOUNT_UNKNOWN:
+            raise
+        return {"exists": False}
+    return {"exists": RecoveryKey.objects.filter(account=account, enabled=True).exists()}
+
+
+def recovery_data(reset_token, recovery_key_id):
+    """GET /recoveryKey/{recoveryKeyId} (accountResetToken): the encrypted bundle for the right id."""
+    key = RecoveryKey.objects.filter(account_id=reset_token.account_id, enabled=True).first()
+    if key is None:
+        raise AppError.recovery_key_not_found()
+    if not matches(key, recovery_key_id):
+        raise AppError.recovery_key_invalid()
+    return {"recoveryData": key.recovery_data}
+
+
+def get_hint(session, email, context):
+    """GET /recoveryKey/hint[?email=]: ``{hint}`` (158 without a key, 102 for an unknown address)."""
+    account = _account_of(session, email, context)
+    key = RecoveryKey.objects.filter(account=account, enabled=True).first()
+    if key is None:
+        raise AppError.recovery_key_not_found()
+    return {"hint": key.hint}
+
+
+def set_hint(session, hint, context):
+    """POST /recoveryKey/hint (verified session)."""
+    assurance.check_verified_session(session)
+    updated = RecoveryKey.objects.filter(account_id=session.account_id, enabled=True).update(hint=hint)
+    if not updated:
+        raise AppError.recovery_key_not_found()
+    return {}

@@ -1,0 +1,106 @@
+"""Pure OAuth crypto (no Django): token hashing, PKCE, RS256 signing keys and JWTs, PPID subjects."""
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+
+import jwt
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+
+def b64url(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def random_hex(nbytes=32):
+    """A fresh secret: client secrets, access/refresh tokens and codes are 32 bytes (64 hex)."""
+    return secrets.token_hex(nbytes)
+
+
+def token_id(token):
+    """What is stored for a 64-hex token or client secret: SHA-256 of its raw bytes, as hex."""
+    try:
+        raw = bytes.fromhex(token)
+    except (TypeError, ValueError):
+        raw = str(token).encode()
+    return hashlib.sha256(raw).hexdigest()
+
+
+def same_hash(candidate, stored):
+    """Constant-time comparison of two hex digests (None never matches)."""
+    if not candidate or not stored:
+        return False
+    return hmac.compare_digest(candidate.encode(), stored.encode())
+
+
+def pkce_challenge(verifier):
+    """RFC 7636 S256: base64url(SHA-256(ASCII(verifier)))."""
+    return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+
+
+def at_hash(access_token):
+    """OIDC at_hash for RS256: base64url of the left half of SHA-256(access_token)."""
+    return b64url(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
+
+
+def generate_signing_key_pem(bits=2048):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+class SigningKey:
+    """An RS256 private key with its public JWK; ``kid`` = first 16 hex of SHA-256 of the
+    public key's DER (stable, so RPs' JWKS caches keep working across restarts)."""
+
+    def __init__(self, pem):
+        self.private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(self.private_key, rsa.RSAPrivateKey):
+            raise ValueError("the OAuth signing key must be an RSA key")
+        public = self.private_key.public_key()
+        der = public.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        self.kid = hashlib.sha256(der).hexdigest()[:16]
+        numbers = public.public_numbers()
+
+        def _int(value):
+            return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+
+        self.public_jwk = {
+            "kty": "RSA",
+            "alg": "RS256",
+            "use": "sig",
+            "kid": self.kid,
+            "n": _int(numbers.n),
+            "e": _int(numbers.e),
+        }
+
+    def sign(self, claims, typ=None):
+        headers = {"kid": self.kid}
+        if typ:
+            headers["typ"] = typ
+        return jwt.encode(claims, self.private_key, algorithm="RS256", headers=headers)
+
+
+def verify_jwt(token, public_jwks, **options):
+    """Decode an RS256 JWT signed by one of ``public_jwks`` (by kid); raises jwt errors."""
+    kid = jwt.get_unverified_header(token).get("kid")
+    for jwk in public_jwks:
+        if jwk.get("kid") == kid:
+            key = jwt.algorithms.RSAAlgorithm.from_jwk(json.dumps(jwk))
+            return jwt.decode(token, key, algorithms=["RS256"], **options)
+    raise jwt.InvalidSignatureError("unknown kid")
+
+
+def ppid_sub(client_id, uid, salt, seed=0, epoch=0):
+    """oauth.md §2 pairwise sub: HKDF-SHA256("<client>.<uid>.<seed>.<epoch>", salt, info)."""
+    ikm = f"{client_id}.{uid}.{seed}.{epoch}".encode()
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=16, salt=salt.encode(), info=b"oidc ppid sub")
+    return hkdf.derive(ikm).hex()

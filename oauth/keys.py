@@ -1,0 +1,37 @@
+"""The OpenID signing keys from settings: the current key signs, current and next are published.
+
+The same key signs the Security Event Tokens of RP webhooks (events.md).
+"""
+from functools import lru_cache
+
+from django.conf import settings
+
+from .crypto import SigningKey
+
+
+@lru_cache(maxsize=4)
+def _load(pem):
+    return SigningKey(pem)
+
+
+def current_key():
+    """The key that signs, or None when none is configured (production without OAUTH_SIGNING_KEY)."""
+    pem = settings.OAUTH_SIGNING_KEY
+    return _load(pem) if pem else None
+
+
+def next_key():
+    pem = settings.OAUTH_SIGNING_KEY_NEXT
+    return _load(pem) if pem else None
+
+
+def public_jwks():
+    """Public JWKs in upstream's order: active, then next."""
+    return [key.public_jwk for key in (current_key(), next_key()) if key is not None]
+
+
+def sign(claims, typ=None):
+    key = current_key()
+    if key is None:
+        raise RuntimeError("OAUTH_SIGNING_KEY is not configured")
+    return key.sign(claims, typ=typ)

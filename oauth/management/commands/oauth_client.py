@@ -1,0 +1,104 @@
+"""Manage OAuth clients: create, list, rotate-secret, delete.
+
+``create --json`` prints exactly one JSON object on stdout: ``{"client_id", "client_secret"}``
+(no secret for public clients). The secret is shown once; only its SHA-256 is stored.
+"""
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from oauth import crypto
+from oauth import scopes as scope_lib
+from oauth.models import Client, validate_client_url
+
+
+class Command(BaseCommand):
+    help = "Create, list, rotate the secret of, or delete OAuth clients."
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="action", required=True)
+        create = sub.add_parser("create", help="Register a client.")
+        create.add_argument("--name", required=True)
+        create.add_argument("--redirect-uri", action="append", required=True, dest="redirect_uris",
+                            help="Exact redirect URI (repeatable).")
+        create.add_argument("--scope", default="", help="Space-separated scopes it may request.")
+        create.add_argument("--public", action="store_true", help="Public client (PKCE, no secret).")
+        create.add_argument("--trusted", action="store_true")
+        create.add_argument("--can-grant", action="store_true")
+        create.add_argument("--ppid", action="store_true", help="Pairwise subject identifiers.")
+        create.add_argument("--image-uri", default="")
+        create.add_argument("--webhook-url", default="")
+        create.add_argument("--json", action="store_true")
+        listing = sub.add_parser("list", help="List clients.")
+        listing.add_argument("--json", action="store_true")
+        rotate = sub.add_parser("rotate-secret", help="New secret; the old one stays valid as previous.")
+        rotate.add_argument("client_id")
+        rotate.add_argument("--json", action="store_true")
+        delete = sub.add_parser("delete", help="Delete a client and all its tokens.")
+        delete.add_argument("client_id")
+
+    def handle(self, *args, action, **options):
+        return getattr(self, "do_" + action.replace("-", "_"))(**options)
+
+    def _get(self, client_id):
+        client = Client.objects.filter(client_id=client_id.lower()).first()
+        if client is None:
+            raise CommandError(f"no client {client_id}")
+        return client
+
+    def _out(self, as_json, data, text):
+        self.stdout.write(json.dumps(data) if as_json else text)
+
+    def do_create(self, name, redirect_uris, scope, public, trusted, can_grant, ppid, image_uri,
+                  webhook_url, json, **options):
+        try:
+            for uri in redirect_uris + ([webhook_url] if webhook_url else []):
+                validate_client_url(uri)
+            scope_lib.parse(scope)
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        except scope_lib.InvalidScope as error:
+            raise CommandError(f"invalid scope: {error}") from None
+        client = Client(
+            name=name, redirect_uris=" ".join(redirect_uris), allowed_scopes=scope,
+            client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
+            authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE, trusted=trusted,
+            can_grant=can_grant, ppid_enabled=ppid, image_uri=image_uri, webhook_url=webhook_url,
+            hash_client_secret=True,
+        )
+        result = {"client_id": client.client_id}
+        if not public:
+            secret = crypto.random_hex()
+            client.set_secret(secret)
+            result["client_secret"] = secret
+        client.save()
+        text = "\n".join(f"{key}: {value}" for key, value in result.items())
+        self._out(json, result, text)
+
+    def do_list(self, json, **options):
+        rows = [
+            {"client_id": c.client_id, "name": c.name, "public": c.public_client,
+             "trusted": c.trusted, "can_grant": c.can_grant, "redirect_uris": c.redirect_uri_list,
+             "scope": c.allowed_scopes}
+            for c in Client.objects.order_by("name")
+        ]
+        text = "\n".join(
+            f"{r['client_id']}  {r['name']}  {'public' if r['public'] else 'confidential'}"
+            f"{'  trusted' if r['trusted'] else ''}  {' '.join(r['redirect_uris'])}" for r in rows
+        )
+        self._out(json, rows, text)
+
+    def do_rotate_secret(self, client_id, json, **options):
+        client = self._get(client_id)
+        if client.public_client:
+            raise CommandError("public clients have no secret")
+        secret = crypto.random_hex()
+        client.set_secret(secret)
+        client.save(update_fields=["client_secret", "client_secret_previous", "updated"])
+        result = {"client_id": client.client_id, "client_secret": secret}
+        self._out(json, result, f"client_id: {client.client_id}\nclient_secret: {secret}")
+
+    def do_delete(self, client_id, **options):
+        self._get(client_id).delete()
+        self.stderr.write(f"deleted {client_id}")

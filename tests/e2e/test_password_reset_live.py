@@ -1,0 +1,199 @@
+"""Password change, reset and recovery keys against the live server (gunicorn + Celery on
+PostgreSQL): single-use tokens under 20 concurrent requests, and PyFxA 0.9 unchanged.
+
+Codes users get by email are read where the live stack delivers mail: the development mailbox
+rows (``MailboxMessage``, with the message's headers), written by the Celery worker.
+"""
+import time
+import uuid
+
+import pytest
+import requests
+from fxa.core import Client
+
+from accounts import onepw
+from accounts.models import Account, AccountResetToken, PasswordForgotToken, RecoveryKey, SessionToken
+from accounts.tokens import create_account_reset_token, create_password_forgot_token
+from emails.models import MailboxMessage, OutboundEmail
+from tests.helpers import make_account, race, stretch, token_credentials
+from tests.recovery_key_client import decrypt_kb, encrypt_kb, new_recovery_key, recovery_key_id
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "pässwörd e2e reset"
+ATTEMPTS = 20
+
+
+def unique_email():
+    return f"e2e.reset-{uuid.uuid4().hex}@example.com"
+
+
+@pytest.fixture
+def server(live_stack):
+    yield live_stack.url + "/v1"
+    # The worker must be done with the server's mail before the tables are flushed under it
+    # (make_account's sign-up mail, queued by this process, is never picked up: left out).
+    deadline = time.monotonic() + 30
+    while OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).exclude(template="verify").exists():
+        assert time.monotonic() < deadline, "the worker did not deliver the queued mail"
+        time.sleep(0.2)
+    print(f"--- live server log (tail) ---\n{live_stack.server.output()}")
+
+
+def bearer(token_hex, token_type, prefix):
+    return {"Authorization": f"Bearer {prefix}_{token_credentials(token_hex, token_type)[0]}"}
+
+
+def mailed_header(address, template, header, after_id=0, timeout=30):
+    """The header of the newest ``template`` mail to ``address`` the worker delivered."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in MailboxMessage.objects.filter(pk__gt=after_id).order_by("-pk"):
+            if address in message.to and message.headers.get("X-Template-Name") == template:
+                return message.headers[header]
+        time.sleep(0.2)
+    pytest.fail(f"no {template} mail to {address} within {timeout}s")
+
+
+def last_mail_id():
+    last = MailboxMessage.objects.order_by("-pk").first()
+    return last.pk if last else 0
+
+
+def outcomes(responses):
+    return sorted(
+        (response.status_code, response.json().get("errno")) if isinstance(response, requests.Response)
+        else ("exception", repr(response))
+        for response in responses
+    )
+
+
+# --- exactly once under concurrency ---------------------------------------------------------------
+
+def test_one_forgot_token_and_code_yield_one_account_reset_token(server):
+    user = make_account(unique_email(), PASSWORD)
+    token, code, _ = create_password_forgot_token(user.account, 3)
+    headers = bearer(token, "passwordForgotToken", "fxpf")
+
+    def attempt(_index):
+        return requests.post(f"{server}/password/forgot/verify_code", json={"code": code},
+                             headers=headers, timeout=60)
+
+    results = race(ATTEMPTS, attempt)
+    assert outcomes(results) == [(200, None)] + [(401, 110)] * (ATTEMPTS - 1), outcomes(results)
+    winner = next(r for r in results if r.status_code == 200).json()["accountResetToken"]
+    assert list(AccountResetToken.objects.filter(account=user.account).values_list("pk", flat=True)) == [
+        token_credentials(winner, "accountResetToken")[0]
+    ]
+    assert not PasswordForgotToken.objects.filter(account=user.account).exists()
+
+
+def test_one_account_reset_token_resets_once(server):
+    user = make_account(unique_email(), PASSWORD)
+    reset_token = create_account_reset_token(user.account)
+    headers = bearer(reset_token, "accountResetToken", "fxar")
+    passwords = [f"new password {index}" for index in range(ATTEMPTS)]
+
+    def attempt(index):
+        return requests.post(
+            f"{server}/account/reset?keys=true",
+            json={"authPW": stretch(user.email, passwords[index])[0], "sessionToken": True},
+            headers=headers, timeout=60,
+        )
+
+    results = race(ATTEMPTS, attempt)
+    assert outcomes(results) == [(200, None)] + [(401, 110)] * (ATTEMPTS - 1), outcomes(results)
+    won = next(index for index, r in enumerate(results) if r.status_code == 200)
+    body = results[won].json()
+    # One consistent result: the winner's session alone, and the winner's password signs in.
+    assert list(SessionToken.objects.filter(account=user.account).values_list("pk", flat=True)) == [
+        token_credentials(body["sessionToken"], "sessionToken")[0]
+    ]
+    assert not AccountResetToken.objects.filter(account=user.account).exists()
+    for index in (won, (won + 1) % ATTEMPTS):
+        login = requests.post(f"{server}/account/login",
+                              json={"email": user.email, "authPW": stretch(user.email, passwords[index])[0]},
+                              timeout=60)
+        assert login.status_code == (200 if index == won else 400), login.json()
+
+
+# --- PyFxA 0.9, unchanged -------------------------------------------------------------------------
+
+def kb_of(client, email, password):
+    session = client.login(email, password, keys=True)
+    return session.fetch_keys()[1]
+
+
+def pyfxa_reset_token(client, email):
+    """send_reset_code → the 8-digit code from the mail → PasswordForgotToken.verify_code."""
+    after = last_mail_id()
+    forgot = client.send_reset_code(email)
+    otp = mailed_header(email, "passwordForgotOtp", "X-Password-Forgot-Otp", after)
+    return forgot.verify_code(otp)
+
+
+def test_pyfxa_change_then_reset_keeps_then_replaces_kb(server):
+    email = unique_email()
+    make_account(email, PASSWORD)
+    client = Client(server_url=server)
+    kb = kb_of(client, email, PASSWORD)
+
+    session = client.login(email, PASSWORD)
+    changed = client.change_password(email, PASSWORD, "changed password", session_token=session.token)
+    assert changed["sessionToken"] and changed["verified"] is True
+    assert kb_of(client, email, "changed password") == kb, "a password change keeps kB"
+
+    before = Account.objects.get(normalized_email=email.lower())
+    reset_token = pyfxa_reset_token(client, email)
+    client.reset_account(email, reset_token, password="reset password")
+    new_kb = kb_of(client, email, "reset password")
+    assert new_kb != kb, "a plain reset makes a new kB"
+    after = Account.objects.get(pk=before.pk)
+    assert after.keys_changed_at > (before.keys_changed_at or 0)
+    assert mailed_header(email, "passwordReset", "X-Template-Name") == "passwordReset"
+
+
+def test_pyfxa_v2_client_reset(server):
+    email = unique_email()
+    make_account(email, PASSWORD)
+    client = Client(server_url=server, key_stretch_version=2)
+    kb = kb_of(client, email, PASSWORD)
+    reset_token = pyfxa_reset_token(client, email)
+    client.reset_account(email, reset_token, password="reset v2 password")
+    assert kb_of(client, email, "reset v2 password") != kb
+
+
+def test_reset_with_recovery_key_keeps_kb(server):
+    email = unique_email()
+    user = make_account(email, PASSWORD)
+    client = Client(server_url=server)
+    session = client.login(email, PASSWORD, keys=True)
+    kb = session.fetch_keys()[1]
+
+    # The client builds the recovery key (onepw.md §7) and stores the sealed kB.
+    key = new_recovery_key()
+    key_id = recovery_key_id(key, user.uid)
+    created = requests.post(
+        f"{server}/recoveryKey",
+        json={"recoveryKeyId": key_id, "recoveryData": encrypt_kb(key, user.uid, kb)},
+        headers=bearer(session.token, "sessionToken", "fxs"), timeout=60,
+    )
+    assert created.status_code == 200, created.json()
+
+    reset_token = pyfxa_reset_token(client, email)
+    reset_headers = bearer(reset_token, "accountResetToken", "fxar")
+    data = requests.get(f"{server}/recoveryKey/{key_id}", headers=reset_headers, timeout=60).json()
+    recovered = decrypt_kb(key, user.uid, data["recoveryData"])
+    assert recovered == kb
+    new_password = "recovered password"
+    stretched = onepw.quick_stretch_v1(email, new_password)
+    reset = requests.post(
+        f"{server}/account/reset",
+        json={"authPW": onepw.auth_pw(stretched).hex(), "recoveryKeyId": key_id,
+              "wrapKb": onepw.xor(recovered, onepw.unwrap_bkey(stretched)).hex()},
+        headers=reset_headers, timeout=60,
+    )
+    assert reset.status_code == 200, reset.json()
+    assert kb_of(client, email, new_password) == kb, "a reset with the recovery key keeps kB"
+    assert not RecoveryKey.objects.filter(account_id=user.uid).exists()
+    assert mailed_header(email, "passwordResetAccountRecovery", "X-Template-Name")
