@@ -11,8 +11,10 @@ from urllib.parse import urlencode
 import jwt
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from accounts.devices import services as device_services
 from accounts.models import Account, SessionToken
 
 from . import crypto, keys
@@ -150,11 +152,12 @@ def authorize(grantor, params):
     redirect_uri = _resolve_redirect(client, params.get("redirect_uri"))
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
-    if client.public_client:
-        if not challenge or method != PKCE_METHOD:
-            raise OAuthError.missing_pkce()
-    elif challenge or method:
-        raise OAuthError.not_public_client(client.client_id)
+    # Public clients must use PKCE; confidential ones may (OAuth 2.1), and it is then checked.
+    # Upstream refuses PKCE from confidential clients, which standard RP libraries send.
+    if client.public_client and not challenge:
+        raise OAuthError.missing_pkce()
+    if (challenge or method) and (not challenge or method != PKCE_METHOD):
+        raise OAuthError.missing_pkce()
     _check_acr(params.get("acr_values"), grantor.aal)
     code = crypto.random_hex()
     AuthorizationCode.objects.create(
@@ -261,8 +264,6 @@ def redeem_code(client, params):
     verifier = params.get("code_verifier")
     if verifier is not None:
         _check_verifier_format(verifier)
-        if not client.public_client:
-            raise OAuthError.not_public_client(client.client_id)
     grant = (AuthorizationCode.objects.select_for_update().select_related("account")
              .filter(code=crypto.token_id(code)).first())
     if grant is None:
@@ -611,3 +612,20 @@ def verify_id_token(client_id, token, expiry_grace_period=0):
     except jwt.PyJWTError:
         raise OAuthError.invalid_token() from None
     return claims
+
+
+def revoke_account_tokens(account, *, public_and_can_grant_only=False):
+    """Revoke the account's OAuth grants when its password is reset (all of them) or changed
+    (upstream: only those of public and canGrant clients, i.e. browsers and native apps)."""
+    refresh_tokens = RefreshToken.objects.filter(account=account)
+    access_tokens = AccessToken.objects.filter(account=account)
+    codes = AuthorizationCode.objects.filter(account=account)
+    if public_and_can_grant_only:
+        clients = Q(application__client_type=Client.CLIENT_PUBLIC) | Q(application__can_grant=True)
+        refresh_tokens, access_tokens, codes = (
+            refresh_tokens.filter(clients), access_tokens.filter(clients), codes.filter(clients)
+        )
+    for refresh_token_id in refresh_tokens.values_list("token_id", flat=True):
+        device_services.forget_refresh_token(refresh_token_id)
+    for queryset in (access_tokens, refresh_tokens, codes):
+        queryset.delete()

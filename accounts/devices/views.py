@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from accounts.authentication import SessionTokenAuthentication, TokenRequired
 from accounts.errors import AppError
 from accounts.views.base import PublicView, SessionView
+from oauth.authentication import RefreshTokenAuthentication
 
 from . import attached_clients, services
 from .owner import DeviceOwner
@@ -18,13 +19,12 @@ from .serializers import (
     InvokeCommandSerializer,
 )
 
-# Upstream's ['sessionToken', 'refreshToken'] strategies. The OAuth app's refresh-token
-# authentication class goes in this list (see owner.py for what it must return).
-DEVICE_AUTHENTICATION = [SessionTokenAuthentication]
+# Upstream's ['sessionToken', 'refreshToken'] strategies (see owner.py for the refresh-token side).
+DEVICE_AUTHENTICATION = [SessionTokenAuthentication, RefreshTokenAuthentication]
 
 
 class DeviceTokenView(PublicView):
-    """A route authenticated by a sessionToken or (once the OAuth app plugs in) a refresh token."""
+    """A route authenticated by a sessionToken or an OAuth refresh token."""
 
     authentication_classes = DEVICE_AUTHENTICATION
     permission_classes = [TokenRequired]

@@ -1,5 +1,7 @@
 """Setting an account's password: upstream's ``resetAccount`` (onepw.md §6.6), shared by the
 password change, the password reset and /password/create, and the session they hand back."""
+from oauth import services as oauth_services
+
 from ..devices.models import Device
 from ..models import (
     AccountResetToken,
@@ -13,14 +15,16 @@ from ..models import (
 from ..tokens import create_key_fetch_token, create_session_token
 
 
-def reset_account(account, stored, *, keys_changed, revoke=True, now=None):
+def reset_account(account, stored, *, keys_changed, revoke=True, password_changed=False, now=None):
     """Store ``stored`` (a ``passwords.StoredPassword``) on the locked ``account`` row.
 
     ``keys_changed``: kB is new (a reset without recovery key), so ``keysChangedAt`` moves and
     relying services (Sync's tokenserver) see new keys. ``revoke`` (everything but a password
     upgrade): every session (with its device), token and the recovery key of the account goes, so
-    nothing issued under the old password outlives it. Call inside the caller's transaction; the
-    caller queues the push first, while the devices still exist.
+    nothing issued under the old password outlives it, OAuth grants included (after a
+    ``password_changed`` with the old password known, only those of public and canGrant clients, as
+    upstream). Call inside the caller's transaction; the caller queues the push first, while the
+    devices still exist.
     """
     now = now or now_ms()
     previous_set_at = account.verifier_set_at
@@ -39,6 +43,7 @@ def reset_account(account, stored, *, keys_changed, revoke=True, now=None):
         for model in (SessionToken, KeyFetchToken, PasswordChangeToken, PasswordForgotToken,
                       AccountResetToken, RecoveryKey):
             model.objects.filter(account=account).delete()
+        oauth_services.revoke_account_tokens(account, public_and_can_grant_only=password_changed)
 
 
 def session_body(account, context, *, wrap_kb, v2=None, keys=False, token_verification_id=None,

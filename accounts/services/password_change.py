@@ -56,7 +56,9 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
             device_notifications.password_changed(
                 device_notifications.account_targets(account.uid, exclude_session=session_token_id)
             )
-        credentials.reset_account(account, stored, keys_changed=False, revoke=not is_upgrade, now=now)
+        credentials.reset_account(
+            account, stored, keys_changed=False, revoke=not is_upgrade, password_changed=True, now=now
+        )
         if is_upgrade:
             security_events.record(account, "account.password_upgrade_success", context)
             security_events.record(account, "account.password_upgraded", context)

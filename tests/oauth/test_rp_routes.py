@@ -138,10 +138,16 @@ def test_pkce(api, user, public_rp):
     ok(api.post("/token", {**public, "code_verifier": verifier}))
 
 
-def test_confidential_clients_may_not_send_a_verifier(api, user, rp):
+def test_confidential_clients_may_use_pkce_and_it_is_checked(api, user, rp):
     client, secret = rp
-    code = code_for(api, user, client)
-    assert_error(redeem(api, client, secret, code, code_verifier=pkce_pair()[0]), 400, 116)
+    verifier, challenge = pkce_pair()
+    code = code_for(api, user, client, code_challenge=challenge, code_challenge_method="S256")
+    assert_error(redeem(api, client, secret, code), 400, 118)
+    assert_error(redeem(api, client, secret, code, code_verifier=pkce_pair()[0]), 400, 117)
+    assert ok(redeem(api, client, secret, code, code_verifier=verifier))["access_token"]
+    # A verifier for a code issued without a challenge does not match anything.
+    plain = code_for(api, user, client)
+    assert_error(redeem(api, client, secret, plain, code_verifier=verifier), 400, 117)
 
 
 def test_scope_not_allowed(api, user, rp):

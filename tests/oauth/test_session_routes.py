@@ -41,7 +41,7 @@ def test_authorization_requires_a_session(api, rp):
     ({"scope": "profile:write"}, 163),
     ({"scope": scopes.OLDSYNC}, 163),
     ({"response_type": "token"}, 107),
-    ({"code_challenge": "a" * 43, "code_challenge_method": "S256"}, 166),
+    ({"code_challenge": "a" * 43}, 169),  # a challenge needs its method (S256)
     ({"acr_values": "AAL2"}, 170),
 ])
 def test_authorization_errors(api, user, rp, params, errno):
