@@ -13,6 +13,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.http.request import split_domain_port
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
@@ -111,7 +112,7 @@ class TokenAuthentication(BaseAuthentication):
             return None
         if credentials.scheme == "bearer" and credentials.prefix != self.model.bearer_prefix:
             return None
-        token = self.model.objects.select_related("account").filter(pk=credentials.token_id).first()
+        token = self.queryset().filter(pk=credentials.token_id).first()
         if token is None:
             return None
         if credentials.scheme == "hawk":
@@ -121,6 +122,9 @@ class TokenAuthentication(BaseAuthentication):
             verify_hawk(request, credentials.hawk, token.auth_key, token.token_id)
         self.accept(token)
         return (token.account, token)
+
+    def queryset(self):
+        return self.model.objects.select_related("account")
 
     def accept(self, token):
         """Hook for per-type checks and bookkeeping once a token is authenticated."""
@@ -132,7 +136,17 @@ class TokenAuthentication(BaseAuthentication):
 class SessionTokenAuthentication(TokenAuthentication):
     model = SessionToken
 
+    def queryset(self):
+        # The account's two-step state rides along: the assurance level is read on most routes.
+        from .twofactor.models import TotpToken
+
+        return super().queryset().annotate(
+            account_two_step=Exists(TotpToken.objects.filter(pk=OuterRef("account_id"), enabled=True))
+        )
+
     def accept(self, token):
+        if hasattr(token, "account_two_step"):  # absent when a subclass loaded the token itself
+            token.account.two_step_enabled = token.account_two_step
         if sessions.is_expired(token):
             SessionToken.objects.filter(pk=token.pk).delete()
             raise AppError.token_expired()

@@ -4,6 +4,7 @@ Binary protocol values are stored as lowercase hex strings and times as integer 
 the epoch, as upstream stores and exposes them. ``uid`` (32 hex) keys every relation.
 """
 import time
+from functools import cached_property
 
 from django.db import models
 
@@ -69,12 +70,17 @@ class Account(models.Model):
     def has_password(self):
         return self.verifier_set_at > 0
 
+    @cached_property
+    def two_step_enabled(self):
+        """Whether TOTP is on (session authentication preloads this with the session's row)."""
+        from .twofactor.services import has_enabled_totp
+
+        return has_enabled_totp(self)
+
     @property
     def authenticator_assurance_level(self):
         """The level every session must reach for gated routes: 2 with two-step authentication."""
-        from .twofactor.services import has_enabled_totp
-
-        return 2 if has_enabled_totp(self) else 1
+        return 2 if self.two_step_enabled else 1
 
     @property
     def primary_email(self):

@@ -39,3 +39,13 @@ class TokenScheme(OpenApiAuthenticationExtension):
             "description": f"`Bearer {prefix}_<tokenId hex>`, or a Hawk header signed with the "
             f"{self.target.model.__name__}'s derived key.",
         }
+
+
+class RefreshTokenScheme(OpenApiAuthenticationExtension):
+    """``Authorization: Bearer <64 hex>``: an OAuth refresh token, on the device routes."""
+
+    target_class = "oauth.authentication.RefreshTokenAuthentication"
+    name = "RefreshToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "An OAuth refresh token (64 hex)."}
