@@ -4,6 +4,7 @@ import math
 import secrets
 
 from . import onepw
+from .errors import AppError
 from .models import (
     AccountResetToken,
     KeyFetchToken,
@@ -12,6 +13,14 @@ from .models import (
     SessionToken,
     now_ms,
 )
+
+
+def spend(token):
+    """Consume a single-use token: the one DELETE that removes its row decides, so of concurrent
+    requests with the same token exactly one gets through (the others: 401 errno 110)."""
+    deleted, _ = type(token).objects.filter(pk=token.pk).delete()
+    if not deleted:
+        raise AppError.token_not_found()
 
 
 def _new_token(token_type):

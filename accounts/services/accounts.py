@@ -7,8 +7,8 @@ from django.db import IntegrityError, transaction
 
 from ..devices import notifications as device_notifications
 from ..errors import AppError, Errno
-from ..models import Account, Email, KeyFetchToken, VerificationMethod, now_ms
-from ..tokens import create_key_fetch_token, create_session_token
+from ..models import Account, Email, VerificationMethod, now_ms
+from ..tokens import create_key_fetch_token, create_session_token, spend
 from ..twofactor.services import assurance
 from . import bounces, passwords, security_events, unblock, verification
 
@@ -253,10 +253,7 @@ def fetch_keys(key_fetch_token):
     """GET /account/keys: the bundle, once, and only for a verified token of a verified account."""
     if not (key_fetch_token.token_verified and key_fetch_token.account.email_verified):
         raise AppError.unverified_account()
-    # The delete decides who consumed the token: of concurrent requests only one removes the row.
-    deleted, _ = KeyFetchToken.objects.filter(pk=key_fetch_token.pk).delete()
-    if not deleted:
-        raise AppError.token_not_found()
+    spend(key_fetch_token)
     return key_fetch_token.key_bundle
 
 

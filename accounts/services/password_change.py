@@ -5,8 +5,8 @@ from emails.services import send_notification
 
 from ..devices import notifications as device_notifications
 from ..errors import AppError
-from ..models import Account, PasswordChangeToken, SessionToken, now_ms
-from ..tokens import create_key_fetch_token, create_password_change_token
+from ..models import Account, SessionToken, now_ms
+from ..tokens import create_key_fetch_token, create_password_change_token, spend
 from ..twofactor.services import assurance
 from . import credentials, passwords, security_events, verification
 from .accounts import check_credentials
@@ -40,10 +40,7 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
     stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
     now = now_ms()
     with transaction.atomic():
-        # Spending the token first makes concurrent finishes with one token fail but one.
-        spent, _ = PasswordChangeToken.objects.filter(pk=password_change_token.pk).delete()
-        if not spent:
-            raise AppError.token_not_found()
+        spend(password_change_token)
         account = Account.objects.select_for_update().get(pk=account.pk)
         template = None
         if session_token_id is not None:

@@ -19,7 +19,6 @@ from ..devices import notifications as device_notifications
 from ..errors import AppError
 from ..models import (
     Account,
-    AccountResetToken,
     PasswordForgotToken,
     RecoveryKey,
     VerificationMethod,
@@ -29,6 +28,7 @@ from ..tokens import (
     create_account_reset_token,
     create_password_forgot_token,
     hash_pass_code,
+    spend,
     ttl_seconds,
 )
 from ..twofactor.services import attempts, has_enabled_totp
@@ -232,9 +232,7 @@ def reset_account(reset_token, auth_pw, context, *, wrap_kb=None, recovery_key_i
     stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
     now = now_ms()
     with transaction.atomic():
-        spent, _ = AccountResetToken.objects.filter(pk=reset_token.pk).delete()
-        if not spent:
-            raise AppError.token_not_found()
+        spend(reset_token)
         account = Account.objects.select_for_update().get(pk=account.pk)
         if recovery_key_id is not None:
             # Re-checked under the lock: the key may have been removed meanwhile.
