@@ -271,6 +271,9 @@ class PasswordForgotToken(AuthServerToken):
 
     pass_code_hash = models.CharField(max_length=64)
     tries = models.PositiveSmallIntegerField(default=3)
+    # When the account's second factor (a TOTP or backup code, /totp/verify*) was proven with this
+    # token, ms; a two-step account's reset needs it before /password/forgot/verify_code.
+    totp_verified_at = models.BigIntegerField(null=True, blank=True)
 
     bearer_prefix = "fxpf"
 

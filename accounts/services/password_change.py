@@ -32,43 +32,73 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
     session and sends nothing; a real change signs out every other session.
     """
     account = password_change_token.account
-    is_upgrade = (
-        v2 is not None
-        and not account.client_salt
-        and passwords.match_password(account, auth_pw) is not None
-    )
+    is_upgrade = _is_upgrade(account, auth_pw, v2)
     stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
-    now = now_ms()
     with transaction.atomic():
         spend(password_change_token)
         account = Account.objects.select_for_update().get(pk=account.pk)
         template = None
         if session_token_id is not None:
-            template = SessionToken.objects.filter(pk=session_token_id, account=account).first()
-            if template is None:
-                raise AppError.token_not_found()
-        assurance.require_second_factor_if_enabled(account, template)
-        if not is_upgrade:
-            # Captured before the devices go with their sessions; the changing one is told otherwise.
-            device_notifications.password_changed(
-                device_notifications.account_targets(account.uid, exclude_session=session_token_id)
-            )
-        credentials.reset_account(
-            account, stored, keys_changed=False, revoke=not is_upgrade, password_changed=True, now=now
+            template = _session_of(account, session_token_id)
+        return _change(account, stored, context, template, wrap_kb, v2, keys, is_upgrade)
+
+
+def change_with_step_up(session, auth_pw, wrap_kb, context, *, old_auth_pw=None, v2=None,
+                        keys=False):
+    """POST /mfa/password/change: what /password/change/finish does, authorized by a step-up JWT
+    (scope ``mfa:password``) instead of a passwordChangeToken. ``old_auth_pw``, when sent, must be
+    the current password (103). The answer is a replacement of the JWT's session."""
+    account = session.account
+    if old_auth_pw is not None and passwords.match_password(account, old_auth_pw) is None:
+        raise AppError.incorrect_password(account.email)
+    is_upgrade = _is_upgrade(account, auth_pw, v2)
+    stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=account.pk)
+        template = _session_of(account, session.pk)
+        return _change(account, stored, context, template, wrap_kb, v2, keys, is_upgrade)
+
+
+def _is_upgrade(account, auth_pw, v2):
+    return (
+        v2 is not None
+        and not account.client_salt
+        and passwords.match_password(account, auth_pw) is not None
+    )
+
+
+def _session_of(account, session_token_id):
+    template = SessionToken.objects.filter(pk=session_token_id, account=account).first()
+    if template is None:
+        raise AppError.token_not_found()
+    return template
+
+
+def _change(account, stored, context, template, wrap_kb, v2, keys, is_upgrade):
+    """Store the new password on the locked account; the session replacing ``template``, if any."""
+    assurance.require_second_factor_if_enabled(account, template)
+    if not is_upgrade:
+        # Captured before the devices go with their sessions; the changing one is told otherwise.
+        device_notifications.password_changed(device_notifications.account_targets(
+            account.uid, exclude_session=template.pk if template is not None else None
+        ))
+    credentials.reset_account(
+        account, stored, keys_changed=False, revoke=not is_upgrade, password_changed=True,
+        now=now_ms(),
+    )
+    if is_upgrade:
+        security_events.record(account, "account.password_upgrade_success", context)
+        security_events.record(account, "account.password_upgraded", context)
+    else:
+        security_events.record(account, "account.password_reset_success", context)
+        security_events.record(account, "account.password_changed", context)
+        send_notification(
+            "passwordChanged", verification.account_recipients(account), account=account,
+            locale=context.locale, context={"emailToHashWith": account.email},
         )
-        if is_upgrade:
-            security_events.record(account, "account.password_upgrade_success", context)
-            security_events.record(account, "account.password_upgraded", context)
-        else:
-            security_events.record(account, "account.password_reset_success", context)
-            security_events.record(account, "account.password_changed", context)
-            send_notification(
-                "passwordChanged", verification.account_recipients(account), account=account,
-                locale=context.locale, context={"emailToHashWith": account.email},
-            )
-        if template is None:
-            return {}
-        return _replacement_session(account, template, context, wrap_kb, v2, keys)
+    if template is None:
+        return {}
+    return _replacement_session(account, template, context, wrap_kb, v2, keys)
 
 
 def _replacement_session(account, template, context, wrap_kb, v2, keys):

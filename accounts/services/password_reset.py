@@ -122,7 +122,8 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
 
     A wrong code costs one of the token's tries (105 with the ``tries`` left and ``ttl``); the
     last one deletes the token. The right code also proves the mailbox: the primary address
-    becomes verified.
+    becomes verified. For a two-step account the token must first have passed /totp/verify or
+    /totp/verify/recoveryCode (400 errno 138 otherwise, no try spent).
     """
     with transaction.atomic():
         # The row lock orders concurrent attempts: each sees the tries the previous one left,
@@ -130,6 +131,9 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
         row = PasswordForgotToken.objects.select_for_update().filter(pk=forgot_token.pk).first()
         if row is None:
             raise AppError.token_not_found()
+        if row.totp_verified_at is None and has_enabled_totp(row.account_id):
+            # A two-step account's reset proves the second factor first (/totp/verify*).
+            raise AppError.unverified_session()
         if not hmac.compare_digest(hash_pass_code(code), row.pass_code_hash):
             row.tries -= 1
             if row.tries <= 0:

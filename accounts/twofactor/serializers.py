@@ -4,8 +4,11 @@ from rest_framework import serializers
 from accounts.validators import (
     BASE_36,
     DIGITS,
+    HexField,
+    KeyStretchV2Mixin,
     MetricsContextSerializer,
     RegexStringField,
+    auth_pw,
     service,
 )
 
@@ -44,6 +47,11 @@ class SessionVerifyTotpSerializer(serializers.Serializer):
     metricsContext = MetricsContextSerializer(required=False)
 
 
+class TotpVerifySerializer(serializers.Serializer):
+    code = _totp_code()
+    metricsContext = MetricsContextSerializer(required=False)
+
+
 class RecoveryCodesSerializer(serializers.Serializer):
     recoveryCodes = serializers.ListField(
         child=_recovery_code(), min_length=1, max_length=RECOVERY_CODES_MAX
@@ -66,3 +74,14 @@ class MfaOtpRequestSerializer(serializers.Serializer):
 class MfaOtpVerifySerializer(serializers.Serializer):
     code = RegexStringField(DIGITS, min_length=mfa.OTP_DIGITS, max_length=mfa.OTP_DIGITS)
     action = serializers.ChoiceField(choices=mfa.ACTIONS)
+
+
+class MfaPasswordChangeSerializer(KeyStretchV2Mixin):
+    """POST /mfa/password/change: the new password's credentials (as /password/change/finish)
+    and, optionally, the current one's authPW."""
+
+    oldAuthPW = auth_pw(required=False)
+    authPW = auth_pw()
+    wrapKb = HexField(length=64)
+
+    V2_COMPANIONS = ()

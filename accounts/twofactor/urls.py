@@ -9,6 +9,8 @@ urlpatterns = [
     path("totp/setup/complete", views.TotpSetupCompleteView.as_view()),
     path("totp/destroy", views.TotpDestroyView.as_view()),
     path("totp/exists", views.TotpExistsView.as_view()),
+    path("totp/verify", views.TotpVerifyView.as_view()),
+    path("totp/verify/recoveryCode", views.TotpVerifyRecoveryCodeView.as_view()),
     path("session/verify/totp", views.SessionVerifyTotpView.as_view()),
     # The path as the API document misspells it: an alias, for clients built from that document.
     path("session/verifiy/totp", views.SessionVerifyTotpView.as_view()),
@@ -21,5 +23,6 @@ urlpatterns = [
     path("mfa/totp/setup/verify", views.MfaTotpSetupVerifyView.as_view()),
     path("mfa/totp/setup/complete", views.MfaTotpSetupCompleteView.as_view()),
     path("mfa/totp/destroy", views.MfaTotpDestroyView.as_view()),
+    path("mfa/password/change", views.MfaPasswordChangeView.as_view()),
     path("mfa/recoveryCodes", views.MfaRecoveryCodesView.as_view()),
 ]

@@ -8,10 +8,15 @@ from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.response import Response
 
 from accounts.authentication import TokenRequired
+from accounts.serializers import KeysQuerySerializer
+from accounts.services import password_change
+from accounts.validators import key_stretch_v2
 from accounts.views.base import PublicView, SessionView
+from accounts.views.password import PasswordForgotView
 
 from .authentication import MfaScopeRequired, MfaTokenAuthentication, VerifiedSessionRequired
 from .serializers import (
+    MfaPasswordChangeSerializer,
     MfaOtpRequestSerializer,
     MfaOtpVerifySerializer,
     RecoveryCodeSerializer,
@@ -20,6 +25,7 @@ from .serializers import (
     TotpCreateSerializer,
     TotpSetupCompleteSerializer,
     TotpSetupVerifySerializer,
+    TotpVerifySerializer,
 )
 from .services import recovery_codes, step_up, totp
 
@@ -104,6 +110,31 @@ class SessionVerifyTotpView(SessionView):
         return Response(body)
 
 
+class TotpVerifyView(PasswordForgotView):
+    """POST /v1/totp/verify {code} (passwordForgotToken): the second factor of a reset"""
+
+    body_serializer = TotpVerifySerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        return Response(totp.verify_password_forgot(request.auth, data["code"], self.context()))
+
+
+@sensitive
+class TotpVerifyRecoveryCodeView(PasswordForgotView):
+    """POST /v1/totp/verify/recoveryCode {code} (passwordForgotToken)"""
+
+    body_serializer = RecoveryCodeSerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        return Response(
+            recovery_codes.verify_password_forgot(request.auth, data["code"], self.context())
+        )
+
+
 class MfaTotpCreateView(Mfa2faView, TotpCreateView):
     """POST /v1/mfa/totp/create"""
 
@@ -118,6 +149,29 @@ class MfaTotpSetupCompleteView(Mfa2faView, TotpSetupCompleteView):
 
 class MfaTotpDestroyView(Mfa2faView, TotpDestroyView):
     """POST /v1/mfa/totp/destroy"""
+
+
+@sensitive
+class MfaPasswordChangeView(Mfa2faView):
+    """POST /v1/mfa/password/change[?keys=true] (step-up JWT, scope ``mfa:password``)"""
+
+    mfa_action = "password"
+    query_serializer = KeysQuerySerializer
+    body_serializer = MfaPasswordChangeSerializer
+
+    def post(self, request):
+        query = self.query()
+        data = self.body()
+        old_auth_pw = data.get("oldAuthPW")
+        return Response(password_change.change_with_step_up(
+            request.auth,
+            bytes.fromhex(data["authPW"]),
+            bytes.fromhex(data["wrapKb"]),
+            self.context(),
+            old_auth_pw=bytes.fromhex(old_auth_pw) if old_auth_pw else None,
+            v2=key_stretch_v2(data),
+            keys=query["keys"],
+        ))
 
 
 # Backup authentication codes.

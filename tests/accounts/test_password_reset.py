@@ -345,10 +345,15 @@ def test_v2_reset_sets_both_verifiers_with_the_clients_new_kb(api, user):
 
 
 def test_totp_account_gets_a_session_awaiting_totp(api, user):
+    from tests.twofactor.conftest import code as totp_code
     from tests.twofactor.conftest import enable_totp
 
-    enable_totp(api, user.session_token)
-    token = reset_token_for(api, user.email)
+    secret = enable_totp(api, user.session_token)
+    forgot, pass_code = send_code(api, user.email)
+    forgot_token = forgot["passwordForgotToken"]
+    assert ok(api.post("/totp/verify", {"code": totp_code(secret)}, token=forgot_token,
+                       token_type="passwordForgotToken")) == {"success": True}
+    token = ok(verify_code(api, forgot_token, pass_code))["accountResetToken"]
     body = ok(reset(api, token, user.email, sessionToken=True))
     assert body["verified"] is False
     assert (body["verificationMethod"], body["verificationReason"]) == ("totp-2fa", "login")

@@ -106,6 +106,23 @@ def codes_status(account):
     return {"hasBackupCodes": count > 0, "count": count}
 
 
+def _spend(account, code, context):
+    """Delete ``code`` of the account's set (156 when it is not one); the number left. Mails
+    ``lowRecoveryCodes`` when two or fewer remain. Call inside the caller's transaction, after
+    ``attempts.check``."""
+    if not has_enabled_totp(account):
+        raise AppError.recovery_code_not_found()
+    deleted, _ = RecoveryCode.objects.filter(
+        account=account, code_hash=code_hash(account.uid, code)
+    ).delete()
+    if not deleted:
+        return None
+    remaining = RecoveryCode.objects.filter(account=account).count()
+    if remaining <= NOTIFY_LOW_COUNT:
+        _notify("lowRecoveryCodes", account, context, numberRemaining=remaining)
+    return remaining
+
+
 def verify_session(session, code, context):
     """POST /session/verify/recoveryCode: spend a code; the session is verified with
     ``recovery-code`` (AAL2). 156 when the code is not one of the account's (or the account has
@@ -113,22 +130,37 @@ def verify_session(session, code, context):
     when two or fewer codes remain."""
     account = session.account
     attempts.check(account, "recovery_code")
-    if not has_enabled_totp(account):
-        raise AppError.recovery_code_not_found()
     with transaction.atomic():
-        deleted, _ = RecoveryCode.objects.filter(
-            account=account, code_hash=code_hash(account.uid, code)
-        ).delete()
-        if not deleted:
-            attempts.record_failure(account, "recovery_code")
-            raise AppError.recovery_code_not_found()
-        remaining = RecoveryCode.objects.filter(account=account).count()
-        assurance.raise_to_second_factor(session, VerificationMethod.RECOVERY_CODE)
-        _notify("postSigninRecoveryCode", account, context)
-        if remaining <= NOTIFY_LOW_COUNT:
-            _notify("lowRecoveryCodes", account, context, numberRemaining=remaining)
-        security_events.record(
-            account, "account.recovery_codes_signin_complete", context, verified=True,
-            token_id=session.pk,
-        )
+        remaining = _spend(account, code, context)
+        if remaining is not None:
+            assurance.raise_to_second_factor(session, VerificationMethod.RECOVERY_CODE)
+            _notify("postSigninRecoveryCode", account, context)
+            security_events.record(
+                account, "account.recovery_codes_signin_complete", context, verified=True,
+                token_id=session.pk,
+            )
+    if remaining is None:
+        attempts.record_failure(account, "recovery_code")
+        raise AppError.recovery_code_not_found()
+    return {"remaining": remaining}
+
+
+def verify_password_forgot(forgot_token, code, context):
+    """POST /totp/verify/recoveryCode (passwordForgotToken): a backup code stands in for the app
+    in the reset of a two-step account (as /totp/verify). 156 when it is not one of the account's.
+    No ``postSigninRecoveryCode`` mail: the reset mails the account itself."""
+    from .totp import mark_password_forgot_verified
+
+    account = forgot_token.account
+    attempts.check(account, "recovery_code")
+    with transaction.atomic():
+        remaining = _spend(account, code, context)
+        if remaining is not None:
+            mark_password_forgot_verified(forgot_token)
+            security_events.record(
+                account, "account.recovery_codes_signin_complete", context, verified=True
+            )
+    if remaining is None:
+        attempts.record_failure(account, "recovery_code")
+        raise AppError.recovery_code_not_found()
     return {"remaining": remaining}

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts.errors import AppError
-from accounts.models import Account, VerificationMethod, now_ms
+from accounts.models import Account, PasswordForgotToken, VerificationMethod, now_ms
 from accounts.services import security_events, verification
 from emails.services import send_email
 
@@ -180,6 +180,43 @@ def verify_session(session, code, context, *, service=None):
             token_id=session.pk,
         )
     return body
+
+
+def mark_password_forgot_verified(forgot_token, now=None):
+    """The passwordForgotToken proved the account's second factor (110 when it was spent meanwhile).
+
+    Shared by /totp/verify and /totp/verify/recoveryCode; call inside their transaction.
+    """
+    marked = PasswordForgotToken.objects.filter(pk=forgot_token.pk).update(
+        totp_verified_at=now or now_ms()
+    )
+    if not marked:
+        raise AppError.token_not_found()
+
+
+def verify_password_forgot(forgot_token, code, context):
+    """POST /totp/verify (passwordForgotToken): a code from the app lets the reset of a two-step
+    account go on (``/password/forgot/verify_code`` needs it).
+
+    The rules of /session/verify/totp: a wrong or replayed code is ``{success: false}``, counted
+    against the account's cap; 155 without an enabled authenticator.
+    """
+    account = forgot_token.account
+    attempts.check(account, "totp")
+    with transaction.atomic():
+        token = TotpToken.objects.select_for_update().filter(pk=account.pk, enabled=True).first()
+        if token is None:
+            raise AppError.totp_token_not_found()
+        valid = _accept_code(token, code)
+        if valid:
+            mark_password_forgot_verified(forgot_token)
+            security_events.record(
+                account, "account.two_factor_challenge_success", context, verified=True
+            )
+            return {"success": True}
+        security_events.record(account, "account.two_factor_challenge_failure", context)
+    attempts.record_failure(account, "totp")
+    return {"success": False}
 
 
 def destroy_totp(session, context):
