@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from .models import Account, Email, EmailBounce, SecurityEvent, SessionToken
-from .services import accounts as account_services, bounces
+from .services import bounces, verification
 from .services.context import RequestContext
 
 TOKEN_REFERENCE_LENGTH = 16
@@ -172,7 +172,7 @@ class AccountAdmin(admin.ModelAdmin):
     def mark_primary_email_verified(self, request, queryset):
         marked = 0
         for account in queryset.filter(email_verified=False):
-            account_services.verify_primary_email(account)
+            verification.verify_account(account, None)
             marked += 1
         self.message_user(request, f"{marked} account(s) marked verified.", messages.SUCCESS)
 

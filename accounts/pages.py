@@ -16,7 +16,7 @@ from django.views import View
 from django.views.decorators.cache import never_cache
 
 from .errors import AppError, Errno
-from .services import accounts, unblock
+from .services import unblock, verification
 from .services.context import RequestContext
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
@@ -79,7 +79,7 @@ class LinkConfirmationPage(View):
             return self.page(request, "error", message=BROKEN_LINK, status=400)
         data = form.cleaned_data
         try:
-            accounts.verify_email_code(
+            verification.verify_link_code(
                 data["uid"].lower(),
                 data["code"].lower(),
                 RequestContext.from_request(request),

@@ -390,10 +390,6 @@ def verify(value):
     return body
 
 
-def _ms(dt):
-    return int(dt.timestamp() * 1000)
-
-
 def introspect(value, hint=None):
     order = ["refresh_token", "access_token"] if hint == "refresh_token" else [
         "access_token", "refresh_token"]

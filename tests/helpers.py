@@ -11,7 +11,7 @@ from django.test import Client, TestCase
 
 from accounts import hawk, onepw
 from accounts.models import Account
-from accounts.services import accounts as account_services
+from accounts.services import accounts as account_services, verification
 from accounts.services.context import RequestContext
 
 DEFAULT_PASSWORD = "pässwörd"
@@ -173,7 +173,7 @@ def make_account(email="user@example.com", password=DEFAULT_PASSWORD, *, verifie
         email, bytes.fromhex(auth_pw), RequestContext(ip_address="127.0.0.1"), keys=keys
     )
     if verified:
-        account_services.verify_email_code(issued.account.uid, issued.account.email_code)
+        verification.verify_link_code(issued.account.uid, issued.account.email_code)
     issued.account.refresh_from_db()
     return TestAccount(
         issued.account, email, password, issued.session_token, issued.key_fetch_token, unwrap_bkey

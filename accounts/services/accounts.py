@@ -257,17 +257,6 @@ def fetch_keys(key_fetch_token):
     return key_fetch_token.key_bundle
 
 
-def verify_email_code(uid, code, context=None, *, service=None):
-    """POST /recovery_email/verify_code: a code from a sign-up or sign-in confirmation link
-    (``verification.verify_link_code``); returns the account."""
-    return verification.verify_link_code(uid, code, context, service=service)
-
-
-def verify_primary_email(account):
-    """Mark the primary address verified (no mail)."""
-    verification.verify_account(account, None)
-
-
 def destroy_account(email, auth_pw, context, session=None):
     """POST /account/destroy: erase the account after checking its password."""
     account, _ = find_account(email)

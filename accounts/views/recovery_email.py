@@ -2,7 +2,7 @@
 from rest_framework.response import Response
 
 from ..serializers import VerifyEmailCodeSerializer
-from ..services import accounts
+from ..services import verification
 from .base import PublicView, SessionView
 
 
@@ -31,7 +31,7 @@ class VerifyEmailCodeView(PublicView):
 
     def post(self, request):
         data = self.body()
-        accounts.verify_email_code(
+        verification.verify_link_code(
             data["uid"], data["code"], self.context(), service=data.get("service")
         )
         return Response({})
