@@ -324,6 +324,24 @@ OAUTH_PPID_SALT = env(
     "",
     "Salt of the pairwise subject identifiers of PPID clients. Unset: derived from SECRET_KEY.",
 )
+OAUTH_PPID_ROTATION_PERIOD = env(
+    "OAUTH_PPID_ROTATION_PERIOD",
+    6 * 3600,
+    "Seconds between changes of the pairwise sub of rotating PPID clients (upstream: 6 hours).",
+    int,
+)
+OAUTH_KEYED_SCOPES = env(
+    "OAUTH_KEYED_SCOPES",
+    "https://identity.mozilla.com/apps/oldsync https://identity.thunderbird.net/apps/sync",
+    "Space-separated scopes that carry scoped keys (need a verified session; listed by "
+    "/v1/account/scoped-key-data).",
+).split()
+OAUTH_PROMPT_NONE_CLIENTS = env(
+    "OAUTH_PROMPT_NONE_CLIENTS",
+    "",
+    "Space-separated client ids allowed to use prompt=none with login_hint (any client may with "
+    "id_token_hint).",
+).split()
 OAUTH_SYNC_TOKENSERVER_URL = env(
     "OAUTH_SYNC_TOKENSERVER_URL",
     "https://token.services.mozilla.com",

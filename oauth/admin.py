@@ -8,12 +8,14 @@ from django.contrib import admin
 
 
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ("name", "client_id", "client_type", "trusted", "can_grant", "created")
-    list_filter = ("client_type", "trusted", "can_grant", "ppid_enabled")
+    list_display = ("name", "client_id", "client_type", "trusted", "can_grant", "disabled", "created")
+    list_filter = ("client_type", "trusted", "can_grant", "ppid_enabled", "jwt_access_tokens",
+                   "disabled")
     search_fields = ("name", "client_id")
     fields = (
         "name", "client_id", "client_type", "redirect_uris", "allowed_scopes", "image_uri",
-        "trusted", "can_grant", "ppid_enabled", "webhook_url", "created", "updated",
+        "trusted", "can_grant", "ppid_enabled", "ppid_rotating", "jwt_access_tokens", "disabled",
+        "webhook_url", "created", "updated",
     )
     readonly_fields = ("client_id", "created", "updated")
 

@@ -17,6 +17,7 @@ from accounts.errors import exception_handler as auth_server_exception_handler
 logger = logging.getLogger("fxa.oauth")
 
 INFO_URL = "https://github.com/mozilla/fxa-oauth-server/blob/master/docs/api.md#errors"
+DISABLED_CLIENT_RETRY_AFTER = 30  # seconds
 
 
 class OAuthErrno(IntEnum):
@@ -128,7 +129,9 @@ class OAuthError(Exception):
         if auth_errno is None:
             return AppError(Errno.UNEXPECTED_ERROR, code=self.code, message=self.message)
         extra = {key: self.extra[key] for key in AUTH_EXTRA_KEYS if key in self.extra}
-        return AppError(auth_errno, **extra)
+        error = AppError(auth_errno, **extra)
+        error.headers.update(self.headers())
+        return error
 
     # Named constructors.
 
@@ -143,6 +146,10 @@ class OAuthError(Exception):
     @classmethod
     def incorrect_redirect(cls, uri):
         return cls(O.INCORRECT_REDIRECT, redirectUri=uri)
+
+    @classmethod
+    def invalid_assertion(cls, detail=None):
+        return cls(O.INVALID_ASSERTION, **({"detail": detail} if detail else {}))
 
     @classmethod
     def unknown_code(cls, code):
@@ -208,6 +215,33 @@ class OAuthError(Exception):
     def unknown_token(cls):
         return cls(O.UNKNOWN_TOKEN)
 
+    @classmethod
+    def disabled_client(cls, client_id):
+        return cls(O.DISABLED_CLIENT, clientId=client_id, retryAfter=DISABLED_CLIENT_RETRY_AFTER)
+
+    def headers(self):
+        retry_after = self.extra.get("retryAfter")
+        return {"Retry-After": str(retry_after)} if retry_after is not None else {}
+
+
+# Errors oauthlib's grant logic reports itself (FxA's own checks raise OAuthError directly).
+OAUTHLIB_ERRNOS = {
+    "unsupported_grant_type": O.INVALID_GRANT_TYPE,
+    "invalid_scope": O.INVALID_SCOPES,
+    "invalid_grant": O.INVALID_TOKEN,
+    "invalid_client": O.UNKNOWN_CLIENT,
+}
+
+
+def from_oauthlib(error_code):
+    """An oauthlib error code (RFC 6749 §5.2 ``error``) as an OAuth errno."""
+    errno = OAUTHLIB_ERRNOS.get(error_code)
+    if errno is None:
+        return OAuthError.invalid_parameter([])
+    if errno == O.INVALID_SCOPES:
+        return OAuthError.invalid_scopes([])
+    return OAuthError(errno)
+
 
 def to_oauth_error(exc):
     if isinstance(exc, OAuthError):
@@ -238,7 +272,7 @@ def oauth_exception_handler(exc, context):
     """DRF exception handler of the RP-facing routes: OAuth errnos."""
     error = to_oauth_error(exc)
     set_rollback()
-    return Response(error.to_dict(), status=error.code)
+    return Response(error.to_dict(), status=error.code, headers=error.headers())
 
 
 def auth_exception_handler(exc, context):

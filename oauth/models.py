@@ -93,6 +93,18 @@ class Client(AbstractApplication):
     ppid_enabled = models.BooleanField(
         default=False, help_text="id_tokens carry a pairwise sub instead of the uid."
     )
+    ppid_rotating = models.BooleanField(
+        default=False,
+        help_text="The pairwise sub changes every OAUTH_PPID_ROTATION_PERIOD (PPID clients only).",
+    )
+    jwt_access_tokens = models.BooleanField(
+        default=False, help_text="Access tokens are RS256 JWTs (typ at+JWT) instead of opaque hex."
+    )
+    disabled = models.BooleanField(
+        default=False,
+        help_text="Temporarily refuse new authorizations and token grants (503, errno 202); "
+        "codes already issued can still be redeemed.",
+    )
     webhook_url = models.CharField(max_length=512, blank=True, default="")
 
     class Meta(AbstractApplication.Meta):

@@ -8,8 +8,6 @@ MAX_LENGTH = 256  # upstream's validator
 
 OLDSYNC = "https://identity.mozilla.com/apps/oldsync"
 SESSION_SCOPE = "https://identity.mozilla.com/tokens/session"
-# Scopes with scoped keys (oauth.md §3 "Known URL scopes").
-KEYED_SCOPES = frozenset({OLDSYNC, "https://identity.thunderbird.net/apps/sync"})
 # What an untrusted client may request without them being in its allowed scopes.
 UNTRUSTED_ALLOWED = frozenset({"openid", "profile:uid", "profile:email", "profile:display_name"})
 # Stripped from refreshed grants.

@@ -9,6 +9,8 @@ from rest_framework import serializers
 from accounts.validators import HexField, RegexStringField, StrictCharField
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+# An access token: 64 hex, or a JWS (an at+JWT access token).
+ACCESS_TOKEN = re.compile(r"^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$")
 KEYS_JWE = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
@@ -24,6 +26,13 @@ class AuthorizationBody(serializers.Serializer):
     keys_jwe = RegexStringField(KEYS_JWE, max_length=1024, required=False)
     acr_values = StrictCharField(max_length=256, required=False)
     nonce = StrictCharField(max_length=256, required=False)
+
+
+class ClientAuthorizationBody(AuthorizationBody):
+    """POST /v1/authorization: also ``response_type=token`` (canGrant clients) with a ``ttl``."""
+
+    response_type = serializers.ChoiceField(choices=["code", "token"], required=False)
+    ttl = serializers.IntegerField(min_value=0, required=False)
 
 
 class TokenBody(serializers.Serializer):
@@ -43,10 +52,14 @@ class TokenBody(serializers.Serializer):
     resource = StrictCharField(required=False)
 
 
+def access_token_field(**kwargs):
+    return RegexStringField(ACCESS_TOKEN, max_length=8192, **kwargs)
+
+
 class DestroyBody(serializers.Serializer):
     client_id = HexField()
     client_secret = HexField(required=False)
-    token = HexField()
+    token = access_token_field()
     token_type_hint = StrictCharField(max_length=64, required=False)
 
 
@@ -73,8 +86,8 @@ class IntrospectBody(serializers.Serializer):
 class ClientDestroyBody(serializers.Serializer):
     client_id = HexField(required=False)
     client_secret = HexField(required=False)
-    token = HexField(required=False)
-    access_token = HexField(required=False)
+    token = access_token_field(required=False)
+    access_token = access_token_field(required=False)
     refresh_token = HexField(required=False)
     refresh_token_id = HexField(length=64, required=False)
     token_type_hint = StrictCharField(max_length=64, required=False)

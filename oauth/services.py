@@ -5,7 +5,6 @@ import base64
 import binascii
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
 from urllib.parse import urlencode
 
 import jwt
@@ -20,7 +19,7 @@ from accounts.models import Account, SessionToken
 from . import crypto, keys
 from . import scopes as scope_lib
 from .errors import OAuthError
-from .models import AccessToken, AuthorizationCode, Client, RefreshToken, now_ms
+from .models import AccessToken, AuthorizationCode, Client, RefreshToken
 
 PKCE_METHOD = "S256"
 
@@ -85,6 +84,10 @@ def check_scopes(client, requested):
     allowed = scope_lib.parse(client.allowed_scopes)
     refused = []
     for scope in requested:
+        # The profile server would tell a PPID client the real uid (oauth.md §2).
+        if client.ppid_enabled and scope.split(":")[0] == "profile":
+            refused.append(scope)
+            continue
         if scope_lib.set_implies(allowed, scope):
             continue
         if not scope.startswith("https://") and (client.trusted or scope in scope_lib.UNTRUSTED_ALLOWED):
@@ -92,6 +95,11 @@ def check_scopes(client, requested):
         refused.append(scope)
     if refused:
         raise OAuthError.invalid_scopes(refused)
+
+
+def is_keyed(scope):
+    """Whether a scope carries scoped keys (upstream's scopes table, hasScopedKeys)."""
+    return scope in settings.OAUTH_KEYED_SCOPES
 
 
 def parse_scope(value, key="scope"):
@@ -130,7 +138,7 @@ def _check_acr(acr_values, aal):
         raise OAuthError.mismatch_acr(f"AAL{aal}")
 
 
-def _resolve_redirect(client, redirect_uri):
+def resolve_redirect(client, redirect_uri):
     if not redirect_uri:
         return client.redirect_uri
     if redirect_uri not in client.redirect_uri_list:
@@ -138,18 +146,46 @@ def _resolve_redirect(client, redirect_uri):
     return redirect_uri
 
 
-def _with_query(uri, params):
+def with_query(uri, params):
     return uri + ("&" if "?" in uri else "?") + urlencode(params)
+
+
+def prompt_none_error(client, query):
+    """The ``error`` a ``prompt=none`` authorization request is sent back with (oauth.md §5).
+
+    Silent sign-in needs a browser already signed in to this server; the sign-in pages do not
+    keep such a session yet, so a request that passes every check answers ``login_required``
+    and the RP falls back to an interactive sign-in.
+    """
+    requested = query.get("scope", "").split()
+    if query.get("keys_jwk") or any(is_keyed(scope) for scope in requested):
+        return "invalid_request"
+    hint = query.get("id_token_hint")
+    if hint:
+        try:
+            # An id_token_hint may have expired; it must still be ours and for this client.
+            crypto.verify_jwt(hint, keys.public_jwks(), issuer=settings.OAUTH_ISSUER,
+                              audience=client.client_id, options={"verify_exp": False})
+        except jwt.PyJWTError:
+            return "invalid_request"
+    else:
+        if client.client_id not in settings.OAUTH_PROMPT_NONE_CLIENTS:
+            return "unauthorized_client"
+        if not (query.get("login_hint") or query.get("email")):
+            return "invalid_request"
+    return "login_required"
 
 
 def authorize(grantor, params):
     """POST /v1/oauth/authorization: a single-use code for the client, and where to send it."""
     client = get_client(params["client_id"])
+    if client.disabled:
+        raise OAuthError.disabled_client(client.client_id)
     if params.get("response_type", "code") != "code":
         raise OAuthError.invalid_response_type()
     requested = parse_scope(params.get("scope", ""))
     check_scopes(client, requested)
-    redirect_uri = _resolve_redirect(client, params.get("redirect_uri"))
+    redirect_uri = resolve_redirect(client, params.get("redirect_uri"))
     challenge = params.get("code_challenge")
     method = params.get("code_challenge_method")
     # Public clients must use PKCE; confidential ones may (OAuth 2.1), and it is then checked.
@@ -179,185 +215,55 @@ def authorize(grantor, params):
         profile_changed_at=grantor.account.profile_changed_at,
     )
     state = params.get("state", "")
-    redirect = _with_query(redirect_uri, {"code": code, "state": state})
+    redirect = with_query(redirect_uri, {"code": code, "state": state})
     return {"redirect": redirect, "code": code, "state": state}
 
 
-# Token endpoint.
-
-
-def _ttl(requested):
-    maximum = settings.OAUTH_ACCESS_TOKEN_TTL
-    if requested is None:
-        return maximum
-    return max(1, min(int(requested), maximum))
-
-
 def subject(client, account, ppid_seed=0):
-    if client.ppid_enabled:
-        salt = settings.OAUTH_PPID_SALT or settings.SECRET_KEY
-        return crypto.ppid_sub(client.client_id, account.uid, salt, ppid_seed or 0)
-    return account.uid
-
-
-def id_token(client, account, access_token, *, auth_at, amr, aal, nonce="", ppid_seed=0):
-    now = int(time.time())
-    claims = {
-        "iss": settings.OAUTH_ISSUER,
-        "sub": subject(client, account, ppid_seed),
-        "aud": client.client_id,
-        "iat": now,
-        "exp": now + settings.OAUTH_ID_TOKEN_TTL,
-        "at_hash": crypto.at_hash(access_token),
-        "amr": list(amr),
-        "acr": f"AAL{aal}",
-        "fxa-aal": aal,
-        "auth_time": auth_at,
-    }
-    if nonce:
-        claims["nonce"] = nonce
-    return keys.sign(claims)
-
-
-def issue_tokens(client, account, scopes, *, offline=False, ttl=None, refresh_token=None,
-                 auth_at=None, amr=(), aal=1, nonce="", ppid_seed=0, with_id_token=True):
-    """Create an access token (and a refresh token when offline) and render the response."""
-    lifetime = _ttl(ttl)
-    access = crypto.random_hex()
-    scope_string = scope_lib.to_string(scopes)
-    response = {"access_token": access, "token_type": "bearer", "scope": scope_string,
-                "expires_in": lifetime}
-    if offline:
-        refresh = crypto.random_hex()
-        refresh_token = RefreshToken.objects.create(
-            token_id=crypto.token_id(refresh), application=client, account=account,
-            scope=scope_string, profile_changed_at=account.profile_changed_at,
-            amr=list(amr), aal=aal,
-        )
-        response["refresh_token"] = refresh
-    AccessToken.objects.create(
-        token_id=crypto.token_id(access), application=client, account=account, scope=scope_string,
-        expires=timezone.now() + timedelta(seconds=lifetime), refresh_token=refresh_token,
-        profile_changed_at=account.profile_changed_at,
-    )
-    if with_id_token and "openid" in scopes:
-        response["id_token"] = id_token(client, account, access, auth_at=auth_at, amr=amr, aal=aal,
-                                        nonce=nonce, ppid_seed=ppid_seed)
-    if auth_at is not None:
-        response["auth_at"] = auth_at
-    return response
-
-
-def _check_verifier_format(verifier):
-    if not isinstance(verifier, str) or not 43 <= len(verifier) <= 128 or not all(
-        c.isascii() and (c.isalnum() or c in "-._~") for c in verifier
-    ):
-        raise OAuthError.invalid_parameter(["code_verifier"])
-
-
-@transaction.atomic
-def redeem_code(client, params):
-    """grant_type=authorization_code (oauth.md §6): single use, PKCE, exact redirect_uri."""
-    code = params.get("code")
-    if not code:
-        raise OAuthError.invalid_parameter(["code"])
-    verifier = params.get("code_verifier")
-    if verifier is not None:
-        _check_verifier_format(verifier)
-    grant = (AuthorizationCode.objects.select_for_update().select_related("account")
-             .filter(code=crypto.token_id(code)).first())
-    if grant is None:
-        raise OAuthError.unknown_code(code)
-    if grant.application_id != client.pk:
-        raise OAuthError.mismatch_code(code, client.client_id)
-    if grant.expires <= timezone.now():
-        raise OAuthError.expired_code(code, int(grant.expires.timestamp() * 1000))
-    if grant.code_challenge:
-        if not verifier:
-            raise OAuthError.missing_pkce()
-        if not crypto.same_hash(crypto.pkce_challenge(verifier), grant.code_challenge):
-            raise OAuthError.mismatch_code_challenge(grant.code_challenge)
-    elif verifier:
-        raise OAuthError.mismatch_code_challenge(None)
-    elif client.public_client:
-        raise OAuthError.missing_pkce()
-    redirect_uri = params.get("redirect_uri")
-    if redirect_uri and redirect_uri != grant.redirect_uri:
-        raise OAuthError.incorrect_redirect(redirect_uri)
-    # Single use: removed before any token exists.
-    grant.delete()
-    response = issue_tokens(
-        client, grant.account, grant.scope.split(), offline=grant.offline, ttl=params.get("ttl"),
-        auth_at=grant.auth_at, amr=grant.amr, aal=grant.aal, nonce=grant.nonce,
-        ppid_seed=params.get("ppid_seed") or 0,
-    )
-    if grant.keys_jwe:
-        response["keys_jwe"] = grant.keys_jwe
-    return response
-
-
-@transaction.atomic
-def refresh(client, params):
-    """grant_type=refresh_token: a new access token; the refresh token is not rotated."""
-    value = params.get("refresh_token")
-    if not value:
-        raise OAuthError.invalid_parameter(["refresh_token"])
-    token = (RefreshToken.objects.select_related("account")
-             .filter(token_id=crypto.token_id(value)).first())
-    if token is None or token.application_id != client.pk:
-        raise OAuthError.invalid_token()
-    held = token.scope.split()
-    if params.get("scope"):
-        requested = parse_scope(params["scope"])
-        # Only a subset, except that trusted clients may add scopes from their allowed scopes.
-        allowed = scope_lib.parse(client.allowed_scopes) if client.trusted else []
-        extra = [s for s in requested
-                 if not scope_lib.set_implies(held, s) and not scope_lib.set_implies(allowed, s)]
-        if extra:
-            raise OAuthError.invalid_scopes(extra)
-    else:
-        requested = held
-    requested = [s for s in requested if s not in scope_lib.NOT_REFRESHABLE]
-    token.last_used_at = now_ms()
-    token.save(update_fields=["last_used_at", "updated"])
-    return issue_tokens(client, token.account, requested, ttl=params.get("ttl"),
-                        refresh_token=token, with_id_token=False)
-
-
-@transaction.atomic
-def credentials_grant(client, grantor, params):
-    """grant_type=fxa-credentials with a session token (canGrant public clients)."""
-    if not client.can_grant:
-        raise OAuthError.invalid_grant_type()
-    if not client.public_client:
-        raise OAuthError.not_public_client(client.client_id)
-    requested = parse_scope(params.get("scope", ""))
-    check_scopes(client, requested)
-    return issue_tokens(
-        client, grantor.account, requested, offline=params.get("access_type") == "offline",
-        ttl=params.get("ttl"), auth_at=grantor.auth_at, amr=grantor.amr, aal=grantor.aal,
-    )
-
-
-def token_grant(client, params, grantor=None):
-    grant_type = params.get("grant_type") or "authorization_code"
-    if grant_type == "authorization_code":
-        return redeem_code(client, params)
-    if grant_type == "refresh_token":
-        return refresh(client, params)
-    if grant_type == "fxa-credentials" and grantor is not None:
-        return credentials_grant(client, grantor, params)
-    raise OAuthError.invalid_grant_type()
+    """The ``sub`` a client sees: the uid, or for PPID clients a pairwise id (oauth.md §2) that
+    rotating clients see change every OAUTH_PPID_ROTATION_PERIOD."""
+    if not client.ppid_enabled:
+        return account.uid
+    salt = settings.OAUTH_PPID_SALT or settings.SECRET_KEY
+    epoch = int(time.time()) // settings.OAUTH_PPID_ROTATION_PERIOD if client.ppid_rotating else 0
+    return crypto.ppid_sub(client.client_id, account.uid, salt, ppid_seed or 0, epoch)
 
 
 # Token consumers.
 
 
+def _jwt_access_token_id(value):
+    """The stored id of a JWT access token we signed (SHA-256 of its ``jti``), else None."""
+    try:
+        # Expiry is the record's business (errno 115, like opaque tokens).
+        claims = crypto.verify_jwt(value, keys.public_jwks(), options={"verify_aud": False, "verify_exp": False})
+    except jwt.PyJWTError:
+        return None, None
+    jti = claims.get("jti")
+    return (crypto.token_id(jti), claims) if isinstance(jti, str) else (None, None)
+
+
 def find_access_token(value):
+    """The AccessToken an opaque (64 hex) or JWT access token names, or None.
+
+    A JWT's signature is checked and then its record looked up, so that revoking a JWT access
+    token works like revoking an opaque one (upstream trusts short-lived JWTs on their signature
+    alone). ``jwt_claims`` holds the JWT's claims (None for opaque tokens).
+    """
     if not isinstance(value, str) or not value:
         return None
-    return (AccessToken.objects.select_related("account", "application")
-            .filter(token_id=crypto.token_id(value)).first())
+    claims = None
+    if value.count(".") == 2:
+        stored_id, claims = _jwt_access_token_id(value)
+        if stored_id is None:
+            return None
+    else:
+        stored_id = crypto.token_id(value)
+    token = (AccessToken.objects.select_related("account", "application")
+             .filter(token_id=stored_id).first())
+    if token is not None:
+        token.jwt_claims = claims
+    return token
 
 
 def find_refresh_token(value):
@@ -380,7 +286,8 @@ def valid_access_token(value):
 def verify(value):
     token = valid_access_token(value)
     body = {
-        "user": token.account_id,
+        # A JWT's sub is what its client knows the user as (a pairwise id for PPID clients).
+        "user": token.jwt_claims["sub"] if token.jwt_claims else token.account_id,
         "client_id": token.application.client_id,
         "scope": token.scope.split(),
         "generation": token.account.verifier_set_at,
@@ -488,11 +395,18 @@ def profile(token):
 
 
 
-def scoped_key_data(grantor, requested):
-    """POST /v1/account/scoped-key-data (oauth.md §9): metadata of each requested keyed scope."""
+def scoped_key_data(grantor, client_id, scope):
+    """Key metadata of each requested keyed scope the client may have (oauth.md §9).
+
+    ``keyRotationTimestamp`` is when the account's keys last changed; a sign-in older than that
+    (a password reset since) must re-authenticate first (errno 119).
+    """
+    client = get_client(client_id)
+    requested = parse_scope(scope)
+    check_scopes(client, requested)
     account = grantor.account
     timestamp = max(account.keys_changed_at or account.verifier_set_at or account.created_at, 0)
-    keyed = [s for s in requested if s in scope_lib.KEYED_SCOPES]
+    keyed = [s for s in requested if is_keyed(s)]
     if keyed and grantor.auth_at < timestamp // 1000:
         raise OAuthError.stale_auth_at(grantor.auth_at)
     return {

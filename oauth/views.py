@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.parsers import FormParser
@@ -16,9 +17,10 @@ from rest_framework.views import APIView
 
 from accounts.errors import AppError
 from accounts.parsers import JsonBodyParser
+from accounts.authentication import TokenOptional, TokenRequired
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
 
-from . import keys, serializers, services
+from . import grants, keys, serializers, services
 from . import scopes as scope_lib
 from .errors import OAuthError, auth_exception_handler, oauth_exception_handler
 
@@ -81,7 +83,7 @@ def _keyed(params):
         requested = scope_lib.parse(params.get("scope") or "")
     except scope_lib.InvalidScope:
         return False
-    return bool(params.get("keys_jwe")) or any(s in scope_lib.KEYED_SCOPES for s in requested)
+    return bool(params.get("keys_jwe")) or any(services.is_keyed(s) for s in requested)
 
 
 # Session-token routes (auth-server errnos).
@@ -102,20 +104,16 @@ class OAuthTokenView(AuthServerMixin, OptionalSessionView):
 
     def post(self, request):
         params = self.body()
+        if not params.get("grant_type"):
+            params["grant_type"] = "authorization_code" if params.get("code") else "fxa-credentials"
         grantor = None
-        grant_type = params.get("grant_type") or (
-            "authorization_code" if params.get("code") else "fxa-credentials"
-        )
-        params["grant_type"] = grant_type
-        if grant_type == "fxa-credentials":
+        if params["grant_type"] == "fxa-credentials":
             if request.auth is None:
                 raise AppError.token_not_found()
             grantor = _grantor(request, _keyed(params))
-        client = services.authenticate_client(
-            params, request.META.get("HTTP_AUTHORIZATION") if request.auth is None else None,
-            secret_required=grant_type != "fxa-credentials",
-        )
-        return Response(services.token_grant(client, params, grantor))
+        # With a session token the Authorization header is the session's, not client credentials.
+        authorization = request.META.get("HTTP_AUTHORIZATION") if request.auth is None else None
+        return Response(grants.token_response(params, authorization, grantor))
 
 
 @sensitive
@@ -148,10 +146,7 @@ class ScopedKeyDataView(AuthServerMixin, SessionView):
     def post(self, request):
         params = self.body()
         grantor = _grantor(request, keyed=True)
-        client = services.get_client(params["client_id"])
-        requested = services.parse_scope(params["scope"])
-        services.check_scopes(client, requested)
-        return Response(services.scoped_key_data(grantor, requested))
+        return Response(services.scoped_key_data(grantor, params["client_id"], params["scope"]))
 
 
 # RP-facing routes (OAuth errnos).
@@ -163,10 +158,7 @@ class TokenView(ClientView):
 
     def post(self, request):
         params = self.body()
-        if params.get("grant_type") == "fxa-credentials":
-            raise OAuthError.invalid_grant_type()  # needs an assertion; use /v1/oauth/token
-        client = services.authenticate_client(params, request.META.get("HTTP_AUTHORIZATION"))
-        response = Response(services.token_grant(client, params))
+        response = Response(grants.token_response(params, request.META.get("HTTP_AUTHORIZATION")))
         response["Cache-Control"] = "no-store"
         return response
 
@@ -230,13 +222,57 @@ class JwksView(ClientView):
         return response
 
 
-class AuthorizationRedirectView(ClientView):
-    """GET /v1/authorization: to the sign-in page with the same query (oauth.md §5)."""
+def _rp_grantor(request, keyed=False):
+    """The session behind an RP-family route (upstream: the identity assertion minted from it).
+
+    A session that could not have produced an assertion answers OAuth's 104 Invalid assertion.
+    """
+    try:
+        return _grantor(request, keyed)
+    except AppError as error:
+        raise OAuthError.invalid_assertion(error.message) from None
+
+
+class AuthorizationView(ClientView, OptionalSessionView):
+    """GET: to the sign-in page with the same query (oauth.md §5). POST: an authorization by the
+    signed-in user: a code (``response_type=code``) or, for canGrant clients, an access token
+    (``response_type=token``). Upstream authenticates the POST with an identity assertion minted
+    from the session; here the session token itself (Bearer fxs_… or Hawk)."""
+
+    authentication_classes = OptionalSessionView.authentication_classes
+    body_serializer = serializers.ClientAuthorizationBody
+
+    def get_permissions(self):
+        return [TokenRequired() if self.request.method == "POST" else TokenOptional()]
 
     def get(self, request):
         if "keys_jwk" in request.GET:
             raise OAuthError.invalid_parameter(["keys_jwk"])
         return HttpResponseRedirect(f"{settings.PUBLIC_URL}/signin?{request.GET.urlencode()}")
+
+    def post(self, request):
+        params = self.body()
+        grantor = _rp_grantor(request, _keyed(params))
+        if params.get("response_type") == "token":
+            if not services.get_client(params["client_id"]).can_grant:
+                raise OAuthError.invalid_response_type()
+            return Response(grants.token_response(
+                {**params, "grant_type": "fxa-credentials", "access_type": "online"},
+                grantor=grantor))
+        return Response(services.authorize(grantor, params))
+
+
+class KeyDataView(ClientView, SessionView):
+    """POST /v1/key-data: scoped-key metadata (oauth.md §9), OAuth errnos; the session token
+    stands for upstream's assertion."""
+
+    authentication_classes = SessionView.authentication_classes
+    body_serializer = serializers.ScopedKeyDataBody
+
+    def post(self, request):
+        params = self.body()
+        grantor = _rp_grantor(request, keyed=True)
+        return Response(services.scoped_key_data(grantor, params["client_id"], params["scope"]))
 
 
 class ProfileView(ClientView):
@@ -304,6 +340,21 @@ def fxa_client_configuration(request):
 
 
 def authorization_page(request):
-    """/authorization (discovery's authorization_endpoint) until a sign-in page exists: /signin."""
-    query = urlencode(list(request.GET.lists()), doseq=True)
-    return HttpResponseRedirect(f"{settings.PUBLIC_URL}/signin" + (f"?{query}" if query else ""))
+    """/authorization (discovery's authorization_endpoint): checks what can be checked before
+    anyone signs in, then hands the request to the sign-in page.
+
+    An unknown client or an unregistered redirect_uri gets an error page (never a redirect to
+    an address the client did not register); ``prompt=none`` errors go back to the client.
+    """
+    query = request.GET
+    try:
+        client = services.get_client(query.get("client_id", ""))
+        redirect_uri = services.resolve_redirect(client, query.get("redirect_uri"))
+    except OAuthError as error:
+        return render(request, "oauth/error.html", {"message": error.message}, status=400)
+    if query.get("prompt") == "none":
+        error = services.prompt_none_error(client, query)
+        params = {"error": error, "state": query.get("state", "")}
+        return HttpResponseRedirect(services.with_query(redirect_uri, params))
+    encoded = urlencode(list(query.lists()), doseq=True)
+    return HttpResponseRedirect(f"{settings.PUBLIC_URL}/signin?{encoded}")

@@ -78,7 +78,10 @@ class LiveStack:
         self.server = self._spawn(
             "gunicorn",
             [sys.executable, "-m", "gunicorn", "fxa_project.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--timeout", "60"],
+             "--workers", str(self.workers), "--timeout", "60",
+             # gunicorn's control socket has one default path per user: concurrent stacks
+             # (parallel test runs) would fight over it.
+             "--no-control-socket"],
         )
         if with_worker:
             self.worker = self._spawn(

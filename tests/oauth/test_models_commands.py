@@ -49,6 +49,18 @@ def test_create_public_client_has_no_secret():
     assert client.public_client and client.can_grant and client.client_secret == ""
 
 
+def test_create_flags_and_disable_enable():
+    out, _ = run("create", "--name", "Sync RP", "--redirect-uri", REDIRECT, "--ppid",
+                 "--ppid-rotating", "--jwt-access-tokens", "--json")
+    client = Client.objects.get(client_id=json.loads(out)["client_id"])
+    assert client.ppid_enabled and client.ppid_rotating and client.jwt_access_tokens
+    run("disable", client.client_id)
+    assert json.loads(run("list", "--json")[0])[0]["disabled"] is True
+    run("enable", client.client_id)
+    client.refresh_from_db()
+    assert not client.disabled
+
+
 @pytest.mark.parametrize("uri", ["http://rp.example.com/cb", "ftp://rp.example.com/cb", "nonsense"])
 def test_redirect_uris_must_be_https_except_loopback(uri, settings):
     settings.DEBUG = False

@@ -264,8 +264,6 @@ def test_get_authorization_redirects_to_signin():
     assert location.path == "/signin"
     assert parse_qs(location.query) == {"client_id": ["abc"], "scope": ["profile"], "state": ["x"]}
     assert_error(HttpClient().get("/v1/authorization?client_id=abc&keys_jwk=e30"), 400, 109)
-    page = HttpClient().get("/authorization?client_id=abc&keys_jwk=e30")
-    assert page.status_code == 302 and "keys_jwk=e30" in page["Location"]
 
 
 def test_discovery_documents(settings):

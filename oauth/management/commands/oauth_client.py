@@ -1,4 +1,4 @@
-"""Manage OAuth clients: create, list, rotate-secret, delete.
+"""Manage OAuth clients: create, list, rotate-secret, disable, enable, delete.
 
 ``create --json`` prints exactly one JSON object on stdout: ``{"client_id", "client_secret"}``
 (no secret for public clients). The secret is shown once; only its SHA-256 is stored.
@@ -27,6 +27,10 @@ class Command(BaseCommand):
         create.add_argument("--trusted", action="store_true")
         create.add_argument("--can-grant", action="store_true")
         create.add_argument("--ppid", action="store_true", help="Pairwise subject identifiers.")
+        create.add_argument("--ppid-rotating", action="store_true",
+                            help="With --ppid: the pairwise sub changes every rotation period.")
+        create.add_argument("--jwt-access-tokens", action="store_true",
+                            help="Issue RS256 JWT access tokens (typ at+JWT) instead of opaque ones.")
         create.add_argument("--image-uri", default="")
         create.add_argument("--webhook-url", default="")
         create.add_argument("--json", action="store_true")
@@ -35,6 +39,9 @@ class Command(BaseCommand):
         rotate = sub.add_parser("rotate-secret", help="New secret; the old one stays valid as previous.")
         rotate.add_argument("client_id")
         rotate.add_argument("--json", action="store_true")
+        for action, text in (("disable", "Refuse new authorizations and token grants (503)."),
+                             ("enable", "Undo disable.")):
+            sub.add_parser(action, help=text).add_argument("client_id")
         delete = sub.add_parser("delete", help="Delete a client and all its tokens.")
         delete.add_argument("client_id")
 
@@ -50,8 +57,8 @@ class Command(BaseCommand):
     def _out(self, as_json, data, text):
         self.stdout.write(json.dumps(data) if as_json else text)
 
-    def do_create(self, name, redirect_uris, scope, public, trusted, can_grant, ppid, image_uri,
-                  webhook_url, json, **options):
+    def do_create(self, name, redirect_uris, scope, public, trusted, can_grant, ppid, ppid_rotating,
+                  jwt_access_tokens, image_uri, webhook_url, json, **options):
         try:
             for uri in redirect_uris + ([webhook_url] if webhook_url else []):
                 validate_client_url(uri)
@@ -64,7 +71,8 @@ class Command(BaseCommand):
             name=name, redirect_uris=" ".join(redirect_uris), allowed_scopes=scope,
             client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE, trusted=trusted,
-            can_grant=can_grant, ppid_enabled=ppid, image_uri=image_uri, webhook_url=webhook_url,
+            can_grant=can_grant, ppid_enabled=ppid, ppid_rotating=ppid and ppid_rotating,
+            jwt_access_tokens=jwt_access_tokens, image_uri=image_uri, webhook_url=webhook_url,
             hash_client_secret=True,
         )
         result = {"client_id": client.client_id}
@@ -79,7 +87,8 @@ class Command(BaseCommand):
     def do_list(self, json, **options):
         rows = [
             {"client_id": c.client_id, "name": c.name, "public": c.public_client,
-             "trusted": c.trusted, "can_grant": c.can_grant, "redirect_uris": c.redirect_uri_list,
+             "trusted": c.trusted, "can_grant": c.can_grant, "disabled": c.disabled,
+             "redirect_uris": c.redirect_uri_list,
              "scope": c.allowed_scopes}
             for c in Client.objects.order_by("name")
         ]
@@ -98,6 +107,18 @@ class Command(BaseCommand):
         client.save(update_fields=["client_secret", "client_secret_previous", "updated"])
         result = {"client_id": client.client_id, "client_secret": secret}
         self._out(json, result, f"client_id: {client.client_id}\nclient_secret: {secret}")
+
+    def _set_disabled(self, client_id, disabled):
+        client = self._get(client_id)
+        client.disabled = disabled
+        client.save(update_fields=["disabled", "updated"])
+        self.stderr.write(f"{'disabled' if disabled else 'enabled'} {client_id}")
+
+    def do_disable(self, client_id, **options):
+        self._set_disabled(client_id, True)
+
+    def do_enable(self, client_id, **options):
+        self._set_disabled(client_id, False)
 
     def do_delete(self, client_id, **options):
         self._get(client_id).delete()

@@ -1,0 +1,339 @@
+"""The token endpoint (``/v1/token``, ``/v1/oauth/token``) on oauthlib's grant logic.
+
+oauthlib's ``TokenEndpoint`` runs the grants (RFC 6749 ``authorization_code`` and
+``refresh_token``, plus FxA's ``fxa-credentials``) against ``FxaRequestValidator``, a
+django-oauth-toolkit validator whose hooks hold FxA's rules (oauth.md §6–8): client
+authentication by body or HTTP Basic, single-use codes bound to their client with PKCE and the
+exact redirect_uri, refresh tokens that are never rotated and may only narrow their scope (trusted
+clients may add allowed scopes), 64-hex opaque or ``at+JWT`` access tokens stored as SHA-256,
+id_tokens for ``openid``, and FxA's response fields (``auth_at``, ``keys_jwe``).
+
+FxA's failures are ``OAuthError``s raised from the hooks (oauthlib lets them through); the few
+generic oauthlib errors left are mapped onto the OAuth errno table (``errors.from_oauthlib``).
+"""
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.oauth2 import AuthorizationCodeGrant, BearerToken, RefreshTokenGrant
+from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
+from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
+
+from . import crypto, keys, services
+from . import scopes as scope_lib
+from .errors import OAuthError, from_oauthlib
+from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
+
+# The token endpoint's address as oauthlib sees it: it only checks that there is no query string.
+ENDPOINT_URI = "https://localhost/v1/token"
+JWT_ACCESS_TOKEN_TYPE = "at+JWT"
+
+
+@dataclass
+class GrantContext:
+    """What a grant carries into its tokens besides client, account and scopes."""
+
+    offline: bool = False
+    auth_at: int | None = None  # seconds
+    amr: list = field(default_factory=list)
+    aal: int = 1
+    nonce: str = ""
+    keys_jwe: str = ""
+    refresh_token: RefreshToken | None = None  # the refresh token a refresh grant uses
+    with_id_token: bool = True
+
+
+def _param(request, name):
+    """A body field oauthlib does not know of (its Request raises AttributeError for those)."""
+    return getattr(request, name, None)
+
+
+def _ttl(request):
+    maximum = settings.OAUTH_ACCESS_TOKEN_TTL
+    ttl = _param(request, "ttl")
+    if ttl is None:
+        return maximum
+    return max(1, min(int(ttl), maximum))
+
+
+def _access_token_audience(request):
+    if request.resource:
+        return [request.client.client_id, request.resource]
+    if scope_lib.OLDSYNC in request.scopes:
+        return f"{settings.OAUTH_SYNC_TOKENSERVER_URL}/1.0/sync/1.5"
+    return request.client.client_id
+
+
+def _generate_access_token(request):
+    """A 64-hex token; for clients configured for them, an RS256 JWT whose ``jti`` is that token.
+
+    Either way the stored id is SHA-256 of the 64-hex value, so revocation works for both.
+    """
+    opaque = crypto.random_hex()
+    request.access_token_id = crypto.token_id(opaque)
+    if not request.client.jwt_access_tokens:
+        return opaque
+    account = request.user
+    now = int(time.time())
+    claims = {
+        "iss": settings.OAUTH_ISSUER,
+        "sub": services.subject(request.client, account, _ppid_seed(request)),
+        "aud": _access_token_audience(request),
+        "client_id": request.client.client_id,
+        "iat": now,
+        "exp": now + request.expires_in,
+        "jti": opaque,
+        "scope": scope_lib.to_string(request.scopes),
+        "fxa-generation": account.verifier_set_at,
+    }
+    if account.profile_changed_at is not None:
+        claims["fxa-profileChangedAt"] = account.profile_changed_at
+    return keys.sign(claims, typ=JWT_ACCESS_TOKEN_TYPE)
+
+
+def _ppid_seed(request):
+    return int(_param(request, "ppid_seed") or 0)
+
+
+def id_token(client, account, access_token, grant, ppid_seed=0):
+    now = int(time.time())
+    claims = {
+        "iss": settings.OAUTH_ISSUER,
+        "sub": services.subject(client, account, ppid_seed),
+        "aud": client.client_id,
+        "iat": now,
+        "exp": now + settings.OAUTH_ID_TOKEN_TTL,
+        "at_hash": crypto.at_hash(access_token),
+        "amr": list(grant.amr),
+        "acr": f"AAL{grant.aal}",
+        "fxa-aal": grant.aal,
+        "auth_time": grant.auth_at,
+    }
+    if grant.nonce:
+        claims["nonce"] = grant.nonce
+    return keys.sign(claims)
+
+
+class FxaRequestValidator(OAuth2Validator):
+    """FxA's rules as oauthlib validator hooks (django-oauth-toolkit's validator, FxA models)."""
+
+    def __init__(self, grantor=None):
+        self.grantor = grantor
+
+    # Client authentication: every client goes through authenticate_client (public ones too),
+    # so that FxA's errnos (101 unknown, 102 wrong secret, 109 secret from a public client) apply.
+
+    def client_authentication_required(self, request, *args, **kwargs):
+        return True
+
+    def authenticate_client(self, request, *args, **kwargs):
+        params = {"client_id": request.client_id, "client_secret": request.client_secret}
+        request.client = services.authenticate_client(
+            params, request.headers.get("Authorization"),
+            secret_required=request.grant_type != "fxa-credentials",
+        )
+        request.client_id = request.client.client_id
+        return True
+
+    def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs):
+        # Refresh and credentials grants of a disabled client are refused; codes it already
+        # holds may still be redeemed (upstream).
+        if grant_type != "authorization_code" and client.disabled:
+            raise OAuthError.disabled_client(client.client_id)
+        return True
+
+    # authorization_code (oauth.md §6).
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs):
+        grant = (AuthorizationCode.objects.select_for_update().select_related("account")
+                 .filter(code=crypto.token_id(code)).first())
+        if grant is None:
+            raise OAuthError.unknown_code(code)
+        if grant.application_id != client.pk:
+            raise OAuthError.mismatch_code(code, client.client_id)
+        if grant.expires <= timezone.now():
+            raise OAuthError.expired_code(code, int(grant.expires.timestamp() * 1000))
+        self._check_pkce(grant, client, request.code_verifier)
+        request.authorization_code = grant
+        request.user = grant.account
+        request.scopes = grant.scope.split()
+        request.grant = GrantContext(
+            offline=grant.offline, auth_at=grant.auth_at, amr=grant.amr, aal=grant.aal,
+            nonce=grant.nonce, keys_jwe=grant.keys_jwe,
+        )
+        return True
+
+    @staticmethod
+    def _check_pkce(grant, client, verifier):
+        if verifier is not None and (not 43 <= len(verifier) <= 128 or not all(
+                c.isascii() and (c.isalnum() or c in "-._~") for c in verifier)):
+            raise OAuthError.invalid_parameter(["code_verifier"])
+        if grant.code_challenge:
+            if not verifier:
+                raise OAuthError.missing_pkce()
+            if not crypto.same_hash(crypto.pkce_challenge(verifier), grant.code_challenge):
+                raise OAuthError.mismatch_code_challenge(grant.code_challenge)
+        elif verifier:
+            raise OAuthError.mismatch_code_challenge(None)
+        elif client.public_client:
+            raise OAuthError.missing_pkce()
+
+    def get_code_challenge(self, code, request):
+        return None  # checked in validate_code, with FxA's errnos
+
+    def is_pkce_required(self, client_id, request):
+        return False
+
+    def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
+        return request.authorization_code.redirect_uri
+
+    def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
+        if redirect_uri != request.authorization_code.redirect_uri:
+            raise OAuthError.incorrect_redirect(redirect_uri)
+        return True
+
+    def invalidate_authorization_code(self, client_id, code, request, *args, **kwargs):
+        request.authorization_code.delete()
+
+    # refresh_token (oauth.md §8: not rotated; the scope may only narrow).
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
+        token = (RefreshToken.objects.select_related("account")
+                 .filter(token_id=crypto.token_id(refresh_token)).first())
+        if token is None or token.application_id != client.pk:
+            raise OAuthError.invalid_token()
+        request.user = token.account
+        request.grant = GrantContext(refresh_token=token, with_id_token=False)
+        return True
+
+    def get_original_scopes(self, refresh_token, request, *args, **kwargs):
+        return request.grant.refresh_token.scope.split()
+
+    def is_within_original_scope(self, request_scopes, refresh_token, request, *args, **kwargs):
+        held = request.grant.refresh_token.scope.split()
+        # Trusted clients may also add scopes they are allowed.
+        allowed = scope_lib.parse(request.client.allowed_scopes) if request.client.trusted else []
+        extra = [s for s in services.parse_scope(" ".join(request_scopes))
+                 if not scope_lib.set_implies(held, s) and not scope_lib.set_implies(allowed, s)]
+        if extra:
+            raise OAuthError.invalid_scopes(extra)
+        return True
+
+    def rotate_refresh_token(self, request):
+        return False
+
+    # Token storage and FxA's response fields.
+
+    def save_bearer_token(self, token, request, *args, **kwargs):
+        grant, client, account = request.grant, request.client, request.user
+        token["token_type"] = "bearer"
+        refresh_token = grant.refresh_token
+        if grant.offline:
+            refresh_token = RefreshToken.objects.create(
+                token_id=crypto.token_id(token["refresh_token"]), application=client,
+                account=account, scope=token["scope"], profile_changed_at=account.profile_changed_at,
+                amr=list(grant.amr), aal=grant.aal,
+            )
+        else:
+            token.pop("refresh_token", None)
+        if grant.refresh_token is not None:
+            RefreshToken.objects.filter(pk=grant.refresh_token.pk).update(last_used_at=now_ms())
+        AccessToken.objects.create(
+            token_id=request.access_token_id, application=client, account=account,
+            scope=token["scope"], expires=timezone.now() + timedelta(seconds=token["expires_in"]),
+            refresh_token=refresh_token, profile_changed_at=account.profile_changed_at,
+        )
+        if grant.with_id_token and "openid" in request.scopes:
+            token["id_token"] = id_token(client, account, token["access_token"], grant,
+                                         _ppid_seed(request))
+        if grant.auth_at is not None:
+            token["auth_at"] = grant.auth_at
+        if grant.keys_jwe:
+            token["keys_jwe"] = grant.keys_jwe
+
+
+def _strip_unrefreshable(request):
+    """Refreshed grants never carry openid (no id_token) nor the session-token scope."""
+    request.scopes = [s for s in services.parse_scope(" ".join(request.scopes))
+                      if s not in scope_lib.NOT_REFRESHABLE]
+
+
+class FxaCredentialsGrant(GrantTypeBase):
+    """grant_type=fxa-credentials: a canGrant public client trades the user's session for tokens."""
+
+    def create_token_response(self, request, token_handler):
+        self.validate_token_request(request)
+        token = token_handler.create_token(request, refresh_token=request.grant.offline)
+        self.request_validator.save_token(token, request)
+        return self._get_default_headers(), json.dumps(token), 200
+
+    def validate_token_request(self, request):
+        grantor = self.request_validator.grantor
+        if grantor is None:  # /v1/token: upstream wants an identity assertion; we have none
+            raise OAuthError.invalid_grant_type()
+        self.validate_client_authentication(request)
+        client = request.client
+        if not client.can_grant:
+            raise OAuthError.invalid_grant_type()
+        if not client.public_client:
+            raise OAuthError.not_public_client(client.client_id)
+        self.validate_grant_type(request)
+        request.scopes = services.parse_scope(request.scope or "")
+        services.check_scopes(client, request.scopes)
+        request.user = grantor.account
+        request.grant = GrantContext(
+            offline=_param(request, "access_type") == "offline", auth_at=grantor.auth_at,
+            amr=grantor.amr, aal=grantor.aal,
+        )
+
+
+def token_endpoint(grantor=None):
+    validator = FxaRequestValidator(grantor)
+    bearer = BearerToken(validator, token_generator=_generate_access_token,
+                         refresh_token_generator=lambda request: crypto.random_hex(),
+                         expires_in=_ttl)
+    refresh_grant = RefreshTokenGrant(validator, issue_new_refresh_tokens=False)
+    refresh_grant.custom_validators.post_token.append(_strip_unrefreshable)
+    return TokenEndpoint(
+        default_grant_type="authorization_code",
+        default_token_type=bearer,
+        grant_types={
+            "authorization_code": AuthorizationCodeGrant(validator),
+            "refresh_token": refresh_grant,
+            "fxa-credentials": FxaCredentialsGrant(validator),
+        },
+    )
+
+
+# Request fields oauthlib reads, as strings (it takes a form-like body).
+TOKEN_PARAMS = ("grant_type", "client_id", "client_secret", "code", "code_verifier", "redirect_uri",
+                "refresh_token", "scope", "access_type", "ttl", "ppid_seed", "resource")
+
+
+@transaction.atomic
+def token_response(params, authorization=None, grantor=None):
+    """Run one token request; the response body (a dict) or an ``OAuthError``.
+
+    ``authorization`` is the request's Authorization header when it may carry HTTP Basic client
+    credentials; ``grantor`` the signed-in user for the fxa-credentials grant.
+    """
+    body = {key: str(params[key]) for key in TOKEN_PARAMS if params.get(key) is not None}
+    body.setdefault("grant_type", "authorization_code")
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    if authorization:
+        headers["Authorization"] = authorization
+    try:
+        _, content, status = token_endpoint(grantor).create_token_response(
+            ENDPOINT_URI, "POST", body, headers)
+    except OAuth2Error as error:
+        raise from_oauthlib(error.error) from None
+    result = json.loads(content)
+    if status != 200:
+        raise from_oauthlib(result.get("error"))
+    return result
