@@ -8,6 +8,7 @@ import json
 import re
 from datetime import datetime, timezone
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import OuterRef, Q, Subquery
@@ -72,6 +73,7 @@ class AccountAdmin(admin.ModelAdmin):
     actions = ["mark_primary_email_verified", "clear_email_bounces"]
     fieldsets = (
         (None, {"fields": ("uid", "email", "email_verified", "locale", "sessions_link")}),
+        ("Profile", {"fields": ("display_name", "avatar_link")}),
         ("Times", {"fields": (
             "created", "verifier_set", "keys_changed", "profile_changed", "metrics_opt_out",
             "locked", "disabled_at_display",
@@ -87,7 +89,7 @@ class AccountAdmin(admin.ModelAdmin):
         "keys_changed", "profile_changed", "metrics_opt_out", "locked", "disabled_at_display",
         "verifier_version", "auth_salt", "client_salt", "verify_hash_display",
         "verify_hash_version2_display", "wrap_wrap_kb_display", "wrap_wrap_kb_version2_display",
-        "ka_display", "email_code_display",
+        "ka_display", "email_code_display", "display_name", "avatar_link",
     )
 
     def get_queryset(self, request):
@@ -119,6 +121,15 @@ class AccountAdmin(admin.ModelAdmin):
     def sessions_link(self, account):
         url = reverse("admin:accounts_sessiontoken_changelist") + f"?account={account.uid}"
         return format_html('<a href="{}">{} session(s)</a>', url, account.sessiontokens.count())
+
+    @admin.display(description="avatar")
+    def avatar_link(self, account):
+        avatar = account.avatars.only("id").first()
+        if avatar is None:
+            return "-"
+        url = f"{settings.PUBLIC_URL}/a/{avatar.id}"
+        return format_html('<a href="{}"><img src="{}" alt="avatar" width="64" height="64"></a>',
+                           url, url)
 
     @admin.display(description="password set at")
     def verifier_set(self, account):

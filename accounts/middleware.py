@@ -1,7 +1,8 @@
 """Request checks and headers that upstream's HTTP layer applies to every /v1 request.
 
-Runs before routing so that back-off, missing Content-Length and oversized bodies are answered
-without touching a view, and adds the ``Timestamp`` header (and CORS headers) to every answer.
+Back-off, missing Content-Length and oversized bodies are answered before any view runs, and
+every answer gets the ``Timestamp`` header (and CORS headers). A view that takes larger bodies
+(the avatar upload) says so with a ``max_body_bytes`` attribute (None: it checks the size itself).
 """
 import time
 
@@ -15,8 +16,8 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CORS_EXPOSED_HEADERS = "Timestamp, Accept-Language, Retry-After"
 
 
-def _precheck(request):
-    """An AppError to answer instead of routing the request, or None."""
+def _precheck(request, view_func):
+    """An AppError to answer instead of running the view, or None."""
     if settings.BACKOFF_RETRY_AFTER:
         return AppError.server_busy(settings.BACKOFF_RETRY_AFTER)
     if request.method not in BODY_METHODS:
@@ -24,7 +25,9 @@ def _precheck(request):
     length = request.META.get("CONTENT_LENGTH", "")
     if not length.isdigit():
         return AppError.missing_content_length()
-    if int(length) > settings.MAX_REQUEST_BODY_BYTES:
+    view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
+    limit = getattr(view_class, "max_body_bytes", settings.MAX_REQUEST_BODY_BYTES)
+    if limit is not None and int(length) > limit:
         return AppError.request_too_large()
     return None
 
@@ -37,13 +40,9 @@ class ApiEdgeMiddleware:
         # path_info, not path: routing ignores the prefix a server mounted under a sub-path adds.
         is_api = request.path_info.startswith(API_PREFIX)
         response = None
-        if is_api:
-            if request.method == "OPTIONS" and "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
-                response = self._preflight(request)
-            else:
-                error = _precheck(request)
-                if error is not None:
-                    response = render_error(error)
+        if is_api and request.method == "OPTIONS" and \
+                "HTTP_ACCESS_CONTROL_REQUEST_METHOD" in request.META:
+            response = self._preflight(request)
         if response is None:
             response = self.get_response(request)
         if is_api:
@@ -51,6 +50,14 @@ class ApiEdgeMiddleware:
             response["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
         response["Timestamp"] = str(int(time.time()))
         return response
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        # Every /v1 path routes to a view (unknown ones to the 404 view), so each is checked.
+        if request.path_info.startswith(API_PREFIX):
+            error = _precheck(request, view_func)
+            if error is not None:
+                return render_error(error)
+        return None
 
     @staticmethod
     def _preflight(request):

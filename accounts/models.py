@@ -55,6 +55,8 @@ class Account(models.Model):
     locked_at = models.BigIntegerField(null=True, blank=True)
     disabled_at = models.BigIntegerField(null=True, blank=True)
     at_least_18_at_reg = models.BooleanField(null=True, blank=True)
+    # The profile server's displayName (oauth.md §10); "" when unset.
+    display_name = models.CharField(max_length=256, blank=True, default="")
 
     class Meta:
         ordering = ["-created_at"]
@@ -313,3 +315,24 @@ class RecoveryKey(models.Model):
 
     def __str__(self):
         return f"RecoveryKey of {self.account_id}"
+
+
+class Avatar(models.Model):
+    """An uploaded profile picture (the profile server's avatar, oauth.md §10), re-encoded on upload.
+
+    An account has at most one: an upload replaces it. Served publicly at ``/a/<id>``.
+    """
+
+    id = models.CharField(max_length=32, primary_key=True)
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="avatars", db_column="uid"
+    )
+    image = models.BinaryField()
+    content_type = models.CharField(max_length=32)
+    created_at = models.BigIntegerField(default=now_ms)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"Avatar {self.id} of {self.account_id}"

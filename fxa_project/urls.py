@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularJSONAPIView
 from accounts import health
 from accounts.views import plumbing
 from oauth import urls as oauth_urls
+from oauth.profile import urls as profile_urls
 
 urlpatterns = [
     path("__heartbeat__", health.heartbeat),
@@ -17,8 +18,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("__mail__/", include("emails.urls")),
     path("v1/", include("accounts.urls")),
+    path("v1/", include("oauth.profile.urls")),
     path("v1/", include("oauth.urls")),
     path("", include(oauth_urls.page_urlpatterns)),
+    path("", include(profile_urls.page_urlpatterns)),
     path("", include("accounts.page_urls")),
     # Anything else under /v1 is an unknown route, answered in the errno format.
     re_path(r"^v1/", plumbing.unknown_route),
