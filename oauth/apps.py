@@ -11,6 +11,6 @@ class OAuthConfig(AppConfig):
         import_module("oauth.checks")  # registers the system checks
         from accounts.devices.attached_clients import register_oauth_clients
 
-        from .services import AttachedClientsProvider
+        from .tokens import AttachedClientsProvider
 
         register_oauth_clients(AttachedClientsProvider())

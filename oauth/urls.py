@@ -22,7 +22,6 @@ urlpatterns = [
     path("key-data", views.KeyDataView.as_view()),
     path("authorized-clients", views.AuthorizedClientsView.as_view()),
     path("authorized-clients/destroy", views.AuthorizedClientsDestroyView.as_view()),
-    path("profile", views.ProfileView.as_view()),
 ]
 
 page_urlpatterns = [

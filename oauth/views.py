@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpResponseRedirect, JsonResponse
+from django.db import transaction
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
@@ -17,10 +18,11 @@ from rest_framework.views import APIView
 
 from accounts.errors import AppError
 from accounts.parsers import JsonBodyParser
+from accounts.services.context import RequestContext
 from accounts.authentication import TokenOptional, TokenRequired
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
 
-from . import grants, keys, serializers, services
+from . import auth_server, grants, keys, serializers, services, tokens
 from . import scopes as scope_lib
 from .errors import OAuthError, auth_exception_handler, oauth_exception_handler
 
@@ -113,7 +115,9 @@ class OAuthTokenView(AuthServerMixin, OptionalSessionView):
             grantor = _grantor(request, _keyed(params))
         # With a session token the Authorization header is the session's, not client credentials.
         authorization = request.META.get("HTTP_AUTHORIZATION") if request.auth is None else None
-        return Response(grants.token_response(params, authorization, grantor))
+        with transaction.atomic():
+            issued = grants.token_response(params, authorization, grantor)
+            return Response(auth_server.complete_grant(issued, RequestContext.from_request(request)))
 
 
 @sensitive
@@ -123,7 +127,7 @@ class OAuthDestroyView(AuthServerMixin, PublicView):
     def post(self, request):
         params = self.body()
         client = services.authenticate_client(params, request.META.get("HTTP_AUTHORIZATION"))
-        return Response(services.destroy_any(client, params["token"]))
+        return Response(tokens.destroy_any(client, params["token"]))
 
 
 class OAuthClientInfoView(AuthServerMixin, PublicView):
@@ -158,7 +162,8 @@ class TokenView(ClientView):
 
     def post(self, request):
         params = self.body()
-        response = Response(grants.token_response(params, request.META.get("HTTP_AUTHORIZATION")))
+        issued = grants.token_response(params, request.META.get("HTTP_AUTHORIZATION"))
+        response = Response(issued.body)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -167,7 +172,7 @@ class VerifyView(ClientView):
     body_serializer = serializers.VerifyBody
 
     def post(self, request):
-        return Response(services.verify(self.body()["token"]))
+        return Response(tokens.verify(self.body()["token"]))
 
 
 class IntrospectView(ClientView):
@@ -175,7 +180,7 @@ class IntrospectView(ClientView):
 
     def post(self, request):
         params = self.body()
-        return Response(services.introspect(params["token"], params.get("token_type_hint")))
+        return Response(tokens.introspect(params["token"], params.get("token_type_hint")))
 
 
 @sensitive
@@ -187,7 +192,7 @@ class DestroyView(ClientView):
         client = None
         if params.get("client_id") or request.META.get("HTTP_AUTHORIZATION"):
             client = services.authenticate_client(params, request.META.get("HTTP_AUTHORIZATION"))
-        return Response(services.destroy(params, client))
+        return Response(tokens.destroy(params, client))
 
 
 class AuthorizedClientsView(ClientView, SessionView):
@@ -197,7 +202,7 @@ class AuthorizedClientsView(ClientView, SessionView):
     authentication_classes = SessionView.authentication_classes
 
     def post(self, request):
-        return Response(services.authorized_clients(request.user))
+        return Response(tokens.authorized_clients(request.user))
 
 
 class AuthorizedClientsDestroyView(ClientView, SessionView):
@@ -206,7 +211,7 @@ class AuthorizedClientsDestroyView(ClientView, SessionView):
 
     def post(self, request):
         params = self.body()
-        return Response(services.revoke_authorization(
+        return Response(tokens.revoke_authorization(
             request.user, params["client_id"], params.get("refresh_token_id")))
 
 
@@ -258,7 +263,7 @@ class AuthorizationView(ClientView, OptionalSessionView):
                 raise OAuthError.invalid_response_type()
             return Response(grants.token_response(
                 {**params, "grant_type": "fxa-credentials", "access_type": "online"},
-                grantor=grantor))
+                grantor=grantor).body)
         return Response(services.authorize(grantor, params))
 
 
@@ -273,26 +278,6 @@ class KeyDataView(ClientView, SessionView):
         params = self.body()
         grantor = _rp_grantor(request, keyed=True)
         return Response(services.scoped_key_data(grantor, params["client_id"], params["scope"]))
-
-
-class ProfileView(ClientView):
-    """GET /v1/profile (the OIDC userinfo endpoint): fields gated by the token's scopes."""
-
-    def get(self, request):
-        header = request.META.get("HTTP_AUTHORIZATION", "")
-        scheme, _, value = header.partition(" ")
-        try:
-            if scheme.lower() != "bearer" or not value.strip():
-                raise OAuthError.invalid_token()
-            token = services.valid_access_token(value.strip())
-        except OAuthError:
-            # The profile server's errno 100 (oauth.md §10).
-            body = {"code": 403, "errno": 100, "error": "Forbidden", "message": "Unauthorized",
-                    "info": "https://github.com/mozilla/fxa/blob/main/packages/fxa-profile-server/docs/API.md"}
-            response = Response(body, status=403)
-            response["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-            return response
-        return Response(services.profile(token))
 
 
 # Discovery documents (outside /v1; not in the /v1 OpenAPI document).

@@ -1,6 +1,6 @@
 """Setting an account's password: upstream's ``resetAccount`` (onepw.md §6.6), shared by the
 password change, the password reset and /password/create, and the session they hand back."""
-from oauth import services as oauth_services
+from oauth import tokens as oauth_tokens
 
 from ..devices.models import Device
 from ..models import (
@@ -43,7 +43,7 @@ def reset_account(account, stored, *, keys_changed, revoke=True, password_change
         for model in (SessionToken, KeyFetchToken, PasswordChangeToken, PasswordForgotToken,
                       AccountResetToken, RecoveryKey):
             model.objects.filter(account=account).delete()
-        oauth_services.revoke_account_tokens(account, public_and_can_grant_only=password_changed)
+        oauth_tokens.revoke_account_tokens(account, public_and_can_grant_only=password_changed)
 
 
 def session_body(account, context, *, wrap_kb, v2=None, keys=False, token_verification_id=None,
