@@ -554,6 +554,10 @@ class AppError(Exception):
     # Devices.
 
     @classmethod
+    def unknown_authorization_code(cls):
+        return cls(E.UNKNOWN_AUTHORIZATION_CODE)
+
+    @classmethod
     def unknown_device(cls):
         return cls(E.DEVICE_UNKNOWN)
 

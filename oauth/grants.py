@@ -47,6 +47,19 @@ class GrantContext:
     keys_jwe: str = ""
     refresh_token: RefreshToken | None = None  # the refresh token a refresh grant uses
     with_id_token: bool = True
+    session_token_id: str = ""  # the session that authorized the grant, when known
+
+
+@dataclass
+class IssuedTokens:
+    """A token response and what it was issued for (the auth-server route adds to it)."""
+
+    body: dict
+    account: object
+    client: object
+    scopes: list
+    session_token_id: str
+    refresh_token: RefreshToken | None  # created by this grant (offline grants only)
 
 
 def _param(request, name):
@@ -125,6 +138,7 @@ class FxaRequestValidator(OAuth2Validator):
 
     def __init__(self, grantor=None):
         self.grantor = grantor
+        self.issued = None  # IssuedTokens, once save_bearer_token ran
 
     # Client authentication: every client goes through authenticate_client (public ones too),
     # so that FxA's errnos (101 unknown, 102 wrong secret, 109 secret from a public client) apply.
@@ -165,7 +179,7 @@ class FxaRequestValidator(OAuth2Validator):
         request.scopes = grant.scope.split()
         request.grant = GrantContext(
             offline=grant.offline, auth_at=grant.auth_at, amr=grant.amr, aal=grant.aal,
-            nonce=grant.nonce, keys_jwe=grant.keys_jwe,
+            nonce=grant.nonce, keys_jwe=grant.keys_jwe, session_token_id=grant.session_token_id,
         )
         return True
 
@@ -233,14 +247,16 @@ class FxaRequestValidator(OAuth2Validator):
     def save_bearer_token(self, token, request, *args, **kwargs):
         grant, client, account = request.grant, request.client, request.user
         token["token_type"] = "bearer"
-        refresh_token = grant.refresh_token
+        refresh_token = new_refresh_token = grant.refresh_token
         if grant.offline:
             refresh_token = RefreshToken.objects.create(
                 token_id=crypto.token_id(token["refresh_token"]), application=client,
                 account=account, scope=token["scope"], profile_changed_at=account.profile_changed_at,
                 amr=list(grant.amr), aal=grant.aal,
             )
+            new_refresh_token = refresh_token
         else:
+            new_refresh_token = None
             token.pop("refresh_token", None)
         if grant.refresh_token is not None:
             RefreshToken.objects.filter(pk=grant.refresh_token.pk).update(last_used_at=now_ms())
@@ -256,6 +272,8 @@ class FxaRequestValidator(OAuth2Validator):
             token["auth_at"] = grant.auth_at
         if grant.keys_jwe:
             token["keys_jwe"] = grant.keys_jwe
+        self.issued = IssuedTokens(token, account, client, list(request.scopes),
+                                   grant.session_token_id, new_refresh_token)
 
 
 def _strip_unrefreshable(request):
@@ -289,12 +307,11 @@ class FxaCredentialsGrant(GrantTypeBase):
         request.user = grantor.account
         request.grant = GrantContext(
             offline=_param(request, "access_type") == "offline", auth_at=grantor.auth_at,
-            amr=grantor.amr, aal=grantor.aal,
+            amr=grantor.amr, aal=grantor.aal, session_token_id=grantor.session_token_id,
         )
 
 
-def token_endpoint(grantor=None):
-    validator = FxaRequestValidator(grantor)
+def token_endpoint(validator):
     bearer = BearerToken(validator, token_generator=_generate_access_token,
                          refresh_token_generator=lambda request: crypto.random_hex(),
                          expires_in=_ttl)
@@ -318,7 +335,7 @@ TOKEN_PARAMS = ("grant_type", "client_id", "client_secret", "code", "code_verifi
 
 @transaction.atomic
 def token_response(params, authorization=None, grantor=None):
-    """Run one token request; the response body (a dict) or an ``OAuthError``.
+    """Run one token request: ``IssuedTokens`` (``.body`` is the response) or an ``OAuthError``.
 
     ``authorization`` is the request's Authorization header when it may carry HTTP Basic client
     credentials; ``grantor`` the signed-in user for the fxa-credentials grant.
@@ -328,12 +345,12 @@ def token_response(params, authorization=None, grantor=None):
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if authorization:
         headers["Authorization"] = authorization
+    validator = FxaRequestValidator(grantor)
     try:
-        _, content, status = token_endpoint(grantor).create_token_response(
+        _, content, status = token_endpoint(validator).create_token_response(
             ENDPOINT_URI, "POST", body, headers)
     except OAuth2Error as error:
         raise from_oauthlib(error.error) from None
-    result = json.loads(content)
     if status != 200:
-        raise from_oauthlib(result.get("error"))
-    return result
+        raise from_oauthlib(json.loads(content).get("error"))
+    return validator.issued
