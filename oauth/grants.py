@@ -1,6 +1,10 @@
-"""The token endpoint (``/v1/token``, ``/v1/oauth/token``) on oauthlib's grant logic.
+"""Codes and tokens on oauthlib's grant logic: the authorization endpoint
+(``/v1/oauth/authorization``, ``POST /v1/authorization``) and the token endpoint (``/v1/token``,
+``/v1/oauth/token``).
 
-oauthlib's ``TokenEndpoint`` runs the grants (RFC 6749 ``authorization_code`` and
+oauthlib's ``AuthorizationEndpoint`` issues codes to the signed-in user (the ``grantor``): known,
+enabled client, exact redirect_uri, allowed scopes, PKCE, acr_values. Its ``TokenEndpoint`` runs
+the grants (RFC 6749 ``authorization_code`` and
 ``refresh_token``, plus FxA's ``fxa-credentials``) against ``FxaRequestValidator``, a
 django-oauth-toolkit validator whose hooks hold FxA's rules (oauth.md §6–8): client
 authentication by body or HTTP Basic, single-use codes bound to their client with PKCE and the
@@ -13,6 +17,7 @@ generic oauthlib errors left are mapped onto the OAuth errno table (``errors.fro
 """
 import json
 import time
+from urllib.parse import parse_qs, urlsplit
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -21,6 +26,7 @@ from django.db import transaction
 from django.utils import timezone
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.oauth2 import AuthorizationCodeGrant, BearerToken, RefreshTokenGrant
+from oauthlib.oauth2.rfc6749.endpoints.authorization import AuthorizationEndpoint
 from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
@@ -139,6 +145,45 @@ class FxaRequestValidator(OAuth2Validator):
     def __init__(self, grantor=None):
         self.grantor = grantor
         self.issued = None  # IssuedTokens, once save_bearer_token ran
+        self.issued_code = None  # (code, redirect_uri), once save_authorization_code ran
+
+    # Authorization requests (code issuance).
+
+    def validate_client_id(self, client_id, request, *args, **kwargs):
+        request.client = services.get_client(client_id)
+        if request.client.disabled:
+            raise OAuthError.disabled_client(request.client.client_id)
+        return True
+
+    def validate_redirect_uri(self, client_id, redirect_uri, request, *args, **kwargs):
+        services.resolve_redirect(request.client, redirect_uri)
+        return True
+
+    def validate_response_type(self, client_id, response_type, client, request, *args, **kwargs):
+        return True
+
+    def get_default_scopes(self, client_id, request, *args, **kwargs):
+        return []
+
+    def validate_scopes(self, client_id, scopes, client, request, *args, **kwargs):
+        request.scopes = services.parse_scope(" ".join(scopes))
+        services.check_scopes(request.client, request.scopes)
+        return True
+
+    def save_authorization_code(self, client_id, code, request, *args, **kwargs):
+        grantor = self.grantor
+        AuthorizationCode.objects.create(
+            code=crypto.token_id(code["code"]), application=request.client,
+            account=grantor.account, expires=AuthorizationCode.default_expiry(),
+            redirect_uri=request.redirect_uri, scope=scope_lib.to_string(request.scopes),
+            code_challenge=request.code_challenge or "",
+            code_challenge_method=request.code_challenge_method or "",
+            nonce=request.nonce or "", auth_at=grantor.auth_at, amr=grantor.amr,
+            aal=grantor.aal, offline=_param(request, "access_type") == "offline",
+            keys_jwe=_param(request, "keys_jwe") or "", session_token_id=grantor.session_token_id,
+            profile_changed_at=grantor.account.profile_changed_at,
+        )
+        self.issued_code = (code["code"], request.redirect_uri)
 
     # Client authentication: every client goes through authenticate_client (public ones too),
     # so that FxA's errnos (101 unknown, 102 wrong secret, 109 secret from a public client) apply.
@@ -205,7 +250,10 @@ class FxaRequestValidator(OAuth2Validator):
         return False
 
     def get_default_redirect_uri(self, client_id, request, *args, **kwargs):
-        return request.authorization_code.redirect_uri
+        code = getattr(request, "authorization_code", None)  # set when redeeming a code
+        if code is not None:
+            return code.redirect_uri
+        return services.resolve_redirect(request.client, None) or None
 
     def confirm_redirect_uri(self, client_id, code, redirect_uri, client, request, *args, **kwargs):
         if redirect_uri != request.authorization_code.redirect_uri:
@@ -309,6 +357,47 @@ class FxaCredentialsGrant(GrantTypeBase):
             offline=_param(request, "access_type") == "offline", auth_at=grantor.auth_at,
             amr=grantor.amr, aal=grantor.aal, session_token_id=grantor.session_token_id,
         )
+
+
+def _check_authorization_pkce(request):
+    services.check_pkce_request(request.client, request.code_challenge,
+                                request.code_challenge_method)
+    return {}
+
+
+def authorization_endpoint(validator):
+    grant = AuthorizationCodeGrant(validator)
+    # FxA's codes are 32 random bytes in hex (oauthlib's own are 30 characters).
+    grant.register_code_modifier(lambda code, handler, request: {**code, "code": crypto.random_hex()})
+    grant.custom_validators.pre_auth.append(_check_authorization_pkce)
+    grant.custom_validators.post_auth.append(
+        lambda request: services.check_acr(request.acr_values, validator.grantor.aal) or {})
+    return AuthorizationEndpoint(default_response_type="code",
+                                 default_token_type=BearerToken(validator),
+                                 response_types={"code": grant})
+
+
+# Request fields of an authorization request oauthlib reads, as strings.
+AUTHORIZATION_PARAMS = ("client_id", "redirect_uri", "scope", "state", "access_type",
+                        "code_challenge", "code_challenge_method", "keys_jwe", "acr_values", "nonce")
+
+
+@transaction.atomic
+def authorization_response(grantor, params):
+    """A code for the client, granted by the signed-in user: ``{code, state, redirect}``."""
+    body = {key: str(params[key]) for key in AUTHORIZATION_PARAMS if params.get(key) is not None}
+    body["response_type"] = "code"
+    validator = FxaRequestValidator(grantor)
+    try:
+        headers, _, _ = authorization_endpoint(validator).create_authorization_response(
+            ENDPOINT_URI, "POST", body, {"Content-Type": "application/x-www-form-urlencoded"})
+    except OAuth2Error as error:
+        raise from_oauthlib(error.error) from None
+    if validator.issued_code is None:  # oauthlib's own refusal, sent back in the redirect
+        raise from_oauthlib(parse_qs(urlsplit(headers["Location"]).query).get("error", [""])[0])
+    (code, redirect_uri), state = validator.issued_code, params.get("state", "")
+    return {"redirect": services.with_query(redirect_uri, {"code": code, "state": state}),
+            "code": code, "state": state}
 
 
 def token_endpoint(validator):

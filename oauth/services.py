@@ -17,7 +17,7 @@ from accounts.models import Account, SessionToken
 from . import crypto, keys
 from . import scopes as scope_lib
 from .errors import OAuthError
-from .models import AuthorizationCode, Client
+from .models import Client
 
 PKCE_METHOD = "S256"
 
@@ -131,12 +131,23 @@ class Grantor:
         )
 
 
-def _check_acr(acr_values, aal):
+def check_acr(acr_values, aal):
+    """acr_values=AAL2 needs a session that passed two-step authentication (errno 120)."""
     if acr_values and "AAL2" in acr_values.split() and aal < 2:
         raise OAuthError.mismatch_acr(f"AAL{aal}")
 
 
+def check_pkce_request(client, challenge, method):
+    """Public clients must use PKCE (S256); confidential ones may (OAuth 2.1), and it is then
+    checked. Upstream refuses PKCE from confidential clients, which standard RP libraries send."""
+    if client.public_client and not challenge:
+        raise OAuthError.missing_pkce()
+    if (challenge or method) and (not challenge or method != PKCE_METHOD):
+        raise OAuthError.missing_pkce()
+
+
 def resolve_redirect(client, redirect_uri):
+    """The exact registered redirect_uri asked for, else the client's first (errno 103)."""
     if not redirect_uri:
         return client.redirect_uri
     if redirect_uri not in client.redirect_uri_list:
@@ -172,49 +183,6 @@ def prompt_none_error(client, query):
         if not (query.get("login_hint") or query.get("email")):
             return "invalid_request"
     return "login_required"
-
-
-def authorize(grantor, params):
-    """POST /v1/oauth/authorization: a single-use code for the client, and where to send it."""
-    client = get_client(params["client_id"])
-    if client.disabled:
-        raise OAuthError.disabled_client(client.client_id)
-    if params.get("response_type", "code") != "code":
-        raise OAuthError.invalid_response_type()
-    requested = parse_scope(params.get("scope", ""))
-    check_scopes(client, requested)
-    redirect_uri = resolve_redirect(client, params.get("redirect_uri"))
-    challenge = params.get("code_challenge")
-    method = params.get("code_challenge_method")
-    # Public clients must use PKCE; confidential ones may (OAuth 2.1), and it is then checked.
-    # Upstream refuses PKCE from confidential clients, which standard RP libraries send.
-    if client.public_client and not challenge:
-        raise OAuthError.missing_pkce()
-    if (challenge or method) and (not challenge or method != PKCE_METHOD):
-        raise OAuthError.missing_pkce()
-    _check_acr(params.get("acr_values"), grantor.aal)
-    code = crypto.random_hex()
-    AuthorizationCode.objects.create(
-        code=crypto.token_id(code),
-        application=client,
-        account=grantor.account,
-        expires=AuthorizationCode.default_expiry(),
-        redirect_uri=redirect_uri,
-        scope=scope_lib.to_string(requested),
-        code_challenge=challenge or "",
-        code_challenge_method=method or "",
-        nonce=params.get("nonce") or "",
-        auth_at=grantor.auth_at,
-        amr=grantor.amr,
-        aal=grantor.aal,
-        offline=params.get("access_type") == "offline",
-        keys_jwe=params.get("keys_jwe") or "",
-        session_token_id=grantor.session_token_id,
-        profile_changed_at=grantor.account.profile_changed_at,
-    )
-    state = params.get("state", "")
-    redirect = with_query(redirect_uri, {"code": code, "state": state})
-    return {"redirect": redirect, "code": code, "state": state}
 
 
 def subject(client, account, ppid_seed=0):

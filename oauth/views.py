@@ -97,7 +97,7 @@ class OAuthAuthorizationView(AuthServerMixin, SessionView):
 
     def post(self, request):
         params = self.body()
-        return Response(services.authorize(_grantor(request, _keyed(params)), params))
+        return Response(grants.authorization_response(_grantor(request, _keyed(params)), params))
 
 
 @sensitive
@@ -264,7 +264,7 @@ class AuthorizationView(ClientView, OptionalSessionView):
             return Response(grants.token_response(
                 {**params, "grant_type": "fxa-credentials", "access_type": "online"},
                 grantor=grantor).body)
-        return Response(services.authorize(grantor, params))
+        return Response(grants.authorization_response(grantor, params))
 
 
 class KeyDataView(ClientView, SessionView):
