@@ -2,24 +2,23 @@
 (``/v1/oauth/authorization``, ``POST /v1/authorization``) and the token endpoint (``/v1/token``,
 ``/v1/oauth/token``).
 
-oauthlib's ``AuthorizationEndpoint`` issues codes to the signed-in user (the ``grantor``): known,
-enabled client, exact redirect_uri, allowed scopes, PKCE, acr_values. Its ``TokenEndpoint`` runs
-the grants (RFC 6749 ``authorization_code`` and
-``refresh_token``, plus FxA's ``fxa-credentials``) against ``FxaRequestValidator``, a
-django-oauth-toolkit validator whose hooks hold FxA's rules (oauth.md §6–8): client
-authentication by body or HTTP Basic, single-use codes bound to their client with PKCE and the
-exact redirect_uri, refresh tokens that are never rotated and may only narrow their scope (trusted
-clients may add allowed scopes), 64-hex opaque or ``at+JWT`` access tokens stored as SHA-256,
-id_tokens for ``openid``, and FxA's response fields (``auth_at``, ``keys_jwe``).
+Both run against ``FxaRequestValidator``, a django-oauth-toolkit validator whose hooks hold FxA's
+rules (oauth.md §2, §6–8). oauthlib's ``AuthorizationEndpoint`` issues codes to the signed-in user
+(the ``grantor``): known, enabled client, exact redirect_uri, allowed scopes, PKCE, acr_values.
+Its ``TokenEndpoint`` runs the grants (RFC 6749 ``authorization_code`` and ``refresh_token``,
+plus FxA's ``fxa-credentials``): client authentication by body or HTTP Basic, single-use codes
+bound to their client with PKCE and the exact redirect_uri, refresh tokens that are never rotated
+and may only narrow their scope (trusted clients may add allowed scopes), 64-hex opaque or
+``at+JWT`` access tokens stored as SHA-256, id_tokens for ``openid``, and FxA's response fields
+(``auth_at``, ``keys_jwe``).
 
 FxA's failures are ``OAuthError``s raised from the hooks (oauthlib lets them through); the few
 generic oauthlib errors left are mapped onto the OAuth errno table (``errors.from_oauthlib``).
 """
 import json
-import time
-from urllib.parse import parse_qs, urlsplit
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -31,14 +30,13 @@ from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
-from . import crypto, keys, services
+from . import crypto, jwts, services
 from . import scopes as scope_lib
 from .errors import OAuthError, from_oauthlib
 from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
 
-# The token endpoint's address as oauthlib sees it: it only checks that there is no query string.
+# The endpoints' address as oauthlib sees it: it only checks that there is no query string.
 ENDPOINT_URI = "https://localhost/v1/token"
-JWT_ACCESS_TOKEN_TYPE = "at+JWT"
 
 
 @dataclass
@@ -81,16 +79,12 @@ def _ttl(request):
     return max(1, min(int(ttl), maximum))
 
 
-def _access_token_audience(request):
-    if request.resource:
-        return [request.client.client_id, request.resource]
-    if scope_lib.OLDSYNC in request.scopes:
-        return f"{settings.OAUTH_SYNC_TOKENSERVER_URL}/1.0/sync/1.5"
-    return request.client.client_id
+def _ppid_seed(request):
+    return int(_param(request, "ppid_seed") or 0)
 
 
 def _generate_access_token(request):
-    """A 64-hex token; for clients configured for them, an RS256 JWT whose ``jti`` is that token.
+    """A 64-hex token; for clients configured for them, an at+JWT whose ``jti`` is that token.
 
     Either way the stored id is SHA-256 of the 64-hex value, so revocation works for both.
     """
@@ -98,45 +92,9 @@ def _generate_access_token(request):
     request.access_token_id = crypto.token_id(opaque)
     if not request.client.jwt_access_tokens:
         return opaque
-    account = request.user
-    now = int(time.time())
-    claims = {
-        "iss": settings.OAUTH_ISSUER,
-        "sub": services.subject(request.client, account, _ppid_seed(request)),
-        "aud": _access_token_audience(request),
-        "client_id": request.client.client_id,
-        "iat": now,
-        "exp": now + request.expires_in,
-        "jti": opaque,
-        "scope": scope_lib.to_string(request.scopes),
-        "fxa-generation": account.verifier_set_at,
-    }
-    if account.profile_changed_at is not None:
-        claims["fxa-profileChangedAt"] = account.profile_changed_at
-    return keys.sign(claims, typ=JWT_ACCESS_TOKEN_TYPE)
-
-
-def _ppid_seed(request):
-    return int(_param(request, "ppid_seed") or 0)
-
-
-def id_token(client, account, access_token, grant, ppid_seed=0):
-    now = int(time.time())
-    claims = {
-        "iss": settings.OAUTH_ISSUER,
-        "sub": services.subject(client, account, ppid_seed),
-        "aud": client.client_id,
-        "iat": now,
-        "exp": now + settings.OAUTH_ID_TOKEN_TTL,
-        "at_hash": crypto.at_hash(access_token),
-        "amr": list(grant.amr),
-        "acr": f"AAL{grant.aal}",
-        "fxa-aal": grant.aal,
-        "auth_time": grant.auth_at,
-    }
-    if grant.nonce:
-        claims["nonce"] = grant.nonce
-    return keys.sign(claims)
+    return jwts.access_token(request.client, request.user, request.scopes, opaque,
+                             request.expires_in, resource=request.resource,
+                             ppid_seed=_ppid_seed(request))
 
 
 class FxaRequestValidator(OAuth2Validator):
@@ -314,8 +272,9 @@ class FxaRequestValidator(OAuth2Validator):
             refresh_token=refresh_token, profile_changed_at=account.profile_changed_at,
         )
         if grant.with_id_token and "openid" in request.scopes:
-            token["id_token"] = id_token(client, account, token["access_token"], grant,
-                                         _ppid_seed(request))
+            token["id_token"] = jwts.id_token(
+                client, account, token["access_token"], auth_at=grant.auth_at, amr=grant.amr,
+                aal=grant.aal, nonce=grant.nonce, ppid_seed=_ppid_seed(request))
         if grant.auth_at is not None:
             token["auth_at"] = grant.auth_at
         if grant.keys_jwe:
