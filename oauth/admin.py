@@ -1,10 +1,12 @@
 """Django admin for OAuth clients and tokens.
 
 django-oauth-toolkit registers the (swapped) models itself, with the admin classes named in
-``settings.OAUTH2_PROVIDER`` (these). Secrets are never shown: they are created and rotated with
-``manage.py oauth_client``.
+``settings.OAUTH2_PROVIDER`` (these). As with ``manage.py oauth_client``, a confidential client's
+secret is shown once, when the client is added or its secret rotated; only its hash is kept.
 """
-from django.contrib import admin
+from django.contrib import admin, messages
+
+from . import crypto
 
 
 class ClientAdmin(admin.ModelAdmin):
@@ -18,6 +20,32 @@ class ClientAdmin(admin.ModelAdmin):
         "webhook_url", "created", "updated",
     )
     readonly_fields = ("client_id", "created", "updated")
+    actions = ["rotate_secret"]
+
+    def _show_secret(self, request, client, secret):
+        self.message_user(
+            request, f"Client secret of {client.name} ({client.client_id}), shown only now: {secret}",
+            messages.WARNING,
+        )
+
+    def save_model(self, request, obj, form, change):
+        secret = None
+        if not obj.public_client and not obj.client_secret:
+            secret = crypto.random_hex()
+            obj.set_secret(secret)
+        super().save_model(request, obj, form, change)
+        if secret:
+            self._show_secret(request, obj, secret)
+
+    @admin.action(description="Rotate the secret (the previous one stays valid)")
+    def rotate_secret(self, request, queryset):
+        for client in queryset:
+            if client.public_client:
+                continue
+            secret = crypto.random_hex()
+            client.set_secret(secret)
+            client.save(update_fields=["client_secret", "client_secret_previous", "updated"])
+            self._show_secret(request, client, secret)
 
 
 class _TokenAdmin(admin.ModelAdmin):

@@ -1,4 +1,5 @@
 """Pruning, id_token verification for FxA web content, concurrency of code redemption, admin."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -6,7 +7,7 @@ from django.contrib.auth.models import User
 from django.test import Client as HttpClient
 from django.utils import timezone
 
-from oauth.models import AccessToken, AuthorizationCode
+from oauth.models import AccessToken, AuthorizationCode, Client
 from oauth.tasks import prune_expired_tokens
 from tests.helpers import ApiClient, assert_error, make_account, ok, race
 
@@ -61,3 +62,25 @@ def test_admin_lists_clients_and_tokens(rp):
         assert browser.get(f"/admin/oauth/{path}/").status_code == 200, path
     page = browser.get(f"/admin/oauth/client/{rp[0].pk}/change/")
     assert page.status_code == 200 and rp[1] not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_adds_clients_and_rotates_secrets_showing_each_secret_once(rp):
+    User.objects.create_superuser("staff", "staff@example.com", "pw")
+    browser = HttpClient()
+    browser.login(username="staff", password="pw")
+    form = {"name": "Admin RP", "client_type": "confidential",
+            "redirect_uris": "https://admin-rp.example/cb", "allowed_scopes": "openid",
+            "image_uri": "", "webhook_url": ""}
+    page = browser.post("/admin/oauth/client/add/", form, follow=True)
+    secret = re.search(r"shown only now: ([0-9a-f]{64})", page.content.decode()).group(1)
+    client = Client.objects.get(name="Admin RP")
+    assert client.check_secret(secret) and secret not in client.client_secret
+    refused = browser.post("/admin/oauth/client/add/",
+                           {**form, "name": "Bad", "redirect_uris": "http://rp.example/cb"})
+    assert refused.status_code == 200 and not Client.objects.filter(name="Bad").exists()
+    page = browser.post("/admin/oauth/client/", {"action": "rotate_secret",
+                                                 "_selected_action": [client.pk]}, follow=True)
+    rotated = re.search(r"shown only now: ([0-9a-f]{64})", page.content.decode()).group(1)
+    client.refresh_from_db()
+    assert rotated != secret and client.check_secret(rotated) and client.check_secret(secret)
