@@ -295,3 +295,19 @@ def test_trusted_clients_may_widen_a_refresh_within_their_allowed_scopes(api, us
     assert ok(api.post("/token", {**params, "scope": "profile:email profile:uid"}))["scope"] == \
         "profile:email profile:uid"
     assert_error(api.post("/token", {**params, "scope": "profile:locale"}), 400, 114)
+
+
+def test_standard_oidc_scopes_map_onto_fxa_scopes(api, user):
+    client, secret = make_client("OIDC RP", scope="openid email profile")
+    body = ok(redeem(api, client, secret, code_for(api, user, client, scope="openid email profile")))
+    assert body["scope"] == "openid profile:email profile"
+    info = ok(api.get("/profile", headers={"Authorization": f"Bearer {body['access_token']}"}))
+    assert info["sub"] == decode_id_token(body["id_token"], client)["sub"] == user.uid
+    assert info["email"] == user.email and info["uid"] == user.uid
+    assert {"locale", "avatar", "avatarDefault", "amrValues"} <= set(info)
+    # An untrusted client gets `profile` only if it was registered with it.
+    narrow, _ = make_client("Email-only RP", scope="openid email")
+    refused = assert_error(api.post("/oauth/authorization", {
+        "client_id": narrow.client_id, "state": "s", "scope": "openid email profile"},
+        token=user.session_token), 400, 163)
+    assert refused["invalidScopes"] == ["profile"]
