@@ -34,6 +34,23 @@ def prepare_database(env):
     run([sys.executable, "manage.py", "migrate", "-v", "0"], env)
 
 
+def start_server(port, workers, env):
+    """gunicorn serving the project with ``workers`` sync workers, once it answers."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "fxa_project.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", str(workers), "--log-level", "warning", "--no-control-socket"],
+        cwd=ROOT, env=env,
+    )
+    for _ in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            if request(connection, "GET", "/__lbheartbeat__")[1] == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    return server
+
+
 def request(connection, method, path, body=None, headers=None):
     payload = json.dumps(body).encode() if body is not None else None
     all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -106,19 +123,8 @@ def main():
         "SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS": str(10 * 365 * 24 * 3600),
     }
     prepare_database(env)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "fxa_project.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(args.workers), "--log-level", "warning"],
-        cwd=ROOT, env=env,
-    )
+    server = start_server(port, args.workers, env)
     try:
-        for _ in range(100):
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                if request(connection, "GET", "/__lbheartbeat__")[1] == 200:
-                    break
-            except OSError:
-                time.sleep(0.2)
         auth_pw = onepw.auth_pw(onepw.quick_stretch_v1(EMAIL, PASSWORD)).hex()
         connection = http.client.HTTPConnection("127.0.0.1", port)
         _, status, data = request(connection, "POST", "/v1/account/create",

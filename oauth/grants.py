@@ -32,6 +32,7 @@ from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
 from . import crypto, jwts, services
 from . import scopes as scope_lib
+from .authentication import LAST_USED_RESOLUTION_MS
 from .errors import OAuthError, from_oauthlib
 from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
 
@@ -264,8 +265,11 @@ class FxaRequestValidator(OAuth2Validator):
         else:
             new_refresh_token = None
             token.pop("refresh_token", None)
-        if grant.refresh_token is not None:
-            RefreshToken.objects.filter(pk=grant.refresh_token.pk).update(last_used_at=now_ms())
+        now = now_ms()
+        if grant.refresh_token is not None and \
+                now - grant.refresh_token.last_used_at > LAST_USED_RESOLUTION_MS:
+            # Recorded at a coarse resolution so that busy refreshers do not each cost a write.
+            RefreshToken.objects.filter(pk=grant.refresh_token.pk).update(last_used_at=now)
         AccessToken.objects.create(
             token_id=request.access_token_id, application=client, account=account,
             scope=token["scope"], expires=timezone.now() + timedelta(seconds=token["expires_in"]),

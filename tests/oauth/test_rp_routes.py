@@ -311,3 +311,16 @@ def test_standard_oidc_scopes_map_onto_fxa_scopes(api, user):
         "client_id": narrow.client_id, "state": "s", "scope": "openid email profile"},
         token=user.session_token), 400, 163)
     assert refused["invalidScopes"] == ["profile"]
+
+
+def test_refreshing_records_last_use_at_minute_resolution(api, user, rp):
+    client, secret = rp
+    tokens = ok(redeem(api, client, secret, code_for(api, user, client, access_type="offline")))
+    RefreshToken.objects.update(last_used_at=1_000)
+    refresh = {"client_id": client.client_id, "client_secret": secret,
+               "grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+    ok(api.post("/token", refresh))
+    used = RefreshToken.objects.get().last_used_at
+    assert used > time.time() * 1000 - 60_000
+    ok(api.post("/token", refresh))
+    assert RefreshToken.objects.get().last_used_at == used
