@@ -239,7 +239,7 @@ def _rp_grantor(request, keyed=False):
 
 
 class AuthorizationView(ClientView, OptionalSessionView):
-    """GET: to the sign-in page with the same query (oauth.md §5). POST: an authorization by the
+    """GET: to the authorization page with the same query (oauth.md §5). POST: an authorization by the
     signed-in user: a code (``response_type=code``) or, for canGrant clients, an access token
     (``response_type=token``). Upstream authenticates the POST with an identity assertion minted
     from the session; here the session token itself (Bearer fxs_… or Hawk)."""
@@ -253,7 +253,7 @@ class AuthorizationView(ClientView, OptionalSessionView):
     def get(self, request):
         if "keys_jwk" in request.GET:
             raise OAuthError.invalid_parameter(["keys_jwk"])
-        return HttpResponseRedirect(f"{settings.PUBLIC_URL}/signin?{request.GET.urlencode()}")
+        return HttpResponseRedirect(f"{settings.PUBLIC_URL}/authorization?{request.GET.urlencode()}")
 
     def post(self, request):
         params = self.body()

@@ -257,11 +257,11 @@ def test_client_info(api, rp):
     assert_error(api.get("/client/0123456789abcdef"), 400, 101)
 
 
-def test_get_authorization_redirects_to_signin():
+def test_get_authorization_redirects_to_the_authorization_page():
     response = HttpClient().get("/v1/authorization?client_id=abc&scope=profile&state=x")
     assert response.status_code == 302
     location = urlsplit(response["Location"])
-    assert location.path == "/signin"
+    assert location.path == "/authorization"
     assert parse_qs(location.query) == {"client_id": ["abc"], "scope": ["profile"], "state": ["x"]}
     assert_error(HttpClient().get("/v1/authorization?client_id=abc&keys_jwk=e30"), 400, 109)
 
