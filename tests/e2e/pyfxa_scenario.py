@@ -9,7 +9,8 @@ installed in the main virtualenv) and runs it as a script with another virtualen
 Usage::
 
     python pyfxa_scenario.py SERVER_URL --email E --password P [--key-stretch-version {1,2}]
-                             [--scenario {signup,upgrade}]
+                             [--scenario {signup,upgrade,oauth}]
+                             [--client-id ID --client-secret SECRET]   (oauth)
 
 SERVER_URL is the auth server's API root (``http://127.0.0.1:8000/v1``).
 
@@ -34,6 +35,7 @@ import traceback
 import fxa
 from fxa.core import Client, StretchedPassword
 from fxa.errors import ClientError, InProtocolError
+from fxa.oauth import Client as OAuthClient
 
 
 # Observation only: a response hook records which Authorization scheme each request used.
@@ -170,6 +172,29 @@ def upgrade_scenario(server_url, email, password, confirm):
     return out
 
 
+def oauth_scenario(server_url, email, password, client_id, client_secret, confirm):
+    """A relying party's side with PyFxA's OAuth client: a code authorized with the user's
+    session (Hawk on 0.8, Bearer on 0.9), traded for a token, verified, destroyed; then the
+    PKCE shortcut ``authorize_token``."""
+    requests_seen = []
+    out = {"pyfxa": fxa.__version__, "requests": requests_seen}
+    client = _watch_requests(Client(server_url=server_url), requests_seen)
+    session = client.create_account(email, password)
+    out["uid"] = session.uid
+    session.verify_email_code(confirm("signup", session.uid))
+    oauth = _watch_requests(OAuthClient(client_id, client_secret, server_url=server_url),
+                            requests_seen)
+    code = oauth.authorize_code(session, "profile")
+    out["tokens"] = tokens = oauth.trade_code(code)
+    out["verified"] = oauth.verify_token(tokens["access_token"], scope="profile")
+    out["reused_code"] = _attempt(oauth.trade_code, code)
+    oauth.destroy_token(tokens["access_token"])
+    out["verified_after_destroy"] = _attempt(oauth.verify_token, tokens["access_token"])
+    shortcut = oauth.authorize_token(session, "profile")
+    out["shortcut_verified"] = oauth.verify_token(shortcut, scope="profile")
+    return out
+
+
 def _ask_caller(channel):
     def confirm(reason, uid):
         channel.write(json.dumps({"need": "code", "reason": reason, "uid": uid}) + "\n")
@@ -187,7 +212,9 @@ def main(argv=None):
     parser.add_argument("--email", required=True)
     parser.add_argument("--password", required=True)
     parser.add_argument("--key-stretch-version", type=int, choices=(1, 2), default=1)
-    parser.add_argument("--scenario", choices=("signup", "upgrade"), default="signup")
+    parser.add_argument("--scenario", choices=("signup", "upgrade", "oauth"), default="signup")
+    parser.add_argument("--client-id")
+    parser.add_argument("--client-secret")
     args = parser.parse_args(argv)
 
     channel = sys.stdout
@@ -199,6 +226,9 @@ def main(argv=None):
                 result = signup_scenario(
                     args.server_url, args.email, args.password, args.key_stretch_version, confirm
                 )
+            elif args.scenario == "oauth":
+                result = oauth_scenario(args.server_url, args.email, args.password,
+                                        args.client_id, args.client_secret, confirm)
             else:
                 result = upgrade_scenario(args.server_url, args.email, args.password, confirm)
     except Exception as exc:

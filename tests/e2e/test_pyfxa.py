@@ -28,6 +28,7 @@ from django.conf import settings
 
 from accounts.models import Account, SessionToken
 from tests.e2e import pyfxa_scenario
+from tests.oauth.conftest import make_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -124,12 +125,13 @@ def pyfxa08_python():
     return python
 
 
-def run_scenario_script(python, server_url, *, email, key_stretch_version=1, scenario="signup"):
+def run_scenario_script(python, server_url, *, email, key_stretch_version=1, scenario="signup",
+                        extra=()):
     """Run pyfxa_scenario.py with ``python``, answering its requests for confirmation codes."""
     command = [
         str(python), "-I", str(SCENARIO_SCRIPT), server_url,
         "--email", email, "--password", PASSWORD,
-        "--key-stretch-version", str(key_stretch_version), "--scenario", scenario,
+        "--key-stretch-version", str(key_stretch_version), "--scenario", scenario, *extra,
     ]
     with tempfile.TemporaryFile(mode="w+", encoding="utf-8") as stderr:
         process = subprocess.Popen(
@@ -252,3 +254,36 @@ def test_pyfxa08_hawk_signup_keys_sessions_destroy(server, pyfxa08_python):
     result, errors = run_scenario_script(pyfxa08_python, server, email=unique_email())
     assert_signup_scenario(result, pyfxa="0.8.2", key_stretch_version=1)
     assert_authenticated_with(result, "Hawk")
+
+
+# --- OAuth, both generations ----------------------------------------------------------------------
+
+def assert_oauth_scenario(result, scheme):
+    uid = result["uid"]
+    tokens = result["tokens"]
+    assert tokens["token_type"] == "bearer" and tokens["scope"] == "profile"
+    assert result["verified"]["user"] == uid and result["verified"]["scope"] == ["profile"]
+    reused = result["reused_code"]
+    assert (reused["code"], reused["errno"]) == (400, 105), reused
+    gone = result["verified_after_destroy"]
+    assert (gone["code"], gone["errno"]) == (400, 108), gone
+    assert result["shortcut_verified"]["user"] == uid
+    authorizations = {seen["scheme"] for seen in result["requests"]
+                      if seen["request"] == "POST /v1/oauth/authorization"}
+    assert authorizations == {scheme}
+
+
+def test_pyfxa09_oauth_client(server):
+    client, secret = make_client("PyFxA RP", scope="profile")
+    result = pyfxa_scenario.oauth_scenario(server, unique_email(), PASSWORD, client.client_id,
+                                           secret, confirmation_code)
+    assert_oauth_scenario(result, "Bearer")
+
+
+def test_pyfxa08_oauth_client_with_hawk(server, pyfxa08_python):
+    client, secret = make_client("PyFxA 0.8 RP", scope="profile")
+    result, _ = run_scenario_script(pyfxa08_python, server, email=unique_email(), scenario="oauth",
+                                    extra=("--client-id", client.client_id,
+                                           "--client-secret", secret))
+    assert result["pyfxa"] == "0.8.2"
+    assert_oauth_scenario(result, "Hawk")
