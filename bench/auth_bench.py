@@ -104,12 +104,17 @@ def measure(name, port, make_cases, clients, seconds):
     return p50
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
+def arguments(description):
+    """The options every benchmark takes: gunicorn workers, client processes, seconds per case."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=10)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main():
+    args = arguments(__doc__)
 
     port = 8765
     env = {

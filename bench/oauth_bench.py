@@ -1,5 +1,4 @@
 """Benchmark: OAuth refresh-token grants and access-token verification through gunicorn on PostgreSQL."""
-import argparse
 import http.client
 import json
 import os
@@ -13,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 
 from accounts import onepw  # noqa: E402  (pure modules, no Django needed)
 from auth_bench import (  # noqa: E402  (same folder)
-    DATABASE, measure, prepare_database, request, start_server,
+    DATABASE, arguments, measure, prepare_database, request, start_server,
 )
 from oauth import crypto  # noqa: E402
 
@@ -73,11 +72,7 @@ def time_per_call(function, count):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--seconds", type=float, default=10)
-    args = parser.parse_args()
+    args = arguments(__doc__)
 
     port = 8766
     # In this process's environment too: the account is created here, through Django.
