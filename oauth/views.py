@@ -27,6 +27,7 @@ from . import scopes as scope_lib
 from .errors import OAuthError, auth_exception_handler, oauth_exception_handler
 
 sensitive = method_decorator(sensitive_post_parameters(), name="dispatch")
+NO_STORE = {"Cache-Control": "no-store"}  # responses carrying tokens (RFC 6749 §5.1)
 
 
 def _params(request):
@@ -117,7 +118,8 @@ class OAuthTokenView(AuthServerMixin, OptionalSessionView):
         authorization = request.META.get("HTTP_AUTHORIZATION") if request.auth is None else None
         with transaction.atomic():
             issued = grants.token_response(params, authorization, grantor)
-            return Response(auth_server.complete_grant(issued, RequestContext.from_request(request)))
+            body = auth_server.complete_grant(issued, RequestContext.from_request(request))
+        return Response(body, headers=NO_STORE)
 
 
 @sensitive
@@ -163,9 +165,7 @@ class TokenView(ClientView):
     def post(self, request):
         params = self.body()
         issued = grants.token_response(params, request.META.get("HTTP_AUTHORIZATION"))
-        response = Response(issued.body)
-        response["Cache-Control"] = "no-store"
-        return response
+        return Response(issued.body, headers=NO_STORE)
 
 
 class VerifyView(ClientView):

@@ -35,8 +35,10 @@ def sign_in(api, user, client, scope, **extra):
 def test_session_scope_returns_a_new_session_and_sync_connects_the_device(user, firefox):
     api = MailingApiClient()
     mail.outbox.clear()
-    body = ok(sign_in(api, user, firefox, f"profile {scopes.OLDSYNC} {scopes.SESSION_SCOPE}",
-                      keys_jwe=JWE))
+    response = sign_in(api, user, firefox, f"profile {scopes.OLDSYNC} {scopes.SESSION_SCOPE}",
+                       keys_jwe=JWE)
+    body = ok(response)
+    assert response["Cache-Control"] == "no-store"
     assert body["keys_jwe"] == JWE and len(body["refresh_token"]) == 64
     # A new session in the authorizing session's state, with the browser's user agent.
     token_id, _ = token_credentials(body["session_token"], "sessionToken")
