@@ -1,7 +1,10 @@
 """A browser signing in to Sync through OAuth (Firefox's newer flow): /v1/oauth/token with the
 session scope returns a session token of its own, and a Sync refresh token connects a device."""
+import json
+
 import pytest
 from django.core import mail
+from jwcrypto import jwe, jwk
 
 from accounts.devices.models import Device
 from accounts.models import SessionToken
@@ -75,3 +78,18 @@ def test_session_scope_needs_the_authorizing_session(api, user, firefox):
                                            "code_verifier": verifier}), 400, 172)
     # Nothing was issued: the code's redemption rolled back with the refusal.
     assert not RefreshToken.objects.exists() and not AccessToken.objects.exists()
+
+
+def test_a_real_keys_jwe_reaches_the_app_unchanged(api, user, firefox):
+    """Web content encrypts the scoped keys to the app's ephemeral P-256 key (ECDH-ES, A256GCM);
+    the server only carries the JWE from the authorization to the token response."""
+    app_key = jwk.JWK.generate(kty="EC", crv="P-256")
+    bundle = {scopes.OLDSYNC: {"kty": "oct", "scope": scopes.OLDSYNC, "k": "a" * 86,
+                               "kid": "1510000000000-" + "b" * 22}}
+    token = jwe.JWE(json.dumps(bundle).encode(), json.dumps({"alg": "ECDH-ES", "enc": "A256GCM"}))
+    token.add_recipient(jwk.JWK.from_json(app_key.export_public()))
+    keys_jwe = token.serialize(compact=True)
+    body = ok(sign_in(api, user, firefox, f"profile {scopes.OLDSYNC}", keys_jwe=keys_jwe))
+    received = jwe.JWE()
+    received.deserialize(body["keys_jwe"], key=app_key)
+    assert json.loads(received.payload) == bundle
