@@ -189,9 +189,6 @@ class FxaRequestValidator(OAuth2Validator):
 
     @staticmethod
     def _check_pkce(grant, client, verifier):
-        if verifier is not None and (not 43 <= len(verifier) <= 128 or not all(
-                c.isascii() and (c.isalnum() or c in "-._~") for c in verifier)):
-            raise OAuthError.invalid_parameter(["code_verifier"])
         if grant.code_challenge:
             if not verifier:
                 raise OAuthError.missing_pkce()
@@ -254,16 +251,14 @@ class FxaRequestValidator(OAuth2Validator):
     def save_bearer_token(self, token, request, *args, **kwargs):
         grant, client, account = request.grant, request.client, request.user
         token["token_type"] = "bearer"
-        refresh_token = new_refresh_token = grant.refresh_token
+        new_refresh_token = None
         if grant.offline:
-            refresh_token = RefreshToken.objects.create(
+            new_refresh_token = RefreshToken.objects.create(
                 token_id=crypto.token_id(token["refresh_token"]), application=client,
                 account=account, scope=token["scope"], profile_changed_at=account.profile_changed_at,
                 amr=list(grant.amr), aal=grant.aal,
             )
-            new_refresh_token = refresh_token
         else:
-            new_refresh_token = None
             token.pop("refresh_token", None)
         now = now_ms()
         if grant.refresh_token is not None and \
@@ -273,7 +268,8 @@ class FxaRequestValidator(OAuth2Validator):
         AccessToken.objects.create(
             token_id=request.access_token_id, application=client, account=account,
             scope=token["scope"], expires=timezone.now() + timedelta(seconds=token["expires_in"]),
-            refresh_token=refresh_token, profile_changed_at=account.profile_changed_at,
+            refresh_token=new_refresh_token or grant.refresh_token,
+            profile_changed_at=account.profile_changed_at,
         )
         if grant.with_id_token and "openid" in request.scopes:
             token["id_token"] = jwts.id_token(

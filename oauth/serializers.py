@@ -9,6 +9,7 @@ from rest_framework import serializers
 from accounts.validators import HexField, RegexStringField, StrictCharField
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
+PKCE_CODE_VERIFIER = re.compile(r"^[A-Za-z0-9._~-]{43,128}$")  # RFC 7636 §4.1
 SCOPE = re.compile(r"^[a-zA-Z0-9 _/.:-]*$")  # upstream's validators.scope
 # An access token: 64 hex, or a JWS (an at+JWT access token).
 ACCESS_TOKEN = re.compile(r"^(?:[0-9a-fA-F]{64}|[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$")
@@ -58,7 +59,7 @@ class TokenBody(serializers.Serializer):
     client_id = client_id_field()
     client_secret = HexField(required=False)
     code = token_field(required=False)
-    code_verifier = StrictCharField(min_length=43, max_length=128, required=False)
+    code_verifier = RegexStringField(PKCE_CODE_VERIFIER, required=False)
     redirect_uri = StrictCharField(required=False)
     refresh_token = token_field(required=False)
     scope = scope_field()

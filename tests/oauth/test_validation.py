@@ -20,7 +20,7 @@ TOKEN_FIELDS = {
     "client_id": ["zz" * 8, "ab" * 9] + NOT_STRINGS,
     "client_secret": ["zz", "abc", "not hex", ""] + NOT_STRINGS,
     "code": BAD_HEX,
-    "code_verifier": ["short", "x" * 129] + NOT_STRINGS,
+    "code_verifier": ["short", "x" * 129, "!" * 43, "v" * 42 + " "] + NOT_STRINGS,
     "grant_type": ["password", "implicit", ""] + NOT_STRINGS,
     "refresh_token": BAD_HEX,
     "scope": ["x" * 257, "bad scope!", "https://user:pw@x.example"] + NOT_STRINGS,
