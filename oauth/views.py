@@ -239,8 +239,8 @@ def _rp_grantor(request, keyed=False):
 
 
 class AuthorizationView(ClientView, OptionalSessionView):
-    """GET: to the authorization page with the same query (oauth.md §5). POST: an authorization by the
-    signed-in user: a code (``response_type=code``) or, for canGrant clients, an access token
+    """GET: to the authorization page with the same query (oauth.md §5). POST: an authorization
+    by the signed-in user: a code (``response_type=code``) or, for canGrant clients, an access token
     (``response_type=token``). Upstream authenticates the POST with an identity assertion minted
     from the session; here the session token itself (Bearer fxs_… or Hawk)."""
 
@@ -263,7 +263,7 @@ class AuthorizationView(ClientView, OptionalSessionView):
                 raise OAuthError.invalid_response_type()
             return Response(grants.token_response(
                 {**params, "grant_type": "fxa-credentials", "access_type": "online"},
-                grantor=grantor).body)
+                grantor=grantor).body, headers=NO_STORE)
         return Response(grants.authorization_response(grantor, params))
 
 
