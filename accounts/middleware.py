@@ -8,6 +8,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import get_supported_language_variant
 
 from .errors import AppError, render_error
 
@@ -68,3 +69,48 @@ class ApiEdgeMiddleware:
         )
         response["Access-Control-Max-Age"] = "86400"
         return response
+
+
+# Every script and style comes from our own origin; nothing inline (conventions.md, "Pages").
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "connect-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+])
+
+
+class PageSecurityMiddleware:
+    """The strict Content-Security-Policy on every answer (a view may set its own, e.g. to post a
+    form to a relying party), and no MIME sniffing."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        return response
+
+
+class LanguageOverrideMiddleware:
+    """``?lang=de`` picks the page's language ahead of Accept-Language (content-server links carry
+    it), for that request only."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        lang = request.GET.get("lang")
+        if lang and not request.path_info.startswith(API_PREFIX):
+            try:
+                request.META["HTTP_ACCEPT_LANGUAGE"] = get_supported_language_variant(lang)
+            except LookupError:
+                pass
+        return self.get_response(request)

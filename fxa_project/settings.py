@@ -390,8 +390,12 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.ApiEdgeMiddleware",
+    "accounts.middleware.PageSecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.LanguageOverrideMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -418,6 +422,9 @@ TEMPLATES = [
 ]
 
 LANGUAGE_CODE = "en"
+# The languages with a complete catalog in locale/ (pages, their scripts and the mails).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -425,6 +432,10 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# whitenoise serves /static/ from gunicorn too; finders let it serve before collectstatic has run.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_MIMETYPES = {".js": "text/javascript", ".mjs": "text/javascript"}
+X_FRAME_OPTIONS = "DENY"
 
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "accounts.errors.exception_handler",

@@ -1,18 +1,12 @@
 """Fixtures for the emails tests: accounts made directly, an SMTP sink, a live stack that uses it."""
-import email
 import secrets
-import threading
-import time
-from email import policy
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from accounts.models import Account, now_ms
-from tests.live import free_port
+from tests.smtp import TEMPFAIL_DOMAIN, SmtpSink
 
-# Recipients at this domain get "451 try again later" from the sink: a transient failure.
-TEMPFAIL_DOMAIN = "tempfail.example"
+__all__ = ["TEMPFAIL_DOMAIN"]
 
 
 def create_account(address="reader@example.com", *, metrics=True):
@@ -36,59 +30,6 @@ def create_account(address="reader@example.com", *, metrics=True):
 @pytest.fixture
 def account(db):
     return create_account()
-
-
-class SinkHandler:
-    """Keeps every message received, parsed; refuses TEMPFAIL_DOMAIN recipients with a 451."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address.lower().endswith("@" + TEMPFAIL_DOMAIN):
-            return "451 4.3.0 Mailbox temporarily unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        message = email.message_from_bytes(envelope.original_content or envelope.content,
-                                           policy=policy.default)
-        with self.lock:
-            self.messages.append(message)
-        return "250 Message accepted for delivery"
-
-
-class SmtpSink:
-    """An SMTP server on loopback that tests can stop (connections refused) and start again."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.handler = SinkHandler()
-        self.controller = None
-
-    def start(self):
-        if self.controller is None:
-            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
-            self.controller.start()
-        return self
-
-    def stop(self):
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-    def messages_to(self, address, template=None):
-        with self.handler.lock:
-            return [m for m in self.handler.messages if address in m["To"]
-                    and template in (None, m["X-Template-Name"])]
-
-    def wait_for(self, address, template=None, timeout=20):
-        deadline = time.monotonic() + timeout
-        while not self.messages_to(address, template):
-            assert time.monotonic() < deadline, f"no {template or ''} message to {address} within {timeout}s"
-            time.sleep(0.1)
-        return self.messages_to(address, template)
 
 
 @pytest.fixture(scope="module")

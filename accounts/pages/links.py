@@ -1,6 +1,5 @@
 """The pages the confirmation mails link to: /verify_email (sign-up), /complete_signin,
-/verify_primary_email (session upgrade), /report_signin (the unblock-code mail's "not me") and
-/complete_reset_password (the reset mail: shows its code for the client that asked).
+/verify_primary_email (session upgrade) and /report_signin (the unblock-code mail's "not me").
 
 Opening a link never confirms anything: mail scanners and link previewers fetch (GET) every link
 in a message, and some run its scripts, so a GET that confirmed would let a scanner approve a
@@ -15,9 +14,9 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 from django.views.decorators.cache import never_cache
 
-from .errors import AppError, Errno
-from .services import unblock, verification
-from .services.context import RequestContext
+from ..errors import AppError, Errno
+from ..services import unblock, verification
+from ..services.context import RequestContext
 
 HEX32 = r"^[0-9a-fA-F]{32}$"
 
@@ -160,36 +159,3 @@ class ReportSigninPage(LinkConfirmationPage):
                 raise
             return self.page(request, "error", message=SPENT_UNBLOCK_CODE, status=400)
         return self.page(request, "success")
-
-
-class ResetLinkForm(forms.Form):
-    """The query of the ``recovery`` mail's link (auth-server-api.txt /complete_reset_password)."""
-
-    uid = forms.RegexField(HEX32)
-    code = forms.RegexField(HEX32)
-    email = forms.CharField(max_length=255)
-    token = forms.RegexField(r"^[0-9a-fA-F]{64}$", required=False)
-
-
-@method_decorator(never_cache, name="dispatch")
-class CompleteResetPasswordPage(View):
-    """/complete_reset_password?uid=&token=&code=&email= (mail ``recovery``).
-
-    There is no web UI to type a new password into: the password is stretched by the client that
-    asked for the reset (Firefox, an app), which must set it. The page only shows the code for that
-    client, and changes nothing (a GET by a mail scanner must not spend the code's tries).
-    """
-
-    template_name = "accounts/complete_reset_password.html"
-
-    def get(self, request):
-        form = ResetLinkForm(request.GET)
-        state, extra, status = "code", {}, 200
-        if form.is_valid():
-            extra = {"code": form.cleaned_data["code"].lower(), "email": form.cleaned_data["email"]}
-        else:
-            state, extra, status = "error", {"message": BROKEN_LINK}, 400
-        response = render(request, self.template_name, {"state": state, **extra}, status=status)
-        response["Referrer-Policy"] = "no-referrer"
-        response["X-Robots-Tag"] = "noindex"
-        return response
