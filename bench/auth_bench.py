@@ -99,7 +99,7 @@ def measure(name, port, make_cases, clients, seconds):
     p50 = statistics.median(latencies) * 1000
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
     rps = len(latencies) / elapsed
-    print(f"{name:<42} {rps:9.1f} req/s   p50 {p50:8.2f} ms   p99 {p99:8.2f} ms   "
+    print(f"{name:<48} {rps:9.1f} req/s   p50 {p50:8.2f} ms   p99 {p99:8.2f} ms   "
           f"({len(latencies)} ok, {errors} errors)")
     return p50
 
@@ -152,6 +152,20 @@ def main():
             header = {"Authorization": f"Bearer fxs_{token_id}"}
             return [("GET", "/v1/session/status", None, header)] * per_client
 
+        def signup_cases(v2):
+            def cases(i):
+                bodies = []
+                for n in range(500):
+                    body = {"email": f"signup-{i}-{n}-{secrets.token_hex(4)}@example.com",
+                            "authPW": secrets.token_hex(32)}
+                    if v2:
+                        body.update(authPWVersion2=secrets.token_hex(32), wrapKb=secrets.token_hex(32),
+                                    wrapKbVersion2=secrets.token_hex(32),
+                                    clientSalt="identity.mozilla.com/picl/v1/quickStretchV2:" + secrets.token_hex(16))
+                    bodies.append(("POST", "/v1/account/create?keys=true", body, None))
+                return bodies
+            return cases
+
         def login_cases(i):
             return [("POST", "/v1/account/login", {"email": EMAIL, "authPW": auth_pw}, None)] * 1000
 
@@ -163,13 +177,15 @@ def main():
         measure("GET /v1/session/status (Bearer fxs_)", port, bearer_cases, args.clients, args.seconds)
         login_p50 = measure("POST /v1/account/login", port, login_cases, args.clients, args.seconds)
         login_serial = measure("POST /v1/account/login (1 client)", port, login_cases, 1, args.seconds)
+        measure("POST /v1/account/create?keys=true v1 (1 client)", port, signup_cases(False), 1, args.seconds)
+        measure("POST /v1/account/create?keys=true v2 (1 client)", port, signup_cases(True), 1, args.seconds)
 
         salt = secrets.token_bytes(32)
         start = time.perf_counter()
         for _ in range(5):
             hashlib.scrypt(bytes.fromhex(auth_pw), salt=salt, n=65536, r=8, p=1, maxmem=2**28, dklen=32)
         scrypt_ms = (time.perf_counter() - start) / 5 * 1000
-        print(f"{'one scrypt (N=65536, r=8, p=1) in-process':<42} {scrypt_ms:8.2f} ms")
+        print(f"{'one scrypt (N=65536, r=8, p=1) in-process':<48} {scrypt_ms:8.2f} ms")
         if login_serial:
             print(f"login p50 with 1 client / one scrypt = {login_serial / scrypt_ms:.2f}")
         if login_p50:

@@ -113,7 +113,7 @@ def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None
             issued = NewSession(account, session, session_token)
             if keys:
                 issued.key_fetch_token, issued.key_fetch_token_version2 = _key_fetch_tokens(
-                    account, ka, stored, auth_pw, v2, token_verification_id
+                    account, ka, stored, token_verification_id
                 )
             security_events.record(account, "account.create", context, token_id=session.token_id)
             if not pre_verified:
@@ -126,14 +126,13 @@ def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None
     return issued
 
 
-def _key_fetch_tokens(account, ka, stored, auth_pw, v2, token_verification_id):
-    """keyFetchToken (v1) and keyFetchTokenVersion2 for a freshly created account."""
-    v1_match = passwords.match_password(account, auth_pw)
-    v1 = create_key_fetch_token(account, ka, v1_match.wrap_kb, token_verification_id)
+def _key_fetch_tokens(account, ka, stored, token_verification_id):
+    """keyFetchToken (v1) and keyFetchTokenVersion2 for a freshly created account, from the
+    wrapKb values new_password already unwrapped (no scrypt here)."""
+    v1 = create_key_fetch_token(account, ka, stored.wrap_kb, token_verification_id)
     v2_token = None
-    if v2:
-        v2_match = passwords.match_password(account, bytes.fromhex(v2["authPWVersion2"]))
-        v2_token = create_key_fetch_token(account, ka, v2_match.wrap_kb, token_verification_id)
+    if stored.wrap_kb_version2 is not None:
+        v2_token = create_key_fetch_token(account, ka, stored.wrap_kb_version2, token_verification_id)
     return v1, v2_token
 
 

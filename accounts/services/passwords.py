@@ -4,7 +4,7 @@ scrypt costs ~0.2 s and 64 MiB, so callers run these before opening a transactio
 """
 import hmac
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import onepw
 from ..errors import AppError
@@ -23,9 +23,14 @@ class StoredPassword:
     verify_hash_version2: str | None = None
     wrap_wrap_kb_version2: str | None = None
     client_salt: str | None = None
+    # What each verifier unwraps (onepw.md §3.2), known while the password is being set: a new
+    # keyFetchToken's bundle needs it, and deriving it again would cost another scrypt.
+    wrap_kb: bytes = field(default=b"", repr=False)
+    wrap_kb_version2: bytes | None = field(default=None, repr=False)
 
     def as_fields(self):
-        return dict(self.__dict__)
+        return {name: value for name, value in self.__dict__.items()
+                if name not in ("wrap_kb", "wrap_kb_version2")}
 
 
 def new_password(auth_pw, wrap_kb=None, v2=None):
@@ -43,12 +48,14 @@ def new_password(auth_pw, wrap_kb=None, v2=None):
         auth_salt=auth_salt.hex(),
         verify_hash=verifier.verify_hash.hex(),
         wrap_wrap_kb=wrap_wrap_kb.hex(),
+        wrap_kb=onepw.xor(wrap_wrap_kb, verifier.wrapwrap_key),
     )
     if v2:
         verifier_v2 = onepw.derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt)
         stored.verify_hash_version2 = verifier_v2.verify_hash.hex()
+        stored.wrap_kb_version2 = bytes.fromhex(v2["wrapKbVersion2"])
         stored.wrap_wrap_kb_version2 = onepw.xor(
-            bytes.fromhex(v2["wrapKbVersion2"]), verifier_v2.wrapwrap_key
+            stored.wrap_kb_version2, verifier_v2.wrapwrap_key
         ).hex()
         stored.client_salt = v2["clientSalt"]
     return stored

@@ -470,3 +470,29 @@ def test_get_random_bytes_with_an_empty_body(api):
     data = ok(response)["data"]
     assert HEX64.match(data)
     assert ok(api.post("/get_random_bytes", raw_body=b"", headers={"Content-Length": "0"}))["data"] != data
+
+
+@pytest.fixture
+def scrypt_runs(monkeypatch):
+    """How many server-side stretches (scrypt, ~0.2 s and 64 MiB each) a request costs."""
+    runs = []
+    real = onepw.big_stretch
+
+    def counting(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(onepw, "big_stretch", counting)
+    return runs
+
+
+def test_create_with_keys_costs_one_scrypt_per_verifier(api, v2_client, scrypt_runs):
+    ok(create(api, "v1only@example.com", query="?keys=true"))
+    assert len(scrypt_runs) == 1
+    scrypt_runs.clear()
+    created = ok(api.post("/account/create?keys=true", v2_client["body"]))
+    assert len(scrypt_runs) == 2
+    # The tokens still carry the right bundles (checked against the client's kB).
+    _verify(created["uid"])
+    assert keys_of(api, created["keyFetchToken"], v2_client["unwrap_v1"])[1] == v2_client["kb"]
+    assert keys_of(api, created["keyFetchTokenVersion2"], v2_client["unwrap_v2"])[1] == v2_client["kb"]
