@@ -88,6 +88,12 @@ class Account(models.Model):
     def primary_email(self):
         return self.emails.get(is_primary=True)
 
+    def mail_recipients(self):
+        """Where mail about the account goes: the primary address, then the verified secondary
+        ones (upstream's to + cc)."""
+        rows = self.emails.order_by("-is_primary", "created_at", "pk")
+        return [row.email for row in rows if row.is_primary or row.is_verified]
+
 
 class Email(models.Model):
     """An address of an account: exactly one primary, plus secondary addresses."""

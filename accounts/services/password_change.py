@@ -1,14 +1,12 @@
 """Changing the password with the old one (onepw.md §6.3), including the v1 → v2 upgrade."""
 from django.db import transaction
 
-from emails.services import send_notification
-
 from ..devices import notifications as device_notifications
 from ..errors import AppError
 from ..models import Account, SessionToken, now_ms
 from ..tokens import create_key_fetch_token, create_password_change_token, spend
 from ..twofactor.services import assurance
-from . import credentials, passwords, security_events, verification
+from . import credentials, notices, passwords, security_events
 from .accounts import check_credentials
 
 
@@ -92,10 +90,7 @@ def _change(account, stored, context, template, wrap_kb, v2, keys, is_upgrade):
     else:
         security_events.record(account, "account.password_reset_success", context)
         security_events.record(account, "account.password_changed", context)
-        send_notification(
-            "passwordChanged", verification.account_recipients(account), account=account,
-            locale=context.locale, context={"emailToHashWith": account.email},
-        )
+        notices.notify("passwordChanged", account, context, emailToHashWith=account.email)
     if template is None:
         return {}
     return _replacement_session(account, template, context, wrap_kb, v2, keys)

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from emails.services import send_email, send_notification
+from emails.services import send_email
 
 from ..devices import notifications as device_notifications
 from ..errors import AppError
@@ -32,7 +32,7 @@ from ..tokens import (
     ttl_seconds,
 )
 from ..twofactor.services import attempts, has_enabled_totp
-from . import credentials, passwords, security_events, verification
+from . import credentials, notices, passwords, security_events, verification
 from .accounts import find_account
 
 CODE_LENGTH = 32  # hex digits of a passCode
@@ -152,10 +152,7 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
                 verification.verify_account(account, context)
             reset_token = create_account_reset_token(account)
             if not with_recovery_key:
-                send_notification(
-                    "passwordReset", verification.account_recipients(account), account=account,
-                    locale=context.locale, context={"emailToHashWith": account.email},
-                )
+                notices.notify("passwordReset", account, context, emailToHashWith=account.email)
     # Raised after the commit: the spent try must stay spent.
     if failure is not None:
         raise failure
@@ -246,10 +243,7 @@ def reset_account(reset_token, auth_pw, context, *, wrap_kb=None, recovery_key_i
         security_events.record(account, "account.password_reset_success", context)
         security_events.record(account, "account.reset", context)
         if recovery_key_id is not None:
-            send_notification(
-                "passwordResetAccountRecovery", verification.account_recipients(account),
-                account=account, locale=context.locale,
-            )
+            notices.notify("passwordResetAccountRecovery", account, context)
         if not want_session:
             return {}
         if has_enabled_totp(account):

@@ -6,12 +6,10 @@ import hmac
 from django.core.cache import cache
 from django.db import transaction
 
-from emails.services import send_notification
-
 from ..errors import AppError, Errno
 from ..models import Account, RecoveryKey
 from ..twofactor.services import assurance
-from . import security_events, verification
+from . import notices, security_events
 from .accounts import find_account
 
 # Lookups by email (no session) during a reset: per client IP, as upstream's customs limits them.
@@ -26,12 +24,6 @@ def _hash_id(recovery_key_id):
 def matches(key, recovery_key_id):
     return hmac.compare_digest(key.recovery_key_id_hash, _hash_id(recovery_key_id))
 
-
-def _notify(account, template, context):
-    send_notification(
-        template, verification.account_recipients(account), account=account,
-        locale=context.locale if context else "",
-    )
 
 
 def create(session, recovery_key_id, recovery_data, context, *, enabled=True, replace=False):
@@ -56,8 +48,8 @@ def create(session, recovery_key_id, recovery_data, context, *, enabled=True, re
             security_events.record(account, "account.recovery_key_removed", context)
         if enabled:
             security_events.record(account, "account.recovery_key_added", context)
-            _notify(account, "postChangeAccountRecovery" if replaced else "postAddAccountRecovery",
-                    context)
+            notices.notify("postChangeAccountRecovery" if replaced else "postAddAccountRecovery",
+                           account, context)
     return {}
 
 
@@ -79,7 +71,7 @@ def verify(session, recovery_key_id, context):
                 key.enabled = True
                 key.save(update_fields=["enabled"])
                 security_events.record(account, "account.recovery_key_added", context)
-                _notify(account, "postAddAccountRecovery", context)
+                notices.notify("postAddAccountRecovery", account, context)
     # After the commit: the failure stays recorded.
     if failed:
         raise AppError.recovery_key_invalid()
@@ -94,7 +86,7 @@ def remove(session, context):
         deleted, _ = RecoveryKey.objects.filter(account=account).delete()
         if deleted:
             security_events.record(account, "account.recovery_key_removed", context)
-            _notify(account, "postRemoveAccountRecovery", context)
+            notices.notify("postRemoveAccountRecovery", account, context)
     return {}
 
 

@@ -13,12 +13,12 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
-from emails.services import send_email, send_notification
+from emails.services import send_email
 
 from .. import otp
 from ..errors import AppError
 from ..models import Account, Email, PasswordChangeToken, now_ms
-from . import security_events
+from . import notices, security_events
 
 logger = logging.getLogger("fxa.accounts")
 
@@ -141,7 +141,7 @@ def verify_code(session, email, code, context):
         row.verified_at = now_ms()
         row.save(update_fields=["is_verified", "verified_at"])
         security_events.record(account, "account.secondary_email_added", context)
-        _notify("postVerifySecondary", _recipients(account), account, context, secondaryEmail=row.email)
+        notices.notify("postVerifySecondary", account, context, secondaryEmail=row.email)
 
 
 def destroy(session, email, context):
@@ -161,7 +161,7 @@ def destroy(session, email, context):
         # upstream's resetAccountTokens: a password change started before the removal must restart.
         PasswordChangeToken.objects.filter(account=account).delete()
         if row.is_verified:
-            _notify("postRemoveSecondary", _recipients(account), account, context, secondaryEmail=row.email)
+            notices.notify("postRemoveSecondary", account, context, secondaryEmail=row.email)
 
 
 def set_primary(session, email, context):
@@ -189,14 +189,8 @@ def set_primary(session, email, context):
         account.profile_changed_at = now_ms()
         account.save(update_fields=["email_verified", "profile_changed_at"])
         security_events.record(account, "account.primary_secondary_swapped", context)
-        _notify("postChangePrimary", _recipients(account), account, context, email=row.email)
+        notices.notify("postChangePrimary", account, context, email=row.email)
 
 
-def _recipients(account):
-    """The primary address, then the verified secondary ones (upstream CCs those)."""
-    rows = Email.objects.filter(account=account, is_verified=True).order_by("-is_primary", "created_at")
-    return [row.email for row in rows]
 
 
-def _notify(template, to, account, context, **data):
-    send_notification(template, to, account=account, locale=context.locale, context=data)

@@ -13,7 +13,6 @@ from emails.services import send_email
 
 from ..errors import AppError
 from ..models import Account, UnblockCode, now_ms
-from . import verification
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LENGTH = 8
@@ -39,7 +38,7 @@ def send_unblock_code(account, context):
         )
         send_email(
             "unblockCode",
-            verification.account_recipients(account),
+            account.mail_recipients(),
             account=account,
             locale=context.locale,
             context={"uid": account.uid, "unblockCode": code},

@@ -36,6 +36,7 @@ from ..models import (
     VerificationMethod,
     now_ms,
 )
+from . import notices
 
 # The link options a confirmation mail carries (the sign-in one has no ``style``).
 SIGNUP_LINK_OPTIONS = ("service", "redirectTo", "resume", "style")
@@ -127,11 +128,6 @@ def primary_address(account):
     return Email.objects.get(account=account, is_primary=True).email
 
 
-def account_recipients(account):
-    """The primary address, then the verified secondary ones (upstream's to + cc)."""
-    rows = Email.objects.filter(account=account).order_by("-is_primary", "created_at", "pk")
-    return [row.email for row in rows if row.is_primary or row.is_verified]
-
 
 def _options(links, allowed):
     return {key: value for key, value in (links or {}).items() if key in allowed and value}
@@ -174,7 +170,7 @@ def send_signup_email(account, context, *, code=None, method=None, links=None):
 def send_signin_code_email(account, context):
     """``verifyLoginCode``: the 6-digit code that confirms a sign-in."""
     send_email(
-        "verifyLoginCode", account_recipients(account), account=account, locale=context.locale,
+        "verifyLoginCode", account.mail_recipients(), account=account, locale=context.locale,
         context={"code": otp.generate(account.email_code)},
     )
 
@@ -182,7 +178,7 @@ def send_signin_code_email(account, context):
 def send_signin_link_email(account, session, context, links=None):
     """``verifyLogin``: the /complete_signin link with the session's tokenVerificationId."""
     send_email(
-        "verifyLogin", account_recipients(account), account=account, locale=context.locale,
+        "verifyLogin", account.mail_recipients(), account=account, locale=context.locale,
         context={
             "uid": account.uid,
             "code": session.token_verification_id,
@@ -193,11 +189,8 @@ def send_signin_link_email(account, session, context, links=None):
 
 def send_new_device_login(account, context):
     """``newDeviceLogin``: the notice of a confirmed sign-in."""
-    details = {"userAgent": context.user_agent, "ipAddress": context.ip_address, "time": now_ms()}
-    send_notification(
-        "newDeviceLogin", account_recipients(account), account=account, locale=context.locale,
-        context={key: value for key, value in details.items() if value},
-    )
+    notices.notify("newDeviceLogin", account, context, userAgent=context.user_agent,
+                   ipAddress=context.ip_address, time=now_ms())
 
 
 def send_signin_notifications(account, session, context, method=None, links=None):

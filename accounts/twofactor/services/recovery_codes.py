@@ -14,8 +14,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.errors import AppError
 from accounts.models import VerificationMethod
-from accounts.services import security_events, verification
-from emails.services import send_email
+from accounts.services import notices, security_events
 
 from .. import otp
 from ..models import RecoveryCode
@@ -45,12 +44,6 @@ def new_set(account):
     return codes
 
 
-def _notify(template, account, context, **extra):
-    send_email(
-        template, verification.account_recipients(account), account=account,
-        locale=context.locale, context=extra,
-    )
-
 
 def _require_second_factor(session):
     # Backup codes go with TOTP: only a session that proved a second factor replaces them.
@@ -67,7 +60,7 @@ def replace_codes(session, context):
             session.account, "account.recovery_codes_replaced", context, verified=True,
             token_id=session.pk,
         )
-        _notify("postNewRecoveryCodes", session.account, context)
+        notices.notify("postNewRecoveryCodes", session.account, context)
     return codes
 
 
@@ -96,7 +89,7 @@ def update_codes(session, codes, context):
             session.account, "account.recovery_codes_created", context, verified=True,
             token_id=session.pk,
         )
-        _notify("postNewRecoveryCodes", session.account, context)
+        notices.notify("postNewRecoveryCodes", session.account, context)
     return {"success": True}
 
 
@@ -119,7 +112,7 @@ def _spend(account, code, context):
         return None
     remaining = RecoveryCode.objects.filter(account=account).count()
     if remaining <= NOTIFY_LOW_COUNT:
-        _notify("lowRecoveryCodes", account, context, numberRemaining=remaining)
+        notices.notify("lowRecoveryCodes", account, context, numberRemaining=remaining)
     return remaining
 
 
@@ -134,7 +127,7 @@ def verify_session(session, code, context):
         remaining = _spend(account, code, context)
         if remaining is not None:
             assurance.raise_to_second_factor(session, VerificationMethod.RECOVERY_CODE)
-            _notify("postSigninRecoveryCode", account, context)
+            notices.notify("postSigninRecoveryCode", account, context)
             security_events.record(
                 account, "account.recovery_codes_signin_complete", context, verified=True,
                 token_id=session.pk,

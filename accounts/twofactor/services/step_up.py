@@ -3,7 +3,7 @@ token for one sensitive action (``accounts.twofactor.mfa``)."""
 from django.db import transaction
 
 from accounts.errors import AppError
-from accounts.services import security_events, verification
+from accounts.services import security_events
 from emails.services import send_email
 
 from .. import mfa
@@ -19,7 +19,7 @@ def request_code(session, action, context):
     account = session.account
     with transaction.atomic():
         send_email(
-            OTP_TEMPLATE, verification.account_recipients(account), account=account,
+            OTP_TEMPLATE, account.mail_recipients(), account=account,
             locale=context.locale, context={"code": mfa.otp_code(account, session.pk, action)},
         )
         security_events.record(

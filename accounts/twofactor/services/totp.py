@@ -18,8 +18,7 @@ from django.db.models import Q
 
 from accounts.errors import AppError
 from accounts.models import Account, PasswordForgotToken, VerificationMethod, now_ms
-from accounts.services import security_events, verification
-from emails.services import send_email
+from accounts.services import notices, security_events, verification
 
 from .. import otp
 from ..models import RecoveryCode, TotpToken
@@ -44,12 +43,6 @@ def _accept_code(token, code, at=None):
         token.last_used_step = step
     return bool(accepted)
 
-
-def _notify(template, account, context, **extra):
-    send_email(
-        template, verification.account_recipients(account), account=account,
-        locale=context.locale, context={key: value for key, value in extra.items() if value},
-    )
 
 
 def totp_status(account):
@@ -143,7 +136,7 @@ def _enable(token, session, context, service):
     security_events.record(
         session.account, "account.two_factor_added", context, verified=True, token_id=session.pk
     )
-    _notify("postAddTwoStepAuthentication", session.account, context, service=service)
+    notices.notify("postAddTwoStepAuthentication", session.account, context, service=service)
 
 
 def verify_session(session, code, context, *, service=None):
@@ -237,5 +230,5 @@ def destroy_totp(session, context):
             account, "account.two_factor_removed", context, verified=True, token_id=session.pk
         )
         if token.enabled:
-            _notify("postRemoveTwoStepAuthentication", account, context)
+            notices.notify("postRemoveTwoStepAuthentication", account, context)
     return {}
