@@ -58,8 +58,9 @@ def _read_credentials(request):
     elif HAWK_SCHEME.match(header):
         try:
             attributes = hawk.parse_header(header)
-        except hawk.HawkError as exc:
-            raise AppError.bad_authorization_header(str(exc)) from None
+        except hawk.HawkError:
+            # Upstream answers an unreadable Hawk header as it answers an unknown token.
+            raise AppError.token_not_found() from None
         credentials = Credentials("hawk", attributes["id"].lower(), hawk_attributes=attributes)
     django_request._fxa_credentials = credentials
     return credentials
@@ -197,6 +198,8 @@ class TokenRequired(BasePermission):
 
     def has_permission(self, request, view):
         if request.auth is None:
+            if _read_credentials(request) is None:
+                raise AppError.missing_authentication()
             raise AppError.token_not_found()
         if getattr(view, "payload_required", False) and not request._request.body:
             raise AppError.invalid_signature("Payload is required")

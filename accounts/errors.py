@@ -10,6 +10,7 @@ from enum import IntEnum
 from http import HTTPStatus
 
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext, ngettext
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -370,17 +371,18 @@ class AppError(Exception):
         return cls(E.INVALID_REQUEST_SIGNATURE, message=message)
 
     @classmethod
-    def bad_authorization_header(cls, message):
-        # hapi answered malformed Authorization headers with a plain 400.
-        return cls(E.UNEXPECTED_ERROR, code=400, message=message)
-
-    @classmethod
     def invalid_token(cls, message=None, **extra):
         return cls(E.INVALID_TOKEN, message=message, **extra)
 
     @classmethod
     def token_not_found(cls):
-        return cls(E.INVALID_TOKEN, message="Unauthorized for route", detail="Token not found")
+        """Credentials were sent, but name no live token of the route's types (or cannot be read)."""
+        return cls(E.INVALID_TOKEN, message="The authentication token could not be found")
+
+    @classmethod
+    def missing_authentication(cls):
+        """A token route called without credentials (upstream's wording)."""
+        return cls(E.INVALID_TOKEN, message="Invalid authentication token: Missing authentication")
 
     @classmethod
     def token_expired(cls):
@@ -628,14 +630,14 @@ def _reason_phrase(code):
 
 
 def localized_wait(seconds):
-    """Upstream's English ``retryAfterLocalized`` wording."""
+    """``retryAfterLocalized``: upstream's wording, in the request's language."""
     if seconds < 60:
-        return "in a few seconds"
+        return gettext("in a few seconds")
     minutes = round(seconds / 60)
     if minutes < 60:
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
     hours = round(minutes / 60)
-    return f"in {hours} hour{'s' if hours != 1 else ''}"
+    return ngettext("in %(count)d hour", "in %(count)d hours", hours) % {"count": hours}
 
 
 def render_error(error):

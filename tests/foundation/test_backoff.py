@@ -58,3 +58,11 @@ def test_paths_outside_v1_are_unaffected(client, path):
 def test_without_backoff_requests_are_served(settings):
     settings.BACKOFF_RETRY_AFTER = 0
     assert ApiClient().post("/get_random_bytes").status_code == 200
+
+
+@pytest.mark.parametrize("seconds, wording", [(20, "in wenigen Sekunden"), (60, "in 1 Minute"),
+                                              (600, "in 10 Minuten"), (7200, "in 2 Stunden")])
+def test_retry_wording_is_in_the_requests_language(settings, seconds, wording):
+    settings.BACKOFF_RETRY_AFTER = seconds
+    response = ApiClient().post("/get_random_bytes", headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert assert_error(response, 503, 201)["retryAfterLocalized"] == wording
