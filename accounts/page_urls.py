@@ -5,7 +5,7 @@ Mounted at the root: ``path("", include("accounts.page_urls"))`` in fxa_project/
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from .pages import flows, links
+from .pages import flows, links, metrics
 
 
 def _flow_paths():
@@ -27,4 +27,5 @@ urlpatterns = [
     path("complete_signin", links.CompleteSigninPage.as_view(), name="complete-signin"),
     path("verify_primary_email", links.VerifyPrimaryEmailPage.as_view(), name="verify-primary-email"),
     path("report_signin", links.ReportSigninPage.as_view(), name="report-signin"),
+    path("metrics-flow", metrics.MetricsFlowView.as_view(), name="metrics-flow"),
 ]

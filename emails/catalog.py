@@ -360,11 +360,15 @@ def get(name):
 
 
 def supported_languages():
-    """English plus every language the emails app has a compiled catalog for."""
-    locale_dir = Path(__file__).resolve().parent / "locale"
+    """English plus every language of ``settings.LANGUAGES`` with a compiled catalog for the mails:
+    a ``django.mo`` in the project's ``LOCALE_PATHS`` (locale/, where makemessages puts the mails'
+    strings) or in the emails app's own locale/."""
+    locale_dirs = [Path(path) for path in settings.LOCALE_PATHS]
+    locale_dirs.append(Path(__file__).resolve().parent / "locale")
     found = {path.parent.parent.name.replace("_", "-").lower()
-             for path in locale_dir.glob("*/LC_MESSAGES/django.mo")}
-    return [DEFAULT_LANGUAGE] + sorted(found - {DEFAULT_LANGUAGE})
+             for locale_dir in locale_dirs for path in locale_dir.glob("*/LC_MESSAGES/django.mo")}
+    declared = {code.lower() for code, _name in settings.LANGUAGES}
+    return [DEFAULT_LANGUAGE] + sorted((found & declared) - {DEFAULT_LANGUAGE})
 
 
 def best_language(accept_language):

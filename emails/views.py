@@ -18,7 +18,28 @@ def mailbox(request):
     return render(request, "emails/mailbox.html", {"messages": messages})
 
 
+# The message page shows the mail's HTML in a sandboxed srcdoc iframe, and a srcdoc document
+# inherits the policy of the page around it: under the strict site-wide CSP the mail's inline
+# styles (which mail clients need, so our messages carry them) would be blocked and the preview
+# would not look like the delivered mail. This development-only page therefore allows inline
+# styles and remote images; scripts stay off (script-src 'none', and the sandbox has no
+# allow-scripts), so a mail still cannot run anything here.
+MAIL_PREVIEW_CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'none'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: https:",
+    "font-src 'self' data:",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+])
+
+
 def mailbox_message(request, message_id):
     _require_mailbox()
     message = get_object_or_404(MailboxMessage, pk=message_id)
-    return render(request, "emails/mailbox_message.html", {"message": message})
+    response = render(request, "emails/mailbox_message.html", {"message": message})
+    response["Content-Security-Policy"] = MAIL_PREVIEW_CSP
+    return response

@@ -363,6 +363,25 @@ OAUTH2_PROVIDER = {
     "GRANT_ADMIN_CLASS": "oauth.admin.AuthorizationCodeAdmin",
 }
 
+# Web pages: /metrics-flow (events.md §4).
+FLOW_ID_KEY = env(
+    "FLOW_ID_KEY",
+    "",
+    "HMAC key of the flowId that /metrics-flow hands out (upstream's flow_id_key / "
+    "metrics.flow_id_key). Unset: a key derived from SECRET_KEY.",
+)
+ALLOWED_METRICS_FLOW_ORIGINS = [
+    origin.rstrip("/").lower()
+    for origin in env(
+        "ALLOWED_METRICS_FLOW_ORIGINS",
+        [],
+        "Comma-separated origins (scheme://host[:port]) whose pages may read /metrics-flow, in "
+        "addition to http://127.0.0.1:8001, http://localhost:8000, http://127.0.0.1:8000 and "
+        "requests without an Origin (or Origin null).",
+        list,
+    )
+]
+
 LOG_FORMAT = env(
     "LOG_FORMAT",
     "text" if DEBUG else "json",
@@ -414,6 +433,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],

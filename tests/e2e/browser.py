@@ -58,8 +58,14 @@ class StaticHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="session")
 def chromium():
-    """A headless Chromium ``Browser`` shared by the session."""
-    with sync_playwright() as playwright:
+    """A headless Chromium ``Browser`` shared by the session.
+
+    Playwright's sync API leaves an asyncio loop marked running in this thread for as long as it
+    is open, and Django then refuses every ORM call of the tests that follow (transactional
+    flushes included) as "async unsafe". Those calls are synchronous and in this one thread, so
+    the session says so while the browser is open."""
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         browser = launch_chromium(playwright)
         yield browser
         browser.close()

@@ -255,4 +255,5 @@ def test_best_language_from_accept_language(monkeypatch, header, expected):
 
 
 def test_content_language_is_the_supported_language_not_the_request_s():
-    assert render("postVerify", locale="de-DE,de;q=0.9").headers["Content-Language"] == "en"
+    assert render("postVerify", locale="pt-BR,pt;q=0.9").headers["Content-Language"] == "en"
+    assert render("postVerify", locale="de-DE,de;q=0.9").headers["Content-Language"] == "de"

@@ -67,5 +67,14 @@ def test_english_stays_english_next_to_a_translation():
     assert message.subject == "Confirm your sign-in"
 
 
-def test_only_english_ships_today():
-    assert catalog.supported_languages() == ["en"]
+def test_english_and_the_shipped_german_catalog_are_supported():
+    # locale/de/LC_MESSAGES/django.mo (LOCALE_PATHS) is the mails' German catalog.
+    assert catalog.supported_languages() == ["en", "de"]
+
+
+def test_a_catalog_for_an_undeclared_language_is_not_used(settings, tmp_path):
+    write_mo(tmp_path / "fr" / "LC_MESSAGES" / "django.mo", FRENCH)
+    settings.LOCALE_PATHS = [tmp_path]
+    assert catalog.supported_languages() == ["en"]  # fr is not in settings.LANGUAGES
+    settings.LANGUAGES = [("en", "English"), ("fr", "Français")]
+    assert catalog.supported_languages() == ["en", "fr"]
