@@ -6,6 +6,8 @@ const page = document.body.dataset.page;
 if (page) {
   import(`./pages/${page}.js`)
     .then((module) => module.init())
+    // The page's forms are bound from here on (browser tests wait for this attribute).
+    .then(() => { document.body.dataset.ready = "true"; })
     .catch((error) => {
       console.error(error);
       const region = document.querySelector("[data-form-error]");

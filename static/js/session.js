@@ -31,7 +31,13 @@ export async function liveAccount() {
   if (!account) return null;
   try {
     const status = await get("/session/status", { token: account.sessionToken });
-    return storeAccount({ verified: status.state === "verified", uid: status.uid || account.uid });
+    return storeAccount({
+      verified: status.state === "verified",
+      // A session can be verified while the account's address is not yet (a sign-in soon after
+      // sign-up): the sign-up code is still owed.
+      emailVerified: status.details ? Boolean(status.details.accountEmailVerified) : undefined,
+      uid: status.uid || account.uid,
+    });
   } catch (error) {
     if (error instanceof ApiError && error.errno === Errno.INVALID_TOKEN) {
       forgetAccount();

@@ -44,7 +44,7 @@ function showContinueAs(account, form) {
   form.hidden = true;
   document.getElementById("continue-button").addEventListener("click", () => {
     // A verified session needs no password again (unless the RP asks for a fresh sign-in there).
-    if (account.verified && !params.has("max_age")) finish("signin");
+    if (account.verified && account.emailVerified !== false && !params.has("max_age")) finish("signin");
     else go(signinPath(), { email: account.email });
   });
   document.getElementById("use-another").addEventListener("click", () => {

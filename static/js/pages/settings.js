@@ -8,6 +8,7 @@ import { onSubmit } from "../ui.js";
 export async function init() {
   const account = await liveAccount();
   if (!account) return signInFirst();
+  if (account.emailVerified === false) return go("/confirm_signup_code");
   if (!account.verified) return go("/signin_token_code");
   for (const element of document.querySelectorAll("[data-account-email]")) element.textContent = account.email;
   document.querySelector("[data-signed-in]").hidden = false;

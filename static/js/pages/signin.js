@@ -12,26 +12,33 @@ import { FieldError, bindPasswordToggles, cleanCode, errorMessage, onSubmit, sho
 
 const BOUNCED = new Set([Errno.BOUNCE_COMPLAINT, Errno.BOUNCE_HARD, Errno.BOUNCE_SOFT]);
 
+// The OAuth twin of a path when this page is under /oauth/ (the RP's parameters stay in the query).
+function prefixed(path) {
+  return location.pathname.startsWith("/oauth") ? "/oauth" + path : path;
+}
+
 export async function init() {
   const email = params.get("email") || currentAccount()?.email;
-  if (!email) return go("/", {}, { replace: true });
+  if (!email) return go(prefixed("/"), {}, { replace: true });
   describeService();
   bindPasswordToggles();
   for (const element of document.querySelectorAll("[data-email]")) element.textContent = email;
   document.getElementById("username").value = email;
   for (const link of document.querySelectorAll("[data-change-email]")) {
-    link.href = pageUrl(location.pathname.startsWith("/oauth") ? "/oauth/" : "/", { email: null });
+    link.href = pageUrl(prefixed("/"), { email: null });
   }
   for (const link of document.querySelectorAll("[data-carry-query]")) {
-    link.href = pageUrl(link.getAttribute("href"), { email });
+    link.href = pageUrl(prefixed(link.getAttribute("href")), { email });
   }
 
   const password = document.getElementById("password");
-  let credentials = null; // kept in memory only, for the unblock retry
+  // Kept in memory only, for the unblock retry; `saltEmail` is the sign-up address once a 120
+  // has named it, so later attempts stretch with the right case straight away.
+  let credentials = null;
 
   onSubmit(document.getElementById("signin-form"), async () => {
     if (!password.value) throw new FieldError(password, gettext("Enter your password."));
-    credentials = { email, password: password.value };
+    credentials = { email, password: password.value, saltEmail: credentials?.saltEmail };
     await signIn(credentials);
   });
 
@@ -66,7 +73,7 @@ async function authPW(email, password, saltEmail) {
   return (await stretchV1(saltEmail, password)).authPW;
 }
 
-async function login(email, password, { saltEmail = email, unblockCode } = {}) {
+async function login({ email, password, saltEmail = email }, unblockCode) {
   const body = {
     email: saltEmail,
     authPW: bytesToHex(await authPW(email, password, saltEmail)),
@@ -79,26 +86,35 @@ async function login(email, password, { saltEmail = email, unblockCode } = {}) {
   return post("/account/login", body, { query: { keys: "true" } });
 }
 
-async function signIn({ email, password }, unblockCode) {
+async function signIn(credentials, unblockCode) {
   let response;
   try {
-    response = await login(email, password, { unblockCode });
+    response = await login(credentials, unblockCode);
   } catch (error) {
     if (!(error instanceof ApiError)) throw error;
-    if (error.errno === Errno.INCORRECT_EMAIL_CASE && error.body.email) {
-      // The v1 salt is the sign-up address with its original case (onepw.md §2.1).
-      response = await login(email, password, { saltEmail: error.body.email, unblockCode }).catch((retry) => handle(retry, email));
-    } else {
-      return handle(error, email);
+    const saltEmail = error.body.email;
+    if (error.errno !== Errno.INCORRECT_EMAIL_CASE || !saltEmail || saltEmail === credentials.saltEmail) {
+      return handle(error, credentials.email);
+    }
+    // The v1 salt is the sign-up address with its original case (onepw.md §2.1).
+    credentials.saltEmail = saltEmail;
+    // The server spends an unblock code before it checks the password: the attempt that told
+    // us the case used it up, so the retry needs a new one.
+    if (unblockCode) return renewUnblockCode(credentials.email);
+    try {
+      response = await login(credentials);
+    } catch (retry) {
+      if (!(retry instanceof ApiError)) throw retry;
+      return handle(retry, credentials.email);
     }
   }
-  if (response) return continueAfterLogin(response, email);
+  return continueAfterLogin(response, credentials.email);
 }
 
 async function handle(error, email) {
+  const unblocking = !document.getElementById("unblock-step").hidden;
   if (error.errno === Errno.ACCOUNT_UNKNOWN) {
-    document.getElementById("password-step").hidden = true;
-    document.getElementById("unknown-account").hidden = false;
+    showStep("unknown-account");
     return;
   }
   if (BOUNCED.has(error.errno)) return go("/signin_bounced", { email });
@@ -107,9 +123,31 @@ async function handle(error, email) {
     return startUnblock(email);
   }
   if (error.errno === Errno.INCORRECT_PASSWORD) {
+    // Also after an unblock code: the code was right, the password is what failed.
+    if (unblocking) showStep("password-step");
     throw new FieldError(document.getElementById("password"), gettext("Incorrect password."));
   }
+  if (error.errno === Errno.INVALID_UNBLOCK_CODE && unblocking) {
+    throw new FieldError(document.getElementById("unblock-code"), errorMessage(error));
+  }
   throw error;
+}
+
+/** Show one of the page's states (sections) and hide the others. */
+function showStep(id) {
+  for (const section of document.querySelectorAll("#password-step, #unknown-account, #unblock-step")) {
+    section.hidden = section.id !== id;
+  }
+}
+
+// The code was spent by an attempt that failed on the email's case: mail a fresh one.
+async function renewUnblockCode(email) {
+  await post("/account/login/send_unblock_code", { email, ...flowFields() });
+  const input = document.getElementById("unblock-code");
+  input.value = "";
+  input.focus();
+  showSuccess(document.getElementById("unblock-form"),
+    gettext("That code has been used up, so we sent you a new one. Enter the code from the newest email."));
 }
 
 // The server wants proof of the mailbox before this sign-in: mail an unblock code, ask for it.
@@ -117,9 +155,8 @@ async function startUnblock(email) {
   const unblock = document.getElementById("unblock-step");
   if (unblock.hidden) {
     await post("/account/login/send_unblock_code", { email, ...flowFields() });
-    document.getElementById("password-step").hidden = true;
-    unblock.hidden = false;
-    history.replaceState(null, "", pageUrl(location.pathname.startsWith("/oauth") ? "/oauth/signin_unblock" : "/signin_unblock", { email }));
+    showStep("unblock-step");
+    history.replaceState(null, "", pageUrl(prefixed("/signin_unblock"), { email }));
     document.getElementById("unblock-code").focus();
     return;
   }
