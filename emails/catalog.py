@@ -21,6 +21,7 @@ verificationReminderFirst,      uid, code (32 hex)                              
 verifyLogin                     uid, code (32 hex tokenVerificationId);          /complete_signin?uid=&code=[&service&redirectTo&     X-Signin-Verify-Code
                                 [service, redirectTo, resume]                    resume]
 verifyLoginCode                 code (6 digits)                                  -                                                    X-Signin-Verify-Code
+verifyAccountChange             code (6 digits, MFA step-up)                     -                                                    X-Account-Change-Verify-Code
 verifyPrimary                   uid, code (32 hex), email                        /verify_primary_email?uid=&code=&type=primary&       X-Verify-Code
                                                                                  primary_email_verified=
 verifySecondaryCode             code (6 digits), email                           -                                                    X-Verify-Code
@@ -215,6 +216,12 @@ _TEMPLATES = [
         "verifyLoginCode", 8, _("Your sign-in confirmation code"), "new-signin-verify-code",
         required=("code",), formats={"code": SIX_DIGITS},
         code_headers={"X-Signin-Verify-Code": "code"}, code_key="code",
+    ),
+    EmailTemplate(
+        # The MFA step-up code of /mfa/otp/request (content-server.md §3, "Settings").
+        "verifyAccountChange", 1, _("Confirm the change to your account"), "account-change-verify",
+        required=("code",), formats={"code": SIX_DIGITS},
+        code_headers={"X-Account-Change-Verify-Code": "code"}, code_key="code",
     ),
     EmailTemplate(
         "verifyPrimary", 8, _("Confirm your primary email address"), "welcome-primary",

@@ -21,6 +21,7 @@ CONTEXTS = {
     "verificationReminderFinal": {"uid": UID, "code": HEX_CODE},
     "verifyLogin": {"uid": UID, "code": HEX_CODE, "service": "sync"},
     "verifyLoginCode": {"code": "654321"},
+    "verifyAccountChange": {"code": "918398"},
     "verifyPrimary": {"uid": UID, "code": HEX_CODE, "email": "reader@example.com"},
     "verifySecondaryCode": {"code": "246810", "email": "second@example.com"},
     "unblockCode": {"uid": UID, "unblockCode": "A1B2C3D4"},
@@ -57,13 +58,14 @@ CODE_HEADERS = {
     "verifyShortCode": {"X-Verify-Short-Code": "code"},
     "verifyLogin": {"X-Signin-Verify-Code": "code"},
     "verifyLoginCode": {"X-Signin-Verify-Code": "code"},
+    "verifyAccountChange": {"X-Account-Change-Verify-Code": "code"},
     "verifyPrimary": {"X-Verify-Code": "code"},
     "verifySecondaryCode": {"X-Verify-Code": "code"},
     "unblockCode": {"X-Unblock-Code": "unblockCode"},
     "recovery": {"X-Recovery-Code": "code"},
     "passwordForgotOtp": {"X-Password-Forgot-Otp": "code"},
 }
-CODE_IN_BODY = {"verifyShortCode", "verifyLoginCode", "verifySecondaryCode", "unblockCode",
+CODE_IN_BODY = {"verifyShortCode", "verifyLoginCode", "verifyAccountChange", "verifySecondaryCode", "unblockCode",
                 "passwordForgotOtp"}
 WITHOUT_PRIMARY_LINK = CODE_IN_BODY
 ALL_CODE_HEADERS = {header for headers in CODE_HEADERS.values() for header in headers}

@@ -22,7 +22,7 @@ def step_up(api, token, action="2fa"):
     assert ok(api.post("/mfa/otp/request", {"action": action}, token=token)) == {
         "status": "success"
     }
-    mailed = sent("verifyLoginCode")[-1].extra_headers["X-Signin-Verify-Code"]
+    mailed = sent("verifyAccountChange")[-1].extra_headers["X-Account-Change-Verify-Code"]
     return ok(api.post("/mfa/otp/verify", {"action": action, "code": mailed}, token=token))[
         "accessToken"
     ]
@@ -36,9 +36,10 @@ def test_request_mails_the_code_of_this_session_and_action(api, user):
     assert ok(api.post("/mfa/otp/request", {"action": "2fa"}, token=user.session_token)) == {
         "status": "success"
     }
-    [message] = sent("verifyLoginCode")
+    [message] = sent("verifyAccountChange")
     expected = mfa.otp_code(user.account, session_id(user.session_token), "2fa")
-    assert message.extra_headers["X-Signin-Verify-Code"] == expected
+    assert message.extra_headers["X-Account-Change-Verify-Code"] == expected
+    assert "X-Signin-Verify-Code" not in message.extra_headers
     assert expected in message.body
     assert expected != mfa.otp_code(user.account, session_id(user.session_token), "email")
     other = verified_session(user.account)

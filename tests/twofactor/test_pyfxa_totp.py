@@ -59,7 +59,7 @@ def test_pyfxa09_mfa_totp_lifecycle(server):
 
     mailed = set(OutboundEmail.objects.filter(uid=session.uid).values_list("template", flat=True))
     assert {
-        "verifyLoginCode",
+        "verifyAccountChange",
         "postAddTwoStepAuthentication",
         "newDeviceLogin",
         "postRemoveTwoStepAuthentication",

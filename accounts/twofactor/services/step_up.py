@@ -9,9 +9,9 @@ from emails.services import send_email
 from .. import mfa
 from . import attempts
 
-# Upstream mails ``verifyAccountChange`` (header X-Account-Change-Verify-Code); until the emails
-# catalog has it, the sign-in code mail carries the code (header X-Signin-Verify-Code).
-OTP_TEMPLATE = "verifyLoginCode"
+# Upstream's template for step-up codes (header X-Account-Change-Verify-Code), which clients and
+# tools that read codes from mail headers look for.
+OTP_TEMPLATE = "verifyAccountChange"
 
 
 def request_code(session, action, context):
