@@ -84,7 +84,8 @@ def duplicate_status(session):
 def reauth(session, email, auth_pw, context, *, keys=False, verification_method=None, links=None):
     """POST /session/reauth: prove the password again on an existing session.
 
-    Sends the sign-in mail as /account/login does (upstream calls ``sendSigninNotifications``).
+    Sends the sign-in mail as /account/login does (upstream calls ``sendSigninNotifications``),
+    but no new-sign-in notice: the session is not new.
     """
     account, match = check_credentials(email, auth_pw, context, uid=session.account_id)
     verification_method = verification.signin_method(account, verification_method)
@@ -103,7 +104,7 @@ def reauth(session, email, auth_pw, context, *, keys=False, verification_method=
             account, "account.login", context, verified=session.token_verified, token_id=session.pk
         )
         verification.send_signin_notifications(
-            account, session, context, verification_method, links
+            account, session, context, verification_method, links, new_session=False
         )
     session.account = account
     return session, key_fetch_token, match, verification_method

@@ -193,12 +193,13 @@ def send_new_device_login(account, context):
                    ipAddress=context.ip_address, time=now_ms())
 
 
-def send_signin_notifications(account, session, context, method=None, links=None):
+def send_signin_notifications(account, session, context, method=None, links=None, *,
+                              new_session=True):
     """The mail of a sign-in (/account/login, /session/reauth), §2 step 6 (``sendSigninNotifications``).
 
     Unverified account: the sign-up mail again. A session that must be confirmed: the sign-in
     confirmation (link or code, by method; none for unblock codes and TOTP). Otherwise the
-    new-sign-in notice.
+    new-sign-in notice, for a ``new_session`` only (a reauth proves the password on an old one).
     """
     if not account.email_verified:
         send_signup_email(
@@ -209,7 +210,7 @@ def send_signin_notifications(account, session, context, method=None, links=None
             send_signin_code_email(account, context)
         elif method not in SILENT_METHODS:
             send_signin_link_email(account, session, context, links)
-    else:
+    elif new_session:
         send_new_device_login(account, context)
 
 
