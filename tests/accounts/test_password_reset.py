@@ -374,12 +374,26 @@ def test_password_create_only_for_accounts_without_a_password(api, user):
     assert_error(api.post("/password/create", {"authPW": "11" * 32}), 401, 110)
 
 
-def test_complete_reset_password_page_shows_the_code_and_changes_nothing(api, client, user):
+def test_complete_reset_password_link_renders_the_reset_form_and_changes_nothing(api, client, user):
     body, code = send_code(api, user.email)
     link = last("recovery").extra_headers["X-Link"]
+    before = Account.objects.get(pk=user.uid)
     response = client.get(link[link.index("/complete_reset_password"):])
     assert response.status_code == 200
-    assert code in response.content.decode()
+    html = response.content.decode()
+    # The page's script does the reset over /v1 (the password is stretched in the browser).
+    assert 'data-page="complete_reset_password"' in html
+    assert '<form id="password-form" method="post" novalidate>' in html
+    assert html.count('autocomplete="new-password"') == 2 and html.count('type="submit"') == 1
+    assert "Your synced data will be lost." in html
+    # The link's secrets are not written into the page, nor handed to other sites.
+    assert code not in html and body["passwordForgotToken"] not in html
     assert response["Referrer-Policy"] == "no-referrer"
+    assert "no-store" in response["Cache-Control"]
+    # Opening it spends nothing: the token keeps its tries, no reset token, the password stands.
     assert PasswordForgotToken.objects.get(account=user.account).tries == 3
-    assert client.get("/complete_reset_password?uid=zz").status_code == 400
+    assert not AccountResetToken.objects.filter(account=user.account).exists()
+    assert Account.objects.get(pk=user.uid).verifier_set_at == before.verifier_set_at
+    assert "accountResetToken" in ok(verify_code(api, body["passwordForgotToken"], code))
+    # A damaged link still gets the page, whose script says so.
+    assert client.get("/complete_reset_password?uid=zz").status_code == 200
