@@ -159,30 +159,74 @@ def with_query(uri, params):
     return uri + ("&" if "?" in uri else "?") + urlencode(params)
 
 
-def prompt_none_error(client, query):
-    """The ``error`` a ``prompt=none`` authorization request is sent back with (oauth.md §5).
+RESPONSE_MODES = ("query", "fragment", "form_post")
 
-    Silent sign-in needs a browser already signed in to this server; the sign-in pages do not
-    keep such a session yet, so a request that passes every check answers ``login_required``
-    and the RP falls back to an interactive sign-in.
+
+def check_authorization_request(client, query):
+    """What an authorization request (the /authorization page's query) can be refused for before
+    anyone signs in: a disabled client (202), a response_type other than code (110), scopes the
+    client may not have (114), missing PKCE of a public client (118), or an unknown response_mode
+    or a malformed max_age (109). The client and its redirect_uri are checked by the caller."""
+    if client.disabled:
+        raise OAuthError.disabled_client(client.client_id)
+    if query.get("response_type", "code") != "code":
+        raise OAuthError.invalid_response_type()
+    check_scopes(client, parse_scope(query.get("scope", "")))
+    check_pkce_request(client, query.get("code_challenge"), query.get("code_challenge_method"))
+    if query.get("response_mode", "query") not in RESPONSE_MODES:
+        raise OAuthError.invalid_parameter(["response_mode"])
+    if not query.get("max_age", "0").isdigit():
+        raise OAuthError.invalid_parameter(["max_age"])
+
+
+def _id_token_hint_claims(client, hint):
+    """The claims of an id_token we issued to this client (it may have expired), or None."""
+    try:
+        return crypto.verify_jwt(hint, keys.public_jwks(), issuer=settings.OAUTH_ISSUER,
+                                 audience=client.client_id, options={"verify_exp": False})
+    except jwt.PyJWTError:
+        return None
+
+
+def prompt_none_error(client, query):
+    """The ``error`` a ``prompt=none`` authorization request goes straight back to the client
+    with (oauth.md §5), or None when it may be answered silently.
+
+    These are the checks the server can make alone. Whether the browser holds a verified session
+    of the hinted account is known only to the page, which holds that session in its storage:
+    the silent page (``static/js/pages/oauth_silent.js``) answers with a code, or itself with
+    ``login_required``, ``interaction_required``, ``account_selection_required`` or
+    ``consent_required``.
     """
     requested = query.get("scope", "").split()
     if query.get("keys_jwk") or any(is_keyed(scope) for scope in requested):
         return "invalid_request"
     hint = query.get("id_token_hint")
     if hint:
-        try:
-            # An id_token_hint may have expired; it must still be ours and for this client.
-            crypto.verify_jwt(hint, keys.public_jwks(), issuer=settings.OAUTH_ISSUER,
-                              audience=client.client_id, options={"verify_exp": False})
-        except jwt.PyJWTError:
+        if _id_token_hint_claims(client, hint) is None:
             return "invalid_request"
     else:
         if client.client_id not in settings.OAUTH_PROMPT_NONE_CLIENTS:
             return "unauthorized_client"
         if not (query.get("login_hint") or query.get("email")):
             return "invalid_request"
-    return "login_required"
+    return None
+
+
+def prompt_none_hint(client, query):
+    """Who a silent request is for: ``{"email", "uid", "opaque"}``. ``uid`` is the sub of the
+    id_token_hint (already verified by ``prompt_none_error``); ``opaque`` says that the hint names
+    someone the page cannot recognise (a pairwise sub of a PPID client)."""
+    email = query.get("login_hint") or query.get("email") or ""
+    uid, opaque = "", False
+    hint = query.get("id_token_hint")
+    claims = _id_token_hint_claims(client, hint) if hint else None
+    if claims:
+        if client.ppid_enabled:
+            opaque = True
+        else:
+            uid = str(claims.get("sub", ""))
+    return {"email": email, "uid": uid, "opaque": opaque}
 
 
 def subject(client, account, ppid_seed=0):

@@ -1,5 +1,8 @@
-"""OAuth routes under /v1/ (both families) and the discovery documents at the root."""
+"""OAuth routes under /v1/ (both families); the discovery documents and the authorization pages
+at the root."""
 from django.urls import path
+
+from accounts.pages.flows import FLOW_PAGES
 
 from . import views
 
@@ -28,4 +31,10 @@ page_urlpatterns = [
     path(".well-known/openid-configuration", views.openid_configuration),
     path(".well-known/fxa-client-configuration", views.fxa_client_configuration),
     path("authorization", views.authorization_page),
+    path("authorization/error", views.authorization_error_page),
+    path("authorization/response", views.authorization_response),
+    # Ahead of accounts.page_urls, which lists the consent page in FLOW_PAGES too: this view also
+    # renders the client and the permissions, and lets the page load the client's image.
+    *[path(f"{prefix}{route}", views.PermissionsPage.as_view())
+      for prefix in ("", "oauth/") for route in FLOW_PAGES["oauth_permissions"]],
 ]

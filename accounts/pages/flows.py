@@ -35,6 +35,7 @@ FLOW_PAGES = {
     "reset_password_verified": [
         "reset_password_verified", "reset_password_with_recovery_key_verified",
     ],
+    # Served by oauth.views.PermissionsPage (routed ahead of these): it renders the client too.
     "oauth_permissions": ["signin_permissions", "signup_permissions"],
 }
 # Pages outside the sign-in family (no /oauth/ twin).

@@ -70,6 +70,7 @@ export async function continueAfterLogin(response, email) {
     email,
     sessionToken: response.sessionToken,
     verified: Boolean(response.verified),
+    authAt: response.authAt, // when the password was typed (s): max_age and prompt=login
   });
   if (response.verified) return finish("signin");
   if (response.verificationReason === "signup" || response.emailVerified === false) {
@@ -84,7 +85,7 @@ export async function finish(kind) {
   storeAccount({ verified: true });
   if (isOAuth()) {
     const { authorize } = await import("./oauth.js");
-    return authorize();
+    return authorize({ kind });
   }
   const target = redirectTarget();
   if (target) return location.assign(target);

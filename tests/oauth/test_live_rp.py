@@ -3,7 +3,8 @@
 authlib's OAuth2 client (discovery, code + PKCE S256, id_token checked against /v1/jwks, userinfo,
 refresh with a narrower scope, RFC 7009 revocation, RFC 7662 introspection) and PyFxA's
 ``fxa.oauth.Client``. The code comes from ``POST /v1/oauth/authorization`` with a session token,
-as FxA's web content obtains it after sign-in.
+as FxA's web content obtains it after sign-in (tests/e2e/test_pages_oauth.py drives those pages in a
+browser).
 """
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -57,7 +58,9 @@ def test_authlib_relying_party(live_stack, monkeypatch):
     url, state = session.create_authorization_url(metadata["authorization_endpoint"],
                                                   code_verifier=verifier, nonce="n-0S6_WzA2Mj")
     landing = requests.get(url, allow_redirects=False, timeout=10)
-    assert landing.status_code == 302 and "/signin?" in landing.headers["Location"]
+    # To our email-first page, the RP's request carried (the browser flow: test_pages_oauth.py).
+    assert landing.status_code == 302 and "/oauth/?" in landing.headers["Location"]
+    assert parse_qs(urlsplit(landing.headers["Location"]).query)["state"] == [state]
 
     redirect = sign_in(live_stack, user, url)
     token = session.fetch_token(metadata["token_endpoint"], authorization_response=redirect,

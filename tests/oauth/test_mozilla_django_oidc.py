@@ -3,7 +3,8 @@
 The RP (``tests/oauth/oidc_rp``) runs as its own gunicorn process configured from our discovery
 document; a ``requests.Session`` plays the browser. The RP exchanges the code at /v1/token with
 client_secret_post, checks the RS256 id_token against /v1/jwks (with its nonce) and reads
-/v1/profile as userinfo. ``sign_in`` stands in for the sign-in page that does not exist yet.
+/v1/profile as userinfo. ``sign_in`` does what our pages do once the user has signed in
+(tests/e2e/test_pages_oauth.py drives those pages in a browser).
 """
 import secrets
 import subprocess
@@ -76,8 +77,8 @@ def start_login(rp, browser):
     assert hops[0] == "/oidc/authenticate/?next=/"
     authorize_url = hops[1]
     assert authorize_url.startswith(rp.metadata["authorization_endpoint"] + "?")
-    # Lands on our (future) sign-in page with the RP's request intact.
-    assert landing.url == authorize_url.replace("/authorization?", "/signin?", 1)
+    # Lands on our email-first page with the RP's request intact.
+    assert landing.url == authorize_url.replace("/authorization?", "/oauth/?", 1)
     query = parse_qs(urlsplit(authorize_url).query)
     assert query["scope"] == ["openid email"] and query["response_type"] == ["code"]
     assert query["nonce"] and query["state"]
