@@ -1,5 +1,9 @@
 """Support tooling for the auth server's data: accounts, sessions, security events, bounces.
 
+Every action that changes an account calls the service the API uses (deleting an account is
+``delete_account``, signing a session out ``end_session``), so devices are told and events
+recorded as for a client's request.
+
 Credentials never reach a page: key material, verifiers and email codes are shown as "set"
 placeholders, and a session's tokenId (which authenticates as ``Bearer fxs_<tokenId>``) is shown,
 linked and selected only by its first 16 hex characters.
@@ -11,12 +15,14 @@ from datetime import datetime, timezone
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from .models import Account, Email, EmailBounce, SecurityEvent, SessionToken
-from .services import bounces, verification
+from .services import accounts, bounces, sessions, verification
 from .services.context import RequestContext
 
 TOKEN_REFERENCE_LENGTH = 16
@@ -32,6 +38,11 @@ def format_ms(value):
 
 def _staff_context(request):
     return RequestContext(ip_address=request.META.get("REMOTE_ADDR") or None)
+
+
+def _staff(request):
+    """Who did it, for the services' records: support staff, and which staff user."""
+    return f"support (admin user {request.user.get_username()})"
 
 
 def _redacted(value):
@@ -104,6 +115,14 @@ class AccountAdmin(admin.ModelAdmin):
         # The read-only audit log goes with its account.
         perms_needed.discard(SecurityEvent._meta.verbose_name)
         return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj):
+        accounts.delete_account(obj, _staff_context(request), by=_staff(request))
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for account in queryset:
+                accounts.delete_account(account, _staff_context(request), by=_staff(request))
 
     @admin.display(description="primary address")
     def primary_address(self, account):
@@ -229,9 +248,10 @@ class SessionTokenAdmin(admin.ModelAdmin):
 
     def action_checkbox(self, session):
         checkbox = super().action_checkbox(session)
-        return checkbox.replace(
+        # Still the HTML Django rendered, with only the (hex) value shortened: safe to mark so.
+        return mark_safe(checkbox.replace(
             f'value="{session.pk}"', f'value="{session.pk[:TOKEN_REFERENCE_LENGTH]}"'
-        )
+        ))
 
     def response_action(self, request, queryset):
         """Selected sessions arrive as tokenId prefixes; the action gets the sessions."""
@@ -265,8 +285,11 @@ class SessionTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Sign out the selected sessions", permissions=["delete"])
     def sign_out(self, request, queryset):
-        deleted, _ = SessionToken.objects.filter(pk__in=queryset.values("pk")).delete()
-        self.message_user(request, f"{deleted} session(s) signed out.", messages.SUCCESS)
+        with transaction.atomic():
+            signed_out = list(queryset.select_related("account"))
+            for session in signed_out:
+                sessions.end_session(session.account, session, _staff_context(request), by="support")
+        self.message_user(request, f"{len(signed_out)} session(s) signed out.", messages.SUCCESS)
 
 
 @admin.register(SecurityEvent)

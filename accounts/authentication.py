@@ -13,13 +13,12 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef
 from django.http.request import split_domain_port
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
-from . import hawk
-from .errors import AppError
+from . import hawk, ports
+from .errors import AppError, Errno
 from .models import (
     AccountResetToken,
     KeyFetchToken,
@@ -28,7 +27,6 @@ from .models import (
     SessionToken,
     now_ms,
 )
-from .services import sessions
 
 BEARER = re.compile(r"^Bearer (fx[a-z]{1,3})_([0-9a-f]{64})$")
 HAWK_SCHEME = re.compile(r"^hawk\s", re.IGNORECASE)
@@ -91,7 +89,7 @@ def verify_hawk(request, attributes, auth_key_hex, token_id):
             body,
         )
     except hawk.HawkError as exc:
-        raise AppError.invalid_signature() from exc
+        raise AppError(Errno.INVALID_REQUEST_SIGNATURE) from exc
     skew = settings.HAWK_TIMESTAMP_SKEW
     # Integer seconds: a float conversion would overflow on an absurd (yet signed) ts.
     if abs(int(time.time()) - int(attributes["ts"])) > skew:
@@ -99,7 +97,7 @@ def verify_hawk(request, attributes, auth_key_hex, token_id):
     # cache.add is atomic (SET NX on Redis): of two requests with one nonce, only one gets in.
     nonce_key = f"hawk-nonce:{token_id}:{attributes['ts']}:{attributes['nonce']}"
     if not cache.add(nonce_key, 1, timeout=2 * skew + 1):
-        raise AppError.invalid_nonce()
+        raise AppError(Errno.INVALID_NONCE)
 
 
 class TokenAuthentication(BaseAuthentication):
@@ -119,7 +117,8 @@ class TokenAuthentication(BaseAuthentication):
         if credentials.scheme == "hawk":
             view = request.parser_context.get("view")
             if getattr(view, "payload_required", False) and "hash" not in credentials.hawk:
-                raise AppError.invalid_signature("Missing required payload hash")
+                message = "Missing required payload hash"
+                raise AppError(Errno.INVALID_REQUEST_SIGNATURE, message=message)
             verify_hawk(request, credentials.hawk, token.auth_key, token.token_id)
         self.accept(token)
         return (token.account, token)
@@ -139,16 +138,12 @@ class SessionTokenAuthentication(TokenAuthentication):
 
     def queryset(self):
         # The account's two-step state rides along: the assurance level is read on most routes.
-        from .twofactor.models import TotpToken
-
-        return super().queryset().annotate(
-            account_two_step=Exists(TotpToken.objects.filter(pk=OuterRef("account_id"), enabled=True))
-        )
+        return super().queryset().annotate(account_two_step=ports.has_enabled_totp_expression())
 
     def accept(self, token):
         if hasattr(token, "account_two_step"):  # absent when a subclass loaded the token itself
             token.account.two_step_enabled = token.account_two_step
-        if sessions.is_expired(token):
+        if token.is_expired():
             SessionToken.objects.filter(pk=token.pk).delete()
             raise AppError.token_expired()
         now = now_ms()
@@ -202,7 +197,7 @@ class TokenRequired(BasePermission):
                 raise AppError.missing_authentication()
             raise AppError.token_not_found()
         if getattr(view, "payload_required", False) and not request._request.body:
-            raise AppError.invalid_signature("Payload is required")
+            raise AppError(Errno.INVALID_REQUEST_SIGNATURE, message="Payload is required")
         return True
 
 

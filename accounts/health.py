@@ -1,11 +1,20 @@
-"""Dockerflow endpoints: /__heartbeat__ (database and Redis), /__lbheartbeat__, /__version__."""
+"""Dockerflow endpoints. /__lbheartbeat__ and /__version__ are the ``dockerflow`` package's Django
+views (fxa_project/urls.py), the latter with ``get_version`` below as its
+DOCKERFLOW_VERSION_CALLBACK; /__heartbeat__ is ``heartbeat`` below, on dockerflow's checks.
+
+Why not dockerflow's ``heartbeat`` view as well: it runs every registered Django system check
+(our push and OAuth configuration checks, the model checks) on each probe instead of asking the
+backing services; it answers the ``checks``/``details`` members only when DEBUG is on; its Redis
+check needs django-redis, where this server uses Django's own RedisCache; and it cannot drop the
+database connection only when the database check failed.
+"""
 import json
 import subprocess
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from dockerflow import checks as dockerflow_checks
 from dockerflow.django.checks import check_database_connected, check_migrations_applied
 
@@ -50,10 +59,6 @@ def heartbeat(request):
     )
 
 
-def lbheartbeat(request):
-    return HttpResponse()
-
-
 def get_version(root):
     """version.json if the build wrote one, else what git knows about this checkout."""
     path = root / "version.json"
@@ -72,7 +77,3 @@ def get_version(root):
         "commit": commit,
         "build": "",
     }
-
-
-def version(request):
-    return JsonResponse(get_version(settings.BASE_DIR))

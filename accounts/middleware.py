@@ -10,7 +10,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils.translation import get_supported_language_variant
 
-from .errors import AppError, render_error
+from .errors import AppError, Errno, render_error
 
 API_PREFIX = "/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
@@ -25,11 +25,11 @@ def _precheck(request, view_func):
         return None
     length = request.META.get("CONTENT_LENGTH", "")
     if not length.isdigit():
-        return AppError.missing_content_length()
+        return AppError(Errno.MISSING_CONTENT_LENGTH_HEADER)
     view_class = getattr(view_func, "cls", None) or getattr(view_func, "view_class", None)
     limit = getattr(view_class, "max_body_bytes", settings.MAX_REQUEST_BODY_BYTES)
     if limit is not None and int(length) > limit:
-        return AppError.request_too_large()
+        return AppError(Errno.REQUEST_TOO_LARGE)
     return None
 
 

@@ -6,7 +6,10 @@ the epoch, as upstream stores and exposes them. ``uid`` (32 hex) keys every rela
 import time
 from functools import cached_property
 
+from django.conf import settings
 from django.db import models
+
+from . import ports
 
 
 def now_ms():
@@ -75,9 +78,7 @@ class Account(models.Model):
     @cached_property
     def two_step_enabled(self):
         """Whether TOTP is on (session authentication preloads this with the session's row)."""
-        from .twofactor.services import has_enabled_totp
-
-        return has_enabled_totp(self)
+        return ports.has_enabled_totp(self)
 
     @property
     def authenticator_assurance_level(self):
@@ -140,8 +141,29 @@ class AuthServerToken(models.Model):
         return f"{type(self).__name__} {self.token_id[:8]}… of {self.account_id}"
 
 
+class SessionTokenQuerySet(models.QuerySet):
+    """Expiry, as upstream: a session without a device record lives
+    SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME seconds from its creation; one with a device does not
+    expire (``device`` is the reverse relation accounts.devices declares: a lookup, no import)."""
+
+    @staticmethod
+    def expiry_cutoff():
+        """Device-less sessions created before this time (ms) have expired."""
+        return now_ms() - settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000
+
+    def expired(self):
+        return self.filter(created_at__lt=self.expiry_cutoff(), device__isnull=True)
+
+    def unexpired(self):
+        return self.filter(
+            models.Q(created_at__gte=self.expiry_cutoff()) | models.Q(device__isnull=False)
+        )
+
+
 class SessionToken(AuthServerToken):
     """A sessionToken."""
+
+    objects = SessionTokenQuerySet.as_manager()
 
     last_access_time = models.BigIntegerField(default=now_ms)
     auth_at = models.BigIntegerField(default=now_ms)
@@ -181,6 +203,12 @@ class SessionToken(AuthServerToken):
     @property
     def auth_at_seconds(self):
         return (self.auth_at or self.created_at) // 1000
+
+    def is_expired(self):
+        """Whether the session is past its lifetime (a query only for a session that old)."""
+        if self.created_at >= SessionTokenQuerySet.expiry_cutoff():
+            return False
+        return SessionToken.objects.filter(pk=self.pk).expired().exists()
 
 
 class KeyFetchToken(AuthServerToken):

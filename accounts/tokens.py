@@ -1,9 +1,8 @@
 """Issuing auth-server tokens: a fresh random token for the client, its id and Hawk key for us."""
-import hashlib
 import math
 import secrets
 
-from . import onepw
+from . import hashing, onepw
 from .errors import AppError
 from .models import (
     AccountResetToken,
@@ -62,11 +61,6 @@ def create_password_change_token(account):
     return token_hex
 
 
-def hash_pass_code(code_hex):
-    """The stored form of a passwordForgotToken's passCode (128 random bits: SHA-256 suffices)."""
-    return hashlib.sha256(bytes.fromhex(code_hex)).hexdigest()
-
-
 def create_password_forgot_token(account, tries):
     """A passwordForgotToken and its passCode; returns (token hex, passCode hex, the row).
 
@@ -76,7 +70,7 @@ def create_password_forgot_token(account, tries):
     pass_code = secrets.token_hex(16)
     row = PasswordForgotToken.objects.create(
         token_id=keys.token_id.hex(), auth_key=keys.auth_key.hex(), account=account,
-        pass_code_hash=hash_pass_code(pass_code), tries=tries,
+        pass_code_hash=hashing.digest(hashing.PASS_CODE, pass_code), tries=tries,
     )
     return token_hex, pass_code, row
 

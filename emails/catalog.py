@@ -2,9 +2,9 @@
 
 Each entry is one of upstream's template names (auth-api-responses.md §15) with its
 ``X-Template-Version``, subject, primary link and code headers; ``render`` builds the message from
-the protocol data (``context``) the account flows pass to ``emails.services.send_email``. Links
-point at ``settings.PUBLIC_URL`` (this server serves the pages) and carry upstream's ``utm_*``
-parameters when the account has metrics enabled.
+the protocol data (``context``) the account flows pass to ``send_email``
+(``accounts.services.mail``). Links point at ``settings.PUBLIC_URL`` (this server serves the
+pages) and carry upstream's ``utm_*`` parameters when the account has metrics enabled.
 
 Context keys by template (``uid`` defaults to the account's when ``send_email`` gets one;
 ``service``, ``deviceId``, ``flowId`` and ``flowBeginTime`` are accepted everywhere and become the

@@ -4,6 +4,9 @@
 the message: it records an ``OutboundEmail`` row and, once that transaction commits, hands the row
 to the Celery task ``emails.tasks.deliver``. Nothing is sent for a change that rolled back; a
 message whose task could not be queued stays ``queued`` and is re-queued by ``requeue_stale``.
+
+Whom the account flows may mail (the bounce rules) is the account app's policy: they queue
+through ``accounts.services.mail``, which checks it and then calls ``send_email``.
 """
 import logging
 import smtplib
@@ -15,8 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from accounts.errors import AppError
-from accounts.services import bounces
+from accounts.errors import AppError, Errno
 
 from . import catalog
 from .models import OutboundEmail
@@ -37,7 +39,7 @@ def send_email(template, to, *, account=None, locale="", context=None):
     table in ``emails.catalog``). Returns the ``OutboundEmail`` row.
 
     If the broker refuses the task once the transaction has committed, the on-commit hook raises
-    ``AppError.failed_to_send_email()`` (errno 151) so the request answers it; the row stays
+    ``AppError(Errno.FAILED_TO_SEND_EMAIL)`` (errno 151) so the request answers it; the row stays
     queued for the periodic re-queue.
     """
     spec = catalog.get(template)
@@ -47,8 +49,6 @@ def send_email(template, to, *, account=None, locale="", context=None):
     context = dict(context or {})
     # Checked now, so a flow with a bad call fails in its own request rather than in the worker.
     spec.check_context({"uid": account.uid, **context} if account is not None else context)
-    # A recently bounced address is refused (133/134/135) before anything is written.
-    bounces.check(recipients[0], template)
     email = OutboundEmail.objects.create(
         template=template,
         to=recipients,
@@ -62,21 +62,9 @@ def send_email(template, to, *, account=None, locale="", context=None):
     return email
 
 
-def send_notification(template, to, *, account=None, locale="", context=None):
-    """``send_email`` for a notice about a change already made: a bounced address is skipped
-    (logged), because a bounce must not undo the change the notice reports."""
-    try:
-        return send_email(template, to, account=account, locale=locale, context=context)
-    except AppError as error:
-        if error.errno not in bounces.BOUNCE_ERRNOS:
-            raise
-        logger.info("Not sending %s to a recently bounced address", template)
-        return None
-
-
 def _queue_or_fail(email_id):
     if not queue_delivery(email_id):
-        raise AppError.failed_to_send_email()
+        raise AppError(Errno.FAILED_TO_SEND_EMAIL)
 
 
 def queue_delivery(email_id):

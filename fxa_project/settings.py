@@ -45,23 +45,42 @@ PUBLIC_HOST = (_public.hostname or "127.0.0.1").lower()
 PUBLIC_PORT = _public.port or (443 if _public.scheme == "https" else 80)
 
 
-def _development_secret_key():
-    """A random key kept in a git-ignored file, so dev sessions survive restarts."""
-    path = BASE_DIR / ".secret_key"
+DATA_DIR = Path(env(
+    "DATA_DIR",
+    str(BASE_DIR / "var"),
+    "Directory for the files the server makes itself: the development keys (SECRET_KEY, "
+    "VAPID_PRIVATE_KEY, OAUTH_SIGNING_KEY when unset and DEBUG is on). Git-ignored by default.",
+))
+
+
+def _development_key(name, generate):
+    """The key in ``DATA_DIR/name``, made by ``generate()`` (text) the first time, so development
+    sessions, push subscriptions and id_tokens survive restarts. Readable by its owner only;
+    of processes starting together, the first to link its file wins and the others read it."""
+    path = DATA_DIR / name
     if not path.exists():
-        path.write_text(secrets.token_urlsafe(50))
+        DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        draft = DATA_DIR / f".{name}.{os.getpid()}"
+        draft.touch(mode=0o600)
+        draft.write_text(generate())
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
     return path.read_text().strip()
 
 
 SECRET_KEY = env(
     "SECRET_KEY",
     None,
-    "Django's signing key. Required when DEBUG is false; generated into .secret_key for development.",
+    "Django's signing key. Required when DEBUG is false; generated into DATA_DIR for development.",
 )
 if SECRET_KEY is None:
     if not DEBUG:
         raise RuntimeError("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is false")
-    SECRET_KEY = _development_secret_key()
+    SECRET_KEY = _development_key("secret_key", lambda: secrets.token_urlsafe(50))
 
 ALLOWED_HOSTS = env(
     "ALLOWED_HOSTS",
@@ -222,30 +241,23 @@ PUSH_EXTRA_ALLOWED_HOSTS = env(
 PUSH_TIMEOUT = env("PUSH_TIMEOUT", 10, "Seconds a request to a push service may take.", float)
 
 
-def _development_vapid_key():
-    """A VAPID key kept in a git-ignored file, like the development SECRET_KEY."""
-    path = BASE_DIR / ".vapid_private_key"
-    if not path.exists():
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import ec
+def _new_vapid_key():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
 
-        key = ec.generate_private_key(ec.SECP256R1())
-        path.write_bytes(key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ))
-    return path.read_text().strip()
+    return ec.generate_private_key(ec.SECP256R1()).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
 
 
 VAPID_PRIVATE_KEY = env(
     "VAPID_PRIVATE_KEY",
     None,
     "P-256 private key that signs push requests (VAPID): PEM, or base64url of the raw 32 bytes. "
-    "Generated into .vapid_private_key for development; unset in production: pushes are unsigned.",
+    "Generated into DATA_DIR for development; unset in production: pushes are unsigned.",
 )
 if VAPID_PRIVATE_KEY is None and DEBUG:
-    VAPID_PRIVATE_KEY = _development_vapid_key()
+    VAPID_PRIVATE_KEY = _development_key("vapid_private_key.pem", _new_vapid_key)
 VAPID_SUBJECT = env(
     "VAPID_SUBJECT",
     "mailto:" + (parseaddr(DEFAULT_FROM_EMAIL)[1] or "accounts@localhost"),
@@ -279,24 +291,20 @@ MFA_JWT_LIFETIME = env(
 )
 
 # OAuth 2.0 / OpenID Connect (oauth/).
-def _development_oauth_signing_key():
-    """An RS256 key kept in a git-ignored file (oauth/.gitignore), like the development SECRET_KEY."""
-    path = BASE_DIR / "oauth" / ".signing_key.pem"
-    if not path.exists():
-        from oauth.crypto import generate_signing_key_pem
+def _new_oauth_signing_key():
+    from oauth.crypto import generate_signing_key_pem
 
-        path.write_text(generate_signing_key_pem())
-    return path.read_text().strip()
+    return generate_signing_key_pem()
 
 
 OAUTH_SIGNING_KEY = env(
     "OAUTH_SIGNING_KEY",
     None,
     "RSA private key (PEM) that signs id_tokens (RS256), published at /v1/jwks. Generated into "
-    "oauth/.signing_key.pem for development; `manage.py oauth_keys generate` makes one.",
+    "DATA_DIR for development; `manage.py oauth_keys generate` makes one.",
 )
 if OAUTH_SIGNING_KEY is None and DEBUG:
-    OAUTH_SIGNING_KEY = _development_oauth_signing_key()
+    OAUTH_SIGNING_KEY = _development_key("oauth_signing_key.pem", _new_oauth_signing_key)
 OAUTH_SIGNING_KEY_NEXT = env(
     "OAUTH_SIGNING_KEY_NEXT",
     None,
@@ -388,6 +396,8 @@ LOG_FORMAT = env(
     "json (mozlog, for production) or text.",
 )
 LOG_LEVEL = env("LOG_LEVEL", "INFO", "Root log level.")
+# /__version__ (dockerflow's view): version.json, or what git knows of a checkout without one.
+DOCKERFLOW_VERSION_CALLBACK = "accounts.health.get_version"
 
 INSTALLED_APPS = [
     "django.contrib.admin",

@@ -2,6 +2,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from dockerflow.django import views as dockerflow_views
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from accounts import health
@@ -11,8 +12,8 @@ from oauth.profile import urls as profile_urls
 
 urlpatterns = [
     path("__heartbeat__", health.heartbeat),
-    path("__lbheartbeat__", health.lbheartbeat),
-    path("__version__", health.version),
+    path("__lbheartbeat__", dockerflow_views.lbheartbeat),
+    path("__version__", dockerflow_views.version),  # DOCKERFLOW_VERSION_CALLBACK: health.get_version
     # The JSON view: the generic one answers YAML to clients that send no Accept header.
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("admin/", admin.site.urls),

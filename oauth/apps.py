@@ -9,7 +9,7 @@ class OAuthConfig(AppConfig):
 
     def ready(self):
         import_module("oauth.checks")  # registers the system checks
-        from accounts.devices.attached_clients import register_oauth_clients
+        from accounts.devices.oauth_clients import register_oauth_clients
 
         from .tokens import AttachedClientsProvider
 

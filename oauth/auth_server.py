@@ -8,7 +8,7 @@
 """
 from accounts.devices import services as device_services
 from accounts.devices.owner import DeviceOwner
-from accounts.errors import AppError
+from accounts.errors import AppError, Errno
 from accounts.models import SessionToken
 from accounts.services import sessions, verification
 
@@ -25,7 +25,7 @@ def complete_grant(issued, context):
         authorizing = SessionToken.objects.filter(
             token_id=issued.session_token_id, account=issued.account).first()
         if authorizing is None:  # signed out since it authorized the code
-            raise AppError.unknown_authorization_code()
+            raise AppError(Errno.UNKNOWN_AUTHORIZATION_CODE)
         body["session_token"], session = sessions.duplicate_session(authorizing, context)
     if issued.refresh_token is not None and NOTIFICATION_SCOPES.intersection(issued.scopes):
         _connect_device(issued, session)

@@ -4,9 +4,9 @@ import re
 
 from rest_framework.authentication import BaseAuthentication
 
+from accounts import hashing
 from accounts.models import now_ms
 
-from .crypto import token_id
 from .models import RefreshToken
 
 BEARER_REFRESH_TOKEN = re.compile(r"^Bearer ([0-9a-f]{64})$")
@@ -22,7 +22,7 @@ class RefreshTokenAuthentication(BaseAuthentication):
             return None
         token = (
             RefreshToken.objects.select_related("account", "application")
-            .filter(token_id=token_id(match.group(1)))
+            .filter(token_id=hashing.digest(hashing.OAUTH_TOKEN, match.group(1)))
             .first()
         )
         if token is None:

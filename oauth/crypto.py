@@ -1,32 +1,22 @@
-"""Pure OAuth crypto (no Django): token hashing, PKCE, RS256 signing keys and JWTs, PPID subjects."""
-import base64
+"""Pure OAuth crypto (no Django): fresh secrets, PKCE, RS256 signing keys and JWTs, PPID subjects.
+
+How tokens and client secrets are kept at rest is ``accounts.hashing.OAUTH_TOKEN``.
+"""
 import hashlib
 import hmac
 import json
 import secrets
 
 import jwt
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+from accounts.onepw import b64url_encode, hkdf
 
 
 def random_hex(nbytes=32):
     """A fresh secret: client secrets, access/refresh tokens and codes are 32 bytes (64 hex)."""
     return secrets.token_hex(nbytes)
-
-
-def token_id(token):
-    """What is stored for a 64-hex token or client secret: SHA-256 of its raw bytes, as hex."""
-    try:
-        raw = bytes.fromhex(token)
-    except (TypeError, ValueError):
-        raw = str(token).encode()
-    return hashlib.sha256(raw).hexdigest()
 
 
 def same_hash(candidate, stored):
@@ -38,12 +28,12 @@ def same_hash(candidate, stored):
 
 def pkce_challenge(verifier):
     """RFC 7636 S256: base64url(SHA-256(ASCII(verifier)))."""
-    return b64url(hashlib.sha256(verifier.encode("ascii")).digest())
+    return b64url_encode(hashlib.sha256(verifier.encode("ascii")).digest())
 
 
 def at_hash(access_token):
     """OIDC at_hash for RS256: base64url of the left half of SHA-256(access_token)."""
-    return b64url(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
+    return b64url_encode(hashlib.sha256(access_token.encode("ascii")).digest()[:16])
 
 
 def generate_signing_key_pem(bits=2048):
@@ -71,7 +61,7 @@ class SigningKey:
         numbers = public.public_numbers()
 
         def _int(value):
-            return b64url(value.to_bytes((value.bit_length() + 7) // 8, "big"))
+            return b64url_encode(value.to_bytes((value.bit_length() + 7) // 8, "big"))
 
         self.public_jwk = {
             "kty": "RSA",
@@ -102,5 +92,4 @@ def verify_jwt(token, public_jwks, **options):
 def ppid_sub(client_id, uid, salt, seed=0, epoch=0):
     """oauth.md §2 pairwise sub: HKDF-SHA256("<client>.<uid>.<seed>.<epoch>", salt, info)."""
     ikm = f"{client_id}.{uid}.{seed}.{epoch}".encode()
-    hkdf = HKDF(algorithm=hashes.SHA256(), length=16, salt=salt.encode(), info=b"oidc ppid sub")
-    return hkdf.derive(ikm).hex()
+    return hkdf(ikm, b"oidc ppid sub", 16, salt=salt.encode()).hex()

@@ -30,10 +30,12 @@ from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
+from accounts import hashing
+
 from . import crypto, jwts, services
 from . import scopes as scope_lib
 from .authentication import LAST_USED_RESOLUTION_MS
-from .errors import OAuthError, from_oauthlib
+from .errors import OAuthErrno, OAuthError, from_oauthlib
 from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
 
 # The endpoints' address as oauthlib sees it: it only checks that there is no query string.
@@ -90,7 +92,7 @@ def _generate_access_token(request):
     Either way the stored id is SHA-256 of the 64-hex value, so revocation works for both.
     """
     opaque = crypto.random_hex()
-    request.access_token_id = crypto.token_id(opaque)
+    request.access_token_id = hashing.digest(hashing.OAUTH_TOKEN, opaque)
     if not request.client.jwt_access_tokens:
         return opaque
     return jwts.access_token(request.client, request.user, request.scopes, opaque,
@@ -132,7 +134,7 @@ class FxaRequestValidator(OAuth2Validator):
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         grantor = self.grantor
         AuthorizationCode.objects.create(
-            code=crypto.token_id(code["code"]), application=request.client,
+            code=hashing.digest(hashing.OAUTH_TOKEN, code["code"]), application=request.client,
             account=grantor.account, expires=AuthorizationCode.default_expiry(),
             redirect_uri=request.redirect_uri, scope=scope_lib.to_string(request.scopes),
             code_challenge=request.code_challenge or "",
@@ -170,7 +172,7 @@ class FxaRequestValidator(OAuth2Validator):
 
     def validate_code(self, client_id, code, client, request, *args, **kwargs):
         grant = (AuthorizationCode.objects.select_for_update().select_related("account")
-                 .filter(code=crypto.token_id(code)).first())
+                 .filter(code=hashing.digest(hashing.OAUTH_TOKEN, code)).first())
         if grant is None:
             raise OAuthError.unknown_code(code)
         if grant.application_id != client.pk:
@@ -191,13 +193,13 @@ class FxaRequestValidator(OAuth2Validator):
     def _check_pkce(grant, client, verifier):
         if grant.code_challenge:
             if not verifier:
-                raise OAuthError.missing_pkce()
+                raise OAuthError(OAuthErrno.MISSING_PKCE_PARAMETERS)
             if not crypto.same_hash(crypto.pkce_challenge(verifier), grant.code_challenge):
                 raise OAuthError.mismatch_code_challenge(grant.code_challenge)
         elif verifier:
             raise OAuthError.mismatch_code_challenge(None)
         elif client.public_client:
-            raise OAuthError.missing_pkce()
+            raise OAuthError(OAuthErrno.MISSING_PKCE_PARAMETERS)
 
     def get_code_challenge(self, code, request):
         return None  # checked in validate_code, with FxA's errnos
@@ -223,9 +225,9 @@ class FxaRequestValidator(OAuth2Validator):
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
         token = (RefreshToken.objects.select_related("account")
-                 .filter(token_id=crypto.token_id(refresh_token)).first())
+                 .filter(token_id=hashing.digest(hashing.OAUTH_TOKEN, refresh_token)).first())
         if token is None or token.application_id != client.pk:
-            raise OAuthError.invalid_token()
+            raise OAuthError(OAuthErrno.INVALID_TOKEN)
         request.user = token.account
         request.grant = GrantContext(refresh_token=token, with_id_token=False)
         return True
@@ -254,9 +256,9 @@ class FxaRequestValidator(OAuth2Validator):
         new_refresh_token = None
         if grant.offline:
             new_refresh_token = RefreshToken.objects.create(
-                token_id=crypto.token_id(token["refresh_token"]), application=client,
-                account=account, scope=token["scope"], profile_changed_at=account.profile_changed_at,
-                amr=list(grant.amr), aal=grant.aal,
+                token_id=hashing.digest(hashing.OAUTH_TOKEN, token["refresh_token"]),
+                application=client, account=account, scope=token["scope"],
+                profile_changed_at=account.profile_changed_at, amr=list(grant.amr), aal=grant.aal,
             )
         else:
             token.pop("refresh_token", None)
@@ -301,11 +303,11 @@ class FxaCredentialsGrant(GrantTypeBase):
     def validate_token_request(self, request):
         grantor = self.request_validator.grantor
         if grantor is None:  # /v1/token: upstream wants an identity assertion; we have none
-            raise OAuthError.invalid_grant_type()
+            raise OAuthError(OAuthErrno.INVALID_GRANT_TYPE)
         self.validate_client_authentication(request)
         client = request.client
         if not client.can_grant:
-            raise OAuthError.invalid_grant_type()
+            raise OAuthError(OAuthErrno.INVALID_GRANT_TYPE)
         if not client.public_client:
             raise OAuthError.not_public_client(client.client_id)
         self.validate_grant_type(request)

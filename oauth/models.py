@@ -21,6 +21,7 @@ from oauth2_provider.models import (
     AbstractRefreshToken,
 )
 
+from accounts import hashing
 from accounts.models import Account
 
 from . import crypto
@@ -48,7 +49,8 @@ def validate_client_url(url):
 
 
 class ClientSecretField(models.CharField):
-    """A client secret at rest: SHA-256 hex of the secret's bytes (upstream's hashedSecret).
+    """A client secret at rest: ``hashing.OAUTH_TOKEN``, SHA-256 hex of the secret's bytes
+    (upstream's hashedSecret).
 
     Values are assigned already hashed (``Client.set_secret``): a 64-hex secret and its 64-hex
     hash cannot be told apart, so this field never guesses whether to hash.
@@ -62,11 +64,11 @@ class ClientSecretField(models.CharField):
 
     @staticmethod
     def hash(secret):
-        return crypto.token_id(secret)
+        return hashing.digest(hashing.OAUTH_TOKEN, secret)
 
     @staticmethod
     def matches(secret, hashed):
-        return crypto.same_hash(crypto.token_id(secret), hashed)
+        return hashing.matches(hashing.OAUTH_TOKEN, secret, hashed)
 
 
 def now_ms():

@@ -16,7 +16,7 @@ from accounts.models import Account, SessionToken
 
 from . import crypto, keys
 from . import scopes as scope_lib
-from .errors import OAuthError
+from .errors import OAuthErrno, OAuthError
 from .models import Client
 
 PKCE_METHOD = "S256"
@@ -141,9 +141,9 @@ def check_pkce_request(client, challenge, method):
     """Public clients must use PKCE (S256); confidential ones may (OAuth 2.1), and it is then
     checked. Upstream refuses PKCE from confidential clients, which standard RP libraries send."""
     if client.public_client and not challenge:
-        raise OAuthError.missing_pkce()
+        raise OAuthError(OAuthErrno.MISSING_PKCE_PARAMETERS)
     if (challenge or method) and (not challenge or method != PKCE_METHOD):
-        raise OAuthError.missing_pkce()
+        raise OAuthError(OAuthErrno.MISSING_PKCE_PARAMETERS)
 
 
 def resolve_redirect(client, redirect_uri):
@@ -170,7 +170,7 @@ def check_authorization_request(client, query):
     if client.disabled:
         raise OAuthError.disabled_client(client.client_id)
     if query.get("response_type", "code") != "code":
-        raise OAuthError.invalid_response_type()
+        raise OAuthError(OAuthErrno.INVALID_RESPONSE_TYPE)
     check_scopes(client, parse_scope(query.get("scope", "")))
     check_pkce_request(client, query.get("code_challenge"), query.get("code_challenge_method"))
     if query.get("response_mode", "query") not in RESPONSE_MODES:
@@ -272,5 +272,5 @@ def verify_id_token(client_id, token, expiry_grace_period=0):
             leeway=expiry_grace_period, options={"require": ["exp", "iat", "sub"]},
         )
     except jwt.PyJWTError:
-        raise OAuthError.invalid_token() from None
+        raise OAuthError(OAuthErrno.INVALID_TOKEN) from None
     return claims

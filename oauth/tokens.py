@@ -8,10 +8,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts import hashing
 from accounts.devices import services as device_services
 
 from . import crypto, keys
-from .errors import OAuthError
+from .errors import OAuthErrno, OAuthError
 from .models import AccessToken, AuthorizationCode, Client, RefreshToken
 from .services import get_client
 
@@ -27,7 +28,9 @@ def _jwt_access_token_id(value):
     except jwt.PyJWTError:
         return None, None
     jti = claims.get("jti")
-    return (crypto.token_id(jti), claims) if isinstance(jti, str) else (None, None)
+    if not isinstance(jti, str):
+        return None, None
+    return hashing.digest(hashing.OAUTH_TOKEN, jti), claims
 
 
 def find_access_token(value):
@@ -45,7 +48,7 @@ def find_access_token(value):
         if stored_id is None:
             return None
     else:
-        stored_id = crypto.token_id(value)
+        stored_id = hashing.digest(hashing.OAUTH_TOKEN, value)
     token = (AccessToken.objects.select_related("account", "application")
              .filter(token_id=stored_id).first())
     if token is not None:
@@ -57,14 +60,14 @@ def find_refresh_token(value):
     if not isinstance(value, str) or not value:
         return None
     return (RefreshToken.objects.select_related("account", "application")
-            .filter(token_id=crypto.token_id(value)).first())
+            .filter(token_id=hashing.digest(hashing.OAUTH_TOKEN, value)).first())
 
 
 def valid_access_token(value):
     """The AccessToken a bearer value names; 108 if unknown, 115 if expired."""
     token = find_access_token(value)
     if token is None:
-        raise OAuthError.invalid_token()
+        raise OAuthError(OAuthErrno.INVALID_TOKEN)
     if token.expires <= timezone.now():
         raise OAuthError.expired_token(token.expires_at_ms)
     return token
@@ -136,7 +139,7 @@ def destroy(params, client=None):
         if token is not None and _owned(token, client):
             delete_refresh_token(token)
             return {}
-    raise OAuthError.invalid_token()
+    raise OAuthError(OAuthErrno.INVALID_TOKEN)
 
 
 def destroy_any(client, value):
@@ -196,7 +199,7 @@ def revoke_authorization(account, client_id, refresh_token_id=None):
         token = RefreshToken.objects.filter(account=account, application=client,
                                             token_id=refresh_token_id.lower()).first()
         if token is None:
-            raise OAuthError.unknown_token()
+            raise OAuthError(OAuthErrno.UNKNOWN_TOKEN)
         delete_refresh_token(token)
         return {}
     for token in RefreshToken.objects.filter(account=account, application=client):
@@ -207,10 +210,10 @@ def revoke_authorization(account, client_id, refresh_token_id=None):
 
 
 class AttachedClientsProvider:
-    """The OAuth side of /v1/account/attached_clients (accounts.devices.attached_clients)."""
+    """The OAuth side of /v1/account/attached_clients (the ``accounts.devices.oauth_clients`` port)."""
 
     def authorizations(self, account):
-        from accounts.devices.attached_clients import OAuthAuthorization
+        from accounts.devices.oauth_clients import OAuthAuthorization
 
         return [
             OAuthAuthorization(
@@ -226,7 +229,7 @@ class AttachedClientsProvider:
             token = RefreshToken.objects.filter(account=account,
                                                 token_id=refresh_token_id.lower()).first()
             if token is None:
-                raise OAuthError.unknown_token().to_app_error()
+                raise OAuthError(OAuthErrno.UNKNOWN_TOKEN).to_app_error()
             client_id = token.application.client_id
         try:
             revoke_authorization(account, client_id, refresh_token_id)

@@ -32,7 +32,7 @@ from accounts.views.base import OptionalSessionView, PublicView, SessionView
 from . import auth_server, grants, keys, serializers, services, tokens
 from . import permissions as oauth_permissions
 from . import scopes as scope_lib
-from .errors import OAuthError, auth_exception_handler, oauth_exception_handler
+from .errors import OAuthErrno, OAuthError, auth_exception_handler, oauth_exception_handler
 
 sensitive = method_decorator(sensitive_post_parameters(), name="dispatch")
 NO_STORE = {"Cache-Control": "no-store"}  # responses carrying tokens (RFC 6749 §5.1)
@@ -81,9 +81,9 @@ def _grantor(request, keyed=False):
     """The session authorizing a grant: verified account, and a confirmed session when needed."""
     session = request.auth
     if not session.account.email_verified:
-        raise AppError.unverified_account()
+        raise AppError(Errno.ACCOUNT_UNVERIFIED)
     if not session.token_verified and (session.must_verify or keyed):
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
     if session.account.authenticator_assurance_level > session.authenticator_assurance_level:
         raise AppError.aal_mismatch()
     return services.Grantor.from_session(session)
@@ -268,7 +268,7 @@ class AuthorizationView(ClientView, OptionalSessionView):
         grantor = _rp_grantor(request, _keyed(params))
         if params.get("response_type") == "token":
             if not services.get_client(params["client_id"]).can_grant:
-                raise OAuthError.invalid_response_type()
+                raise OAuthError(OAuthErrno.INVALID_RESPONSE_TYPE)
             return Response(grants.token_response(
                 {**params, "grant_type": "fxa-credentials", "access_type": "online"},
                 grantor=grantor).body, headers=NO_STORE)

@@ -3,86 +3,39 @@
 ``/account/attached_clients`` merges three lists as upstream's ConnectedServicesFactory does
 (auth-api-responses.md §7.4): one entry per device, then the OAuth authorizations (merged into
 the device that holds their refresh token), then the sessions (merged into their device). The
-OAuth app plugs its authorizations in with ``register_oauth_clients``; until then the list has
-none.
+OAuth app plugs its authorizations in through ``oauth_clients`` (the port module); until then the
+list has none.
 
 A sessionToken id authenticates (``Bearer fxs_<id>``), so session ids never leave the server:
 entries name a session by an opaque handle bound to the account (upstream's newest
 ``sessionTokenHandle``), which ``/account/attached_client/destroy`` resolves back.
 """
-from dataclasses import dataclass, field
-from typing import Protocol
-
 from django.db import transaction
-from django.db.models import Q
-from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.crypto import constant_time_compare
 
-from accounts.errors import AppError
+from accounts import hashing
+from accounts.errors import AppError, Errno
 from accounts.models import SessionToken, now_ms
-from accounts.services import security_events, sessions
+from accounts.services import security_events
 
 from . import notifications, services
 from .display import parse_user_agent, relative_time
 from .models import Device
+from .oauth_clients import oauth_clients
 
 MAX_ATTACHED_CLIENTS = 500
 
 
-@dataclass
-class OAuthAuthorization:
-    """One OAuth grant as the OAuth app reports it: a refresh token, or a client's access tokens."""
-
-    client_id: str
-    client_name: str
-    created_time: int
-    last_access_time: int
-    scope: list = field(default_factory=list)
-    refresh_token_id: str | None = None
-
-
-class OAuthClients(Protocol):
-    def authorizations(self, account) -> list[OAuthAuthorization]: ...
-
-    def revoke(self, account, client_id=None, refresh_token_id=None) -> None: ...
-
-
-class NoOAuthClients:
-    """Until the OAuth app registers itself: no authorizations, nothing to revoke."""
-
-    def authorizations(self, account):
-        return []
-
-    def revoke(self, account, client_id=None, refresh_token_id=None):
-        return None
-
-
-_oauth_clients = NoOAuthClients()
-
-
-def register_oauth_clients(provider):
-    """Called by the OAuth app (in its AppConfig.ready) with an ``OAuthClients``."""
-    global _oauth_clients
-    _oauth_clients = provider
-
-
-def oauth_clients():
-    return _oauth_clients
-
-
 def session_token_handle(session):
     """An opaque, account-bound name for a session: usable to destroy it, not to authenticate."""
-    return salted_hmac(
-        "accounts.devices.session-token-handle",
-        f"{session.account_id}:{session.token_id}",
-        algorithm="sha256",
-    ).hexdigest()
+    return hashing.digest(hashing.SESSION_TOKEN_HANDLE, f"{session.account_id}:{session.token_id}")
 
 
 def live_sessions(account):
     """The account's sessions that have not expired (a session with a device does not expire)."""
     return (
         SessionToken.objects.filter(account=account)
-        .filter(Q(created_at__gte=sessions.session_expiry_cutoff()) | Q(device__isnull=False))
+        .unexpired()
         .select_related("device")
         .order_by("-last_access_time", "token_id")
     )
@@ -226,7 +179,7 @@ def destroy_attached_client(current_session, context, *, client_id=None, session
         if device_id:
             device = Device.objects.select_for_update().filter(account=account, pk=device_id).first()
             if device is None:
-                raise AppError.unknown_device()
+                raise AppError(Errno.DEVICE_UNKNOWN)
             if session_handle and not (
                 device.session_token is not None
                 and session_handle in (session_token_handle(device.session_token),

@@ -11,7 +11,7 @@ looks at the token type, so refresh tokens plug in without touching the services
   default device name), and keep ``Device.last_access_time`` of that token's device current;
 * when a refresh token is revoked, call ``services.forget_refresh_token(refresh_token_id)``, and
   register the OAuth clients of ``/account/attached_clients`` with
-  ``attached_clients.register_oauth_clients``.
+  ``oauth_clients.register_oauth_clients``.
 """
 from dataclasses import dataclass
 

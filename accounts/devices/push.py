@@ -3,7 +3,6 @@
 Messages are encrypted for the device with aes128gcm (RFC 8291) and signed with VAPID (RFC 8292)
 by pywebpush. Upstream sends unsigned pushes when it has no VAPID key; so does this module.
 """
-import base64
 import ipaddress
 import json
 import logging
@@ -20,17 +19,11 @@ from django.conf import settings
 from py_vapid import Vapid
 from pywebpush import WebPushException, webpush
 
+from accounts.onepw import b64url_decode, b64url_encode
+
 logger = logging.getLogger("fxa.push")
 
 UNSAFE_URL_CHARACTERS = re.compile(r"[\s\x00-\x1f\x7f]")
-
-
-def b64url_decode(value):
-    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-
-
-def b64url_encode(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
 def _is_loopback(host):

@@ -10,12 +10,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 
-from accounts.errors import AppError
+from accounts.errors import AppError, Errno
 from accounts.models import SessionToken, now_ms
 
 from . import notifications
 from .display import parse_user_agent, relative_time
 from .models import Device, DeviceCommand
+from .oauth_clients import oauth_clients
 
 # Commands whose ttl defaults to something else than DEVICE_COMMAND_MAX_TTL (seconds).
 DEFAULT_COMMAND_TTL = {"https://identity.mozilla.com/cmd/open-uri": 30 * 24 * 3600}
@@ -46,7 +47,7 @@ def register_device(owner, fields):
                 account=owner.account, pk=device_id
             ).first()
             if device is None:
-                raise AppError.unknown_device()
+                raise AppError(Errno.DEVICE_UNKNOWN)
             if current is not None:
                 raise AppError.device_conflict(current.id)
         if device is None:
@@ -181,7 +182,7 @@ def destroy_device(owner, device_id):
             account=owner.account, pk=device_id
         ).first()
         if device is None:
-            raise AppError.unknown_device()
+            raise AppError(Errno.DEVICE_UNKNOWN)
         disconnect(device)
     return device
 
@@ -195,8 +196,6 @@ def disconnect(device):
     if device.session_token_id is not None:
         SessionToken.objects.filter(pk=device.session_token_id).delete()  # cascades to the device
     else:
-        from .attached_clients import oauth_clients
-
         device.delete()
         oauth_clients().revoke(device.account, refresh_token_id=device.refresh_token_id)
 
@@ -223,9 +222,9 @@ def invoke_command(owner, target_id, command, payload, ttl=None):
             account=owner.account, pk=target_id
         ).first()
         if target is None:
-            raise AppError.unknown_device()
+            raise AppError(Errno.DEVICE_UNKNOWN)
         if command not in target.available_commands:
-            raise AppError.unavailable_device_command()
+            raise AppError(Errno.DEVICE_COMMAND_UNAVAILABLE)
         if ttl is None:
             ttl = DEFAULT_COMMAND_TTL.get(command)
         stored_ttl = settings.DEVICE_COMMAND_MAX_TTL if ttl is None else min(

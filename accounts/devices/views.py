@@ -3,7 +3,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
 from accounts.authentication import SessionTokenAuthentication, TokenRequired
-from accounts.errors import AppError
+from accounts.errors import AppError, Errno
 from accounts.views.base import PublicView, SessionView
 from oauth.authentication import RefreshTokenAuthentication
 
@@ -39,9 +39,9 @@ class VerifiedSessionRequired(BasePermission):
     def has_permission(self, request, view):
         session = request.auth
         if not session.account.email_verified:
-            raise AppError.unverified_account()
+            raise AppError(Errno.ACCOUNT_UNVERIFIED)
         if not session.token_verified:
-            raise AppError.unverified_session()
+            raise AppError(Errno.SESSION_UNVERIFIED)
         if session.authenticator_assurance_level < session.account.authenticator_assurance_level:
             raise AppError.aal_mismatch()
         return True

@@ -17,11 +17,12 @@ import uuid
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
-from django.utils.crypto import salted_hmac
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+
+from .. import hashing
 
 logger = logging.getLogger("fxa.metrics")
 
@@ -64,7 +65,7 @@ def flow_id_key():
     """FLOW_ID_KEY, or a key derived from SECRET_KEY (then only this server can check flows)."""
     if settings.FLOW_ID_KEY:
         return settings.FLOW_ID_KEY.encode()
-    return salted_hmac("accounts.pages.metrics.flow_id", "flow-id-key", algorithm="sha256").digest()
+    return hashing.derive_key(hashing.FLOW_ID_KEY, "flow-id-key")
 
 
 def flow_signature(key, salt, flow_begin_time):

@@ -1,33 +1,19 @@
 """Account use cases: create, sign in, look up, fetch keys, verify the email, destroy."""
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from ..devices import notifications as device_notifications
+from .. import ports
 from ..errors import AppError, Errno
 from ..models import Account, Email, VerificationMethod, now_ms
 from ..tokens import create_key_fetch_token, create_session_token, spend
-from ..twofactor.services import assurance
-from . import bounces, passwords, security_events, unblock, verification
+from . import assurance, bounces, passwords, security_events, unblock, verification
+from .lookup import find_account
 
-
-def find_account(email):
-    """The account that ``email`` names, and the matching Email row (None for the sign-up address).
-
-    Addresses are matched case-insensitively. An address that is no longer on any account but is
-    an account's sign-up address still finds it: clients re-stretch with that address after
-    errno 120/103 (``emailToHashWith``).
-    """
-    normalized = email.lower()
-    email_row = Email.objects.select_related("account").filter(normalized_email=normalized).first()
-    if email_row is not None:
-        return email_row.account, email_row
-    account = Account.objects.filter(normalized_email=normalized).first()
-    if account is None:
-        raise AppError.unknown_account(email)
-    return account, None
+logger = logging.getLogger("fxa.accounts")
 
 
 @dataclass
@@ -52,7 +38,7 @@ def _release_address(normalized_email):
             raise AppError.account_exists(existing.email)
         existing.account.delete()
     elif existing.is_verified:
-        raise AppError.verified_secondary_email_exists()
+        raise AppError(Errno.VERIFIED_SECONDARY_EMAIL_EXISTS)
     else:
         existing.delete()
 
@@ -136,39 +122,6 @@ def _key_fetch_tokens(account, ka, stored, token_verification_id):
     return v1, v2_token
 
 
-def _check_can_sign_in(account, email_row, original_login_email=None):
-    # Only the primary address signs in. A client re-stretching with the sign-up address after
-    # errno 120 sends the address the user typed as originalLoginEmail: that one must be the
-    # primary (upstream's checkEmailAddress), whichever address it now stretches with.
-    if original_login_email is not None:
-        if original_login_email.lower() != account.primary_email.normalized_email:
-            raise AppError.login_with_secondary_email()
-    elif email_row is not None and not email_row.is_primary:
-        raise AppError.login_with_secondary_email()
-    if account.disabled_at:
-        raise AppError.cannot_login_with_email()
-    if not account.has_password:
-        raise AppError.no_password_set()
-
-
-def check_credentials(email, auth_pw, context, *, uid=None, original_login_email=None):
-    """The account and PasswordMatch for an email/authPW pair; failures are recorded.
-
-    ``uid`` limits the pair to that account (re-authenticating its session): another account's
-    address is unknown (102) before its password is ever tried.
-    """
-    account, email_row = find_account(email)
-    if uid is not None and account.uid != uid:
-        raise AppError.unknown_account(email)
-    _check_can_sign_in(account, email_row, original_login_email)
-    try:
-        return account, passwords.check_password(account, auth_pw, email)
-    except AppError as error:
-        if error.errno in (Errno.INCORRECT_PASSWORD, Errno.INCORRECT_EMAIL_CASE):
-            security_events.record(account, "account.login.failure", context)
-        raise
-
-
 def login(email, auth_pw, context, *, keys=False, verification_method=None,
           original_login_email=None, unblock_code=None, links=None):
     """POST /account/login: a new session for the right password, and the mail it calls for.
@@ -179,7 +132,7 @@ def login(email, auth_pw, context, *, keys=False, verification_method=None,
     """
     if unblock_code is not None:
         unblock.consume(find_account(email)[0], unblock_code)
-    account, match = check_credentials(
+    account, match = passwords.check_credentials(
         email, auth_pw, context, original_login_email=original_login_email
     )
     if not account.email_verified:
@@ -230,7 +183,7 @@ def credentials_status(email):
     """POST /account/credentials/status: which key-stretching version the account uses."""
     account, _ = find_account(email)
     if account.disabled_at or not account.has_password:
-        raise AppError.cannot_login_with_email()
+        raise AppError(Errno.LOGIN_WITH_INVALID_EMAIL)
     body = {
         "currentVersion": "v2" if account.client_salt else "v1",
         "upgradeNeeded": not account.wrap_wrap_kb_version2,
@@ -251,7 +204,7 @@ def account_exists(email):
 def fetch_keys(key_fetch_token):
     """GET /account/keys: the bundle, once, and only for a verified token of a verified account."""
     if not (key_fetch_token.token_verified and key_fetch_token.account.email_verified):
-        raise AppError.unverified_account()
+        raise AppError(Errno.ACCOUNT_UNVERIFIED)
     spend(key_fetch_token)
     return key_fetch_token.key_bundle
 
@@ -264,13 +217,26 @@ def destroy_account(email, auth_pw, context, session=None):
     assurance.require_second_factor_if_enabled(account, session)
     if account.has_password:
         passwords.check_password(account, auth_pw, email)
+    delete_account(account, context, by="user")
+    return account
+
+
+def delete_account(account, context=None, *, by):
+    """Erase the account and everything it holds; its devices get ``fxaccounts:account_destroyed``.
+
+    The one way an account is deleted on request: /account/destroy once the password is checked
+    (``by="user"``), support staff in the admin (``by="support (admin user <name>)"``). Its
+    security events go with it, as upstream's do, so the deletion itself is logged here.
+    """
     with transaction.atomic():
         # The devices are told once the account is gone, so they are captured first.
-        device_notifications.account_destroyed(
-            account.uid, device_notifications.account_targets(account.uid)
-        )
+        ports.tell_devices_account_destroyed(account)
         Account.objects.filter(pk=account.pk).delete()
-    return account
+        # Logged once the deletion commits (a caller's outer transaction may still roll it back).
+        transaction.on_commit(lambda: logger.info(
+            "Account %s deleted by %s (from %s)", account.uid, by,
+            (context.ip_address if context else None) or "-",
+        ))
 
 
 def account_uid_exists(uid):

@@ -29,12 +29,12 @@ RULES = {
     EmailBounce.Type.SOFT: (5 * MINUTE_MS,),
     EmailBounce.Type.COMPLAINT: (15 * MINUTE_MS, DAY_MS),
 }
-BOUNCE_ERRNOS = frozenset({Errno.BOUNCE_COMPLAINT, Errno.BOUNCE_HARD, Errno.BOUNCE_SOFT})
-ERRORS = {
-    EmailBounce.Type.HARD: AppError.email_bounced_hard,
-    EmailBounce.Type.SOFT: AppError.email_bounced_soft,
-    EmailBounce.Type.COMPLAINT: AppError.email_complaint,
+ERRNOS = {
+    EmailBounce.Type.HARD: Errno.BOUNCE_HARD,
+    EmailBounce.Type.SOFT: Errno.BOUNCE_SOFT,
+    EmailBounce.Type.COMPLAINT: Errno.BOUNCE_COMPLAINT,
 }
+BOUNCE_ERRNOS = frozenset(ERRNOS.values())
 # smtp.bounces.ignoreTemplates: the mail a user needs to sign in or recover the account.
 IGNORE_TEMPLATES = frozenset(
     {"verifyLoginCode", "verifyLogin", "recovery", "unblockCode", "subscriptionAccountFinishSetup"}
@@ -68,7 +68,7 @@ def check(email, template=None):
         latest.setdefault(bounce_type, created_at)
         tier = counts[bounce_type]
         if tier < len(tiers) and created_at > now - tiers[tier]:
-            raise ERRORS[bounce_type](latest[bounce_type])
+            raise AppError(ERRNOS[bounce_type], bouncedAt=latest[bounce_type])
         counts[bounce_type] += 1
 
 

@@ -2,7 +2,7 @@
 password change, the password reset and /password/create, and the session they hand back."""
 from oauth import tokens as oauth_tokens
 
-from ..devices.models import Device
+from .. import ports
 from ..models import (
     AccountResetToken,
     KeyFetchToken,
@@ -39,7 +39,7 @@ def reset_account(account, stored, *, keys_changed, revoke=True, password_change
     account.locked_at = None
     account.save()
     if revoke:
-        Device.objects.filter(account=account).delete()
+        ports.forget_devices(account)
         for model in (SessionToken, KeyFetchToken, PasswordChangeToken, PasswordForgotToken,
                       AccountResetToken, RecoveryKey):
             model.objects.filter(account=account).delete()

@@ -1,7 +1,7 @@
 """Notices about a change already made to an account ("two-step authentication is on"), mailed
 to its addresses. One path for all of them: a recently bounced address is skipped, never allowed
-to undo the change the notice reports (emails.services.send_notification)."""
-from emails.services import send_notification
+to undo the change the notice reports (``mail.send_notification``)."""
+from .mail import send_notification
 
 
 def notify(template, account, context, **data):

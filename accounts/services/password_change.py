@@ -1,18 +1,16 @@
 """Changing the password with the old one (onepw.md §6.3), including the v1 → v2 upgrade."""
 from django.db import transaction
 
-from ..devices import notifications as device_notifications
+from .. import ports
 from ..errors import AppError
 from ..models import Account, SessionToken, now_ms
 from ..tokens import create_key_fetch_token, create_password_change_token, spend
-from ..twofactor.services import assurance
-from . import credentials, notices, passwords, security_events
-from .accounts import check_credentials
+from . import assurance, credentials, notices, passwords, security_events
 
 
 def start(email, old_auth_pw, context):
     """POST /password/change/start: a passwordChangeToken and a keyFetchToken for the old wrapKb."""
-    account, match = check_credentials(email, old_auth_pw, context)
+    account, match = passwords.check_credentials(email, old_auth_pw, context)
     with transaction.atomic():
         password_change_token = create_password_change_token(account)
         # Verified from birth: knowing the password is what this token proves.
@@ -77,9 +75,9 @@ def _change(account, stored, context, template, wrap_kb, v2, keys, is_upgrade):
     assurance.require_second_factor_if_enabled(account, template)
     if not is_upgrade:
         # Captured before the devices go with their sessions; the changing one is told otherwise.
-        device_notifications.password_changed(device_notifications.account_targets(
-            account.uid, exclude_session=template.pk if template is not None else None
-        ))
+        ports.tell_devices_password_changed(
+            account, exclude_session=template.pk if template is not None else None
+        )
     credentials.reset_account(
         account, stored, keys_changed=False, revoke=not is_upgrade, password_changed=True,
         now=now_ms(),

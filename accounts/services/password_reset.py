@@ -5,18 +5,14 @@ Tokens are single use under concurrency: each exchange deletes (or locks and del
 row it spends inside its transaction, so of concurrent requests with one token only one wins;
 the others find it gone and answer 401 errno 110, as for any spent token.
 """
-import hashlib
-import hmac
 import secrets
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from emails.services import send_email
-
-from ..devices import notifications as device_notifications
-from ..errors import AppError
+from .. import hashing, ports
+from ..errors import AppError, Errno
 from ..models import (
     Account,
     PasswordForgotToken,
@@ -27,13 +23,12 @@ from ..models import (
 from ..tokens import (
     create_account_reset_token,
     create_password_forgot_token,
-    hash_pass_code,
     spend,
     ttl_seconds,
 )
-from ..twofactor.services import attempts, has_enabled_totp
-from . import credentials, notices, passwords, security_events, verification
-from .accounts import find_account
+from . import assurance, attempts, credentials, notices, passwords, security_events, verification
+from .lookup import find_account
+from .mail import send_email
 
 CODE_LENGTH = 32  # hex digits of a passCode
 OTP_DIGITS = 8
@@ -47,7 +42,7 @@ def _resettable_account(email):
         # Only the (former) sign-up address matched: it is no address of the account any more.
         raise AppError.unknown_account(email)
     if not email_row.is_primary:
-        raise AppError.reset_password_with_secondary_email()
+        raise AppError(Errno.RESET_PASSWORD_WITH_SECONDARY_EMAIL)
     return account, email_row
 
 
@@ -100,7 +95,7 @@ def resend_code(forgot_token, context, links=None):
             raise AppError.token_not_found()
         account = row.account
         pass_code = secrets.token_hex(16)
-        row.pass_code_hash = hash_pass_code(pass_code)
+        row.pass_code_hash = hashing.digest(hashing.PASS_CODE, pass_code)
         row.save(update_fields=["pass_code_hash"])
         security_events.record(account, "account.password_reset_requested", context)
         _send_recovery_email(
@@ -131,16 +126,17 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
         row = PasswordForgotToken.objects.select_for_update().filter(pk=forgot_token.pk).first()
         if row is None:
             raise AppError.token_not_found()
-        if row.totp_verified_at is None and has_enabled_totp(row.account_id):
+        if row.totp_verified_at is None and ports.has_enabled_totp(row.account_id):
             # A two-step account's reset proves the second factor first (/totp/verify*).
-            raise AppError.unverified_session()
-        if not hmac.compare_digest(hash_pass_code(code), row.pass_code_hash):
+            raise AppError(Errno.SESSION_UNVERIFIED)
+        if not hashing.matches(hashing.PASS_CODE, code, row.pass_code_hash):
             row.tries -= 1
             if row.tries <= 0:
                 row.delete()
             else:
                 row.save(update_fields=["tries"])
-            failure = AppError.invalid_verification_code(
+            failure = AppError(
+                Errno.INVALID_VERIFICATION_CODE,
                 tries=max(row.tries, 0),
                 ttl=ttl_seconds(row, settings.PASSWORD_FORGOT_TOKEN_LIFETIME),
             )
@@ -159,6 +155,18 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
     return {"accountResetToken": reset_token}
 
 
+def mark_password_forgot_verified(forgot_token, now=None):
+    """The passwordForgotToken proved the account's second factor (110 when it was spent meanwhile).
+
+    Called by /totp/verify and /totp/verify/recoveryCode inside their transaction.
+    """
+    marked = PasswordForgotToken.objects.filter(pk=forgot_token.pk).update(
+        totp_verified_at=now or now_ms()
+    )
+    if not marked:
+        raise AppError.token_not_found()
+
+
 # The newer reset flow: an 8-digit code mailed by /password/forgot/send_otp.
 
 
@@ -166,10 +174,9 @@ def _otp_key(account):
     return f"password-forgot-otp:{account.pk}"
 
 
-def _otp_hash(account, code):
-    """Keyed and bound to the uid: the cache never holds a usable code."""
-    message = f"{account.pk}:{code}".encode()
-    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+def _otp_secret(account, code):
+    """What is kept, keyed (``hashing.RESET_OTP``): the cache never holds a usable code."""
+    return f"{account.pk}:{code}"
 
 
 def send_otp(email, context):
@@ -185,7 +192,8 @@ def send_otp(email, context):
             "passwordForgotOtp", email_row.email, account=account, locale=context.locale,
             context={"code": code},
         )
-        cache.set(_otp_key(account), _otp_hash(account, code), timeout=settings.PASSWORD_FORGOT_OTP_LIFETIME)
+        stored = hashing.digest(hashing.RESET_OTP, _otp_secret(account, code))
+        cache.set(_otp_key(account), stored, timeout=settings.PASSWORD_FORGOT_OTP_LIFETIME)
     return {}
 
 
@@ -199,11 +207,11 @@ def verify_otp(email, code, context):
     account, _email_row = _resettable_account(email)
     attempts.check(account, "password_forgot_otp")
     stored = cache.get(_otp_key(account))
-    if stored is None or not hmac.compare_digest(stored, _otp_hash(account, code)):
+    if not hashing.matches(hashing.RESET_OTP, _otp_secret(account, code), stored):
         attempts.record_failure(account, "password_forgot_otp")
-        raise AppError.invalid_verification_code()
+        raise AppError(Errno.INVALID_VERIFICATION_CODE)
     if not cache.delete(_otp_key(account)):
-        raise AppError.invalid_verification_code()
+        raise AppError(Errno.INVALID_VERIFICATION_CODE)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         token, pass_code, _row = _new_forgot_token(account)
@@ -238,7 +246,7 @@ def reset_account(reset_token, auth_pw, context, *, wrap_kb=None, recovery_key_i
         if recovery_key_id is not None:
             # Re-checked under the lock: the key may have been removed meanwhile.
             _check_recovery_key(account, recovery_key_id)
-        device_notifications.password_reset(device_notifications.account_targets(account.uid))
+        ports.tell_devices_password_reset(account)
         credentials.reset_account(account, stored, keys_changed=recovery_key_id is None, now=now)
         security_events.record(account, "account.password_reset_success", context)
         security_events.record(account, "account.reset", context)
@@ -246,7 +254,7 @@ def reset_account(reset_token, auth_pw, context, *, wrap_kb=None, recovery_key_i
             notices.notify("passwordResetAccountRecovery", account, context)
         if not want_session:
             return {}
-        if has_enabled_totp(account):
+        if ports.has_enabled_totp(account):
             body = credentials.session_body(
                 account, context, wrap_kb=wrap_kb, v2=v2, keys=keys,
                 token_verification_id=secrets.token_hex(16), must_verify=True,
@@ -266,9 +274,9 @@ def _check_recovery_key(account, recovery_key_id):
 
     key = RecoveryKey.objects.filter(account=account, enabled=True).first()
     if key is None:
-        raise AppError.recovery_key_not_found()
+        raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)
     if not matches(key, recovery_key_id):
-        raise AppError.recovery_key_invalid()
+        raise AppError(Errno.RECOVERY_KEY_INVALID)
 
 
 def create_password(session, auth_pw, context, *, wrap_kb=None, v2=None):
@@ -276,11 +284,9 @@ def create_password(session, auth_pw, context, *, wrap_kb=None, v2=None):
 
     A two-step account needs an AAL2 session (138). The new password seals a new kB.
     """
-    from ..twofactor.services import assurance
-
     account = session.account
     if account.has_password:
-        raise AppError.cannot_create_password()
+        raise AppError(Errno.CANNOT_CREATE_PASSWORD)
     assurance.require_second_factor_if_enabled(account, session)
     stored = passwords.new_password(
         auth_pw, wrap_kb=wrap_kb if wrap_kb is not None else secrets.token_bytes(32), v2=v2
@@ -288,7 +294,7 @@ def create_password(session, auth_pw, context, *, wrap_kb=None, v2=None):
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         if account.has_password:
-            raise AppError.cannot_create_password()
+            raise AppError(Errno.CANNOT_CREATE_PASSWORD)
         credentials.reset_account(account, stored, keys_changed=True, revoke=False)
         security_events.record(account, "account.password_added", context)
     return account.verifier_set_at

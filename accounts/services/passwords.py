@@ -1,4 +1,5 @@
-"""Server-side password verifiers (onepw.md §3): deriving, storing and checking them.
+"""Server-side password verifiers (onepw.md §3): deriving, storing and checking them, and
+``check_credentials``, the email + authPW check of every sign-in and re-authentication.
 
 scrypt costs ~0.2 s and 64 MiB, so callers run these before opening a transaction.
 """
@@ -7,7 +8,9 @@ import secrets
 from dataclasses import dataclass, field
 
 from .. import onepw
-from ..errors import AppError
+from ..errors import AppError, Errno
+from . import security_events
+from .lookup import find_account
 
 # An authSalt of all 0xff marks an account locked by an administrator (onepw.md §3.3).
 LOCKED_AUTH_SALT = "ff" * 32
@@ -97,3 +100,39 @@ def check_password(account, auth_pw, email):
     if email != account.email:
         raise AppError.incorrect_email_case(account.email)
     raise AppError.incorrect_password(account.email)
+
+
+# Signing in with a password.
+
+
+def _check_can_sign_in(account, email_row, original_login_email=None):
+    # Only the primary address signs in. A client re-stretching with the sign-up address after
+    # errno 120 sends the address the user typed as originalLoginEmail: that one must be the
+    # primary (upstream's checkEmailAddress), whichever address it now stretches with.
+    if original_login_email is not None:
+        if original_login_email.lower() != account.primary_email.normalized_email:
+            raise AppError(Errno.LOGIN_WITH_SECONDARY_EMAIL)
+    elif email_row is not None and not email_row.is_primary:
+        raise AppError(Errno.LOGIN_WITH_SECONDARY_EMAIL)
+    if account.disabled_at:
+        raise AppError(Errno.LOGIN_WITH_INVALID_EMAIL)
+    if not account.has_password:
+        raise AppError(Errno.UNABLE_TO_LOGIN_NO_PASSWORD_SET)
+
+
+def check_credentials(email, auth_pw, context, *, uid=None, original_login_email=None):
+    """The account and PasswordMatch for an email/authPW pair; failures are recorded.
+
+    ``uid`` limits the pair to that account (re-authenticating its session): another account's
+    address is unknown (102) before its password is ever tried.
+    """
+    account, email_row = find_account(email)
+    if uid is not None and account.uid != uid:
+        raise AppError.unknown_account(email)
+    _check_can_sign_in(account, email_row, original_login_email)
+    try:
+        return account, check_password(account, auth_pw, email)
+    except AppError as error:
+        if error.errno in (Errno.INCORRECT_PASSWORD, Errno.INCORRECT_EMAIL_CASE):
+            security_events.record(account, "account.login.failure", context)
+        raise

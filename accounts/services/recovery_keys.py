@@ -1,16 +1,13 @@
 """Account recovery keys (auth-api-responses.md §6, onepw.md §7): the server keeps the client's
 encrypted kB bundle and hands it back, during a reset, to whoever proves the key (its id)."""
-import hashlib
-import hmac
-
 from django.core.cache import cache
 from django.db import transaction
 
+from .. import hashing
 from ..errors import AppError, Errno
 from ..models import Account, RecoveryKey
-from ..twofactor.services import assurance
-from . import notices, security_events
-from .accounts import find_account
+from . import assurance, notices, security_events
+from .lookup import find_account
 
 # Lookups by email (no session) during a reset: per client IP, as upstream's customs limits them.
 EMAIL_LOOKUPS_PER_WINDOW = 20
@@ -18,11 +15,11 @@ EMAIL_LOOKUP_WINDOW = 15 * 60  # seconds
 
 
 def _hash_id(recovery_key_id):
-    return hashlib.sha256(recovery_key_id.lower().encode()).hexdigest()
+    return hashing.digest(hashing.RECOVERY_KEY_ID, recovery_key_id.lower())
 
 
 def matches(key, recovery_key_id):
-    return hmac.compare_digest(key.recovery_key_id_hash, _hash_id(recovery_key_id))
+    return hashing.matches(hashing.RECOVERY_KEY_ID, recovery_key_id.lower(), key.recovery_key_id_hash)
 
 
 
@@ -35,7 +32,7 @@ def create(session, recovery_key_id, recovery_data, context, *, enabled=True, re
         existing = RecoveryKey.objects.filter(account=account).first()
         replaced = existing is not None and existing.enabled
         if replaced and not replace:
-            raise AppError.recovery_key_exists()
+            raise AppError(Errno.RECOVERY_KEY_EXISTS)
         if existing is not None:
             existing.delete()
         RecoveryKey.objects.create(
@@ -60,7 +57,7 @@ def verify(session, recovery_key_id, context):
         account = Account.objects.select_for_update().get(pk=session.account_id)
         key = RecoveryKey.objects.filter(account=account).first()
         if key is None:
-            raise AppError.recovery_key_not_found()
+            raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)
         if not matches(key, recovery_key_id):
             failed = True
             security_events.record(account, "account.recovery_key_challenge_failure", context)
@@ -74,7 +71,7 @@ def verify(session, recovery_key_id, context):
                 notices.notify("postAddAccountRecovery", account, context)
     # After the commit: the failure stays recorded.
     if failed:
-        raise AppError.recovery_key_invalid()
+        raise AppError(Errno.RECOVERY_KEY_INVALID)
     return {}
 
 
@@ -128,9 +125,9 @@ def recovery_data(reset_token, recovery_key_id):
     """GET /recoveryKey/{recoveryKeyId} (accountResetToken): the encrypted bundle for the right id."""
     key = RecoveryKey.objects.filter(account_id=reset_token.account_id, enabled=True).first()
     if key is None:
-        raise AppError.recovery_key_not_found()
+        raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)
     if not matches(key, recovery_key_id):
-        raise AppError.recovery_key_invalid()
+        raise AppError(Errno.RECOVERY_KEY_INVALID)
     return {"recoveryData": key.recovery_data}
 
 
@@ -139,7 +136,7 @@ def get_hint(session, email, context):
     account = _account_of(session, email, context)
     key = RecoveryKey.objects.filter(account=account, enabled=True).first()
     if key is None:
-        raise AppError.recovery_key_not_found()
+        raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)
     return {"hint": key.hint}
 
 
@@ -148,5 +145,5 @@ def set_hint(session, hint, context):
     assurance.check_verified_session(session)
     updated = RecoveryKey.objects.filter(account_id=session.account_id, enabled=True).update(hint=hint)
     if not updated:
-        raise AppError.recovery_key_not_found()
+        raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)
     return {}

@@ -13,12 +13,11 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
-from emails.services import send_email
-
 from .. import otp
-from ..errors import AppError
+from ..errors import AppError, Errno
 from ..models import Account, Email, PasswordChangeToken, now_ms
 from . import notices, security_events
+from .mail import send_email
 
 logger = logging.getLogger("fxa.accounts")
 
@@ -40,9 +39,9 @@ def add(session, email, context):
     """POST /recovery_email: claim ``email`` as an unverified secondary and mail it a code."""
     account = session.account
     if not account.email_verified:
-        raise AppError.unverified_account()
+        raise AppError(Errno.ACCOUNT_UNVERIFIED)
     if not session.token_verified:
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
     normalized = email.lower()
     try:
         with transaction.atomic():
@@ -55,9 +54,9 @@ def add(session, email, context):
                 raise AppError.max_secondary_emails_reached()
             primary = next(row for row in rows if row.is_primary)
             if normalized == primary.normalized_email:
-                raise AppError.your_primary_email_exists()
+                raise AppError(Errno.USER_PRIMARY_EMAIL_EXISTS)
             if any(row.normalized_email == normalized for row in secondaries):
-                raise AppError.already_owns_email()
+                raise AppError(Errno.ACCOUNT_OWNS_EMAIL)
             _free_address(normalized, account)
             row = Email.objects.create(
                 account=account,
@@ -68,7 +67,7 @@ def add(session, email, context):
             _send_code(account, row, context)
     except IntegrityError:
         # Another account claimed the address between our check and our insert.
-        raise AppError.email_exists() from None
+        raise AppError(Errno.EMAIL_EXISTS) from None
 
 
 def _free_address(normalized, account):
@@ -83,13 +82,13 @@ def _free_address(normalized, account):
         return
     if holder.is_primary:
         if holder.is_verified:
-            raise AppError.verified_primary_email_exists()
+            raise AppError(Errno.VERIFIED_PRIMARY_EMAIL_EXISTS)
         if now_ms() - holder.created_at < MIN_UNVERIFIED_ACCOUNT_AGE_MS:
-            raise AppError.unverified_primary_email_newly_created()
+            raise AppError(Errno.UNVERIFIED_PRIMARY_EMAIL_NEWLY_CREATED)
         logger.info("Deleting unverified account %s to free its address", holder.account_id)
         holder.account.delete()
     elif holder.is_verified:
-        raise AppError.email_exists()
+        raise AppError(Errno.EMAIL_EXISTS)
     elif holder.account_id != account.uid:
         holder.delete()
 
@@ -109,9 +108,9 @@ def resend_code(session, email, context):
     account = session.account
     row = Email.objects.filter(account=account, normalized_email=email.lower()).first()
     if row is None:
-        raise AppError.cannot_resend_email_code_to_unowned_email()
+        raise AppError(Errno.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL)
     if row.is_verified:
-        raise AppError.already_owns_email()
+        raise AppError(Errno.ACCOUNT_OWNS_EMAIL)
     with transaction.atomic():
         _send_code(account, row, context)
 
@@ -129,14 +128,14 @@ def verify_code(session, email, code, context):
         rows = list(Email.objects.filter(account=account))
         row = next((row for row in rows if row.normalized_email == normalized), None)
         if row is None:
-            raise AppError.unknown_secondary_email()
+            raise AppError(Errno.SECONDARY_EMAIL_UNKNOWN)
         if row.is_verified:
             return
         verified_secondaries = [r for r in rows if not r.is_primary and r.is_verified]
         if len(verified_secondaries) >= MAX_SECONDARY_EMAILS:
             raise AppError.max_secondary_emails_reached()
         if not otp.verify(code, row.email_code):
-            raise AppError.invalid_verification_code()
+            raise AppError(Errno.INVALID_VERIFICATION_CODE)
         row.is_verified = True
         row.verified_at = now_ms()
         row.save(update_fields=["is_verified", "verified_at"])
@@ -147,15 +146,15 @@ def verify_code(session, email, code, context):
 def destroy(session, email, context):
     """POST /recovery_email/destroy: remove a secondary address of this account."""
     if not session.token_verified:
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
     account = session.account
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         row = Email.objects.filter(account=account, normalized_email=email.lower()).first()
         if row is None:
-            raise AppError.unknown_secondary_email()
+            raise AppError(Errno.SECONDARY_EMAIL_UNKNOWN)
         if row.is_primary:
-            raise AppError.cannot_delete_primary_email()
+            raise AppError(Errno.EMAIL_DELETE_PRIMARY)
         row.delete()
         security_events.record(account, "account.secondary_email_removed", context)
         # upstream's resetAccountTokens: a password change started before the removal must restart.
@@ -167,19 +166,19 @@ def destroy(session, email, context):
 def set_primary(session, email, context):
     """POST /recovery_email/set_primary: make a verified secondary address the primary one."""
     if not session.token_verified:
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
     account = session.account
     if not account.has_password:
-        raise AppError.unverified_account()
+        raise AppError(Errno.ACCOUNT_UNVERIFIED)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         row = Email.objects.filter(normalized_email=email.lower()).first()
         if row is None:
-            raise AppError.unknown_secondary_email()
+            raise AppError(Errno.SECONDARY_EMAIL_UNKNOWN)
         if row.account_id != account.uid:
-            raise AppError.cannot_change_email_to_unowned_email()
+            raise AppError(Errno.CHANGE_EMAIL_TO_UNOWNED_EMAIL)
         if not row.is_verified:
-            raise AppError.cannot_change_email_to_unverified_email()
+            raise AppError(Errno.CHANGE_EMAIL_TO_UNVERIFIED_EMAIL)
         if row.is_primary:
             return
         # One primary per account (a partial unique constraint): demote before promoting.

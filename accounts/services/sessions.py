@@ -1,15 +1,13 @@
 """Session use cases: status, destroy, duplicate, re-authenticate."""
 import secrets
 
-from django.conf import settings
 from django.db import transaction
 
-from ..devices import notifications as device_notifications
+from .. import ports
 from ..errors import AppError
 from ..models import SessionToken, now_ms
 from ..tokens import create_key_fetch_token, create_session_token
-from . import security_events, verification
-from .accounts import check_credentials
+from . import passwords, security_events, verification
 
 
 def session_state(session):
@@ -41,9 +39,16 @@ def destroy_session(session, context, custom_session_token_id=None):
         if target is None:
             raise AppError.token_not_found()
     with transaction.atomic():
-        device_notifications.session_destroyed(target)  # its device, if any, goes with it
-        SessionToken.objects.filter(pk=target.pk).delete()
-        security_events.record(session.account, "session.destroy", context, token_id=target.token_id)
+        end_session(session.account, target, context)
+
+
+def end_session(account, session, context, **info):
+    """Sign ``session`` (of ``account``) out: its device, if it has one, is disconnected (the
+    account's devices are told), and ``session.destroy`` is recorded with ``info``. Call inside a
+    transaction: /session/destroy, and support staff's sign-out (``by="support"``)."""
+    ports.tell_devices_session_destroyed(session)
+    SessionToken.objects.filter(pk=session.pk).delete()
+    security_events.record(account, "session.destroy", context, token_id=session.token_id, **info)
 
 
 def duplicate_session(session, context):
@@ -87,7 +92,7 @@ def reauth(session, email, auth_pw, context, *, keys=False, verification_method=
     Sends the sign-in mail as /account/login does (upstream calls ``sendSigninNotifications``),
     but no new-sign-in notice: the session is not new.
     """
-    account, match = check_credentials(email, auth_pw, context, uid=session.account_id)
+    account, match = passwords.check_credentials(email, auth_pw, context, uid=session.account_id)
     verification_method = verification.signin_method(account, verification_method)
     with transaction.atomic():
         session = SessionToken.objects.select_for_update().get(pk=session.pk)
@@ -115,20 +120,6 @@ def sign_in_status(session, verification_method=None):
     return verification.status(session.account, session, verification_method)
 
 
-def session_expiry_cutoff():
-    """Sessions created before this time (ms) have expired."""
-    return now_ms() - settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000
-
-
-def is_expired(session):
-    """A session without a device record expires; one with a device does not (upstream)."""
-    if session.created_at >= session_expiry_cutoff():
-        return False
-    return not SessionToken.objects.filter(pk=session.pk, device__isnull=False).exists()
-
-
 def prune_expired_sessions():
-    deleted, _ = SessionToken.objects.filter(
-        created_at__lt=session_expiry_cutoff(), device__isnull=True
-    ).delete()
+    deleted, _ = SessionToken.objects.expired().delete()
     return deleted

@@ -2,17 +2,16 @@
 
 A code is 8 characters of Crockford's base32 alphabet, upper case; an account has at most one (a
 new one replaces the old), valid for an hour and good for one sign-in. Only a keyed hash is
-stored (HMAC-SHA256 under SECRET_KEY, bound to the uid), compared by lookup on the hash.
+stored (``hashing.UNBLOCK_CODE``, bound to the uid), compared by lookup on the hash.
 """
 import secrets
 
 from django.db import transaction
-from django.utils.crypto import salted_hmac
 
-from emails.services import send_email
-
-from ..errors import AppError
+from .. import hashing
+from ..errors import AppError, Errno
 from ..models import Account, UnblockCode, now_ms
+from .mail import send_email
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LENGTH = 8
@@ -20,7 +19,7 @@ LIFETIME_MS = 60 * 60 * 1000  # upstream signinUnblock.codeLifetime
 
 
 def _hash(uid, code):
-    return salted_hmac("accounts.unblock_code", f"{uid}:{code}", algorithm="sha256").hexdigest()
+    return hashing.digest(hashing.UNBLOCK_CODE, f"{uid}:{code}")
 
 
 def new_code():
@@ -57,14 +56,14 @@ def consume(account, code, *, check_expiry=True):
         matching = matching.filter(created_at__gte=now_ms() - LIFETIME_MS)
     deleted, _ = matching.delete()
     if not deleted:
-        raise AppError.invalid_unblock_code()
+        raise AppError(Errno.INVALID_UNBLOCK_CODE)
 
 
 def reject(uid, code):
     """POST /account/login/reject_unblock_code: the user says "not me"; the code is deleted."""
     account = Account.objects.filter(uid=uid).first()
     if account is None:
-        raise AppError.invalid_unblock_code()
+        raise AppError(Errno.INVALID_UNBLOCK_CODE)
     consume(account, code, check_expiry=False)
 
 

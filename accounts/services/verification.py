@@ -11,7 +11,7 @@ Two kinds of code confirm: *link codes* (32 hex: the session's tokenVerification
 account's emailCode for the sign-up address) posted to /recovery_email/verify_code, and 6-digit
 *email OTP codes* (``accounts.otp`` over the emailCode) posted to /session/verify_code.
 
-Mail is queued with ``emails.services.send_email`` inside the caller's transaction; ``links`` are
+Mail is queued with ``mail.send_email`` inside the caller's transaction; ``links`` are
 the link options a client sent (``service``, ``redirectTo``, ``resume``, ``style``: wire names,
 as the mail context takes them).
 """
@@ -21,12 +21,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from emails.services import send_email, send_notification
-
-from .. import otp
-from ..devices import notifications as device_notifications
-from ..errors import AppError
-from ..twofactor.services import has_enabled_totp
+from .. import otp, ports
+from ..errors import AppError, Errno
 from ..models import (
     Account,
     Email,
@@ -37,6 +33,7 @@ from ..models import (
     now_ms,
 )
 from . import notices
+from .mail import send_email, send_notification
 
 # The link options a confirmation mail carries (the sign-in one has no ``style``).
 SIGNUP_LINK_OPTIONS = ("service", "redirectTo", "resume", "style")
@@ -117,7 +114,7 @@ def verify_tokens(account, token_verification_id, method=VerificationMethod.EMAI
         account=account, token_verification_id=token_verification_id
     ).update(token_verification_id=None)
     if sessions:
-        device_notifications.account_updated(account.uid, "accountConfirm")
+        ports.tell_devices_account_updated(account, "accountConfirm")
     return sessions + key_fetch_tokens
 
 
@@ -138,10 +135,10 @@ def signin_method(account, requested_method):
 
     Asking for ``totp-2fa`` on an account without two-step authentication is errno 160.
     """
-    if has_enabled_totp(account):
+    if ports.has_enabled_totp(account):
         return "totp-2fa"
     if requested_method == "totp-2fa":
-        raise AppError.totp_required()
+        raise AppError(Errno.TOTP_REQUIRED)
     return requested_method
 
 
@@ -231,7 +228,7 @@ def verify_account(account, context, *, service=None, scopes=()):
     account.email_verified = True
     account.save(update_fields=["email_verified"])
     Email.objects.filter(account=account, is_primary=True).update(is_verified=True, verified_at=now)
-    device_notifications.account_updated(account.uid, "accountVerify")
+    ports.tell_devices_account_updated(account, "accountVerify")
     if service == "sync" or any(_is_sync_scope(scope) for scope in scopes or ()):
         send_notification(
             "postVerify", primary_address(account), account=account,
@@ -252,7 +249,7 @@ def verify_session_code(session, code, context, *, service=None, scopes=()):
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=session.account_id)
         if not otp.verify(code, account.email_code):
-            raise AppError.invalid_expired_otp_code()
+            raise AppError(Errno.INVALID_EXPIRED_OTP_CODE)
         session = SessionToken.objects.filter(pk=session.pk).first()
         if session is None:
             raise AppError.token_not_found()
@@ -282,7 +279,7 @@ def verify_link_code(uid, code, context=None, *, service=None):
         matched = verify_tokens(account, code)
         is_email_code = secrets.compare_digest(code, account.email_code)
         if not matched and not is_email_code:
-            raise AppError.invalid_verification_code()
+            raise AppError(Errno.INVALID_VERIFICATION_CODE)
         if not account.email_verified:
             verify_account(account, context, service=service)
     return account
@@ -294,7 +291,7 @@ def verify_link_code(uid, code, context=None, *, service=None):
 def resend_session_code(session, context):
     """POST /session/resend_code: the current 6-digit code, for sign-in or sign-up."""
     account = Account.objects.get(pk=session.account_id)
-    if has_enabled_totp(account):
+    if ports.has_enabled_totp(account):
         return  # confirmed with the authenticator app, never by mail
     with transaction.atomic():
         if account.email_verified:
@@ -318,7 +315,7 @@ def resend_recovery_email_code(session, context, *, email=None, kind=None, links
     if email is not None:
         row = Email.objects.filter(account=account, normalized_email=email.lower()).first()
         if row is None:
-            raise AppError.cannot_resend_email_code_to_unowned_email()
+            raise AppError(Errno.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL)
         if row.is_verified:
             return
         if not row.is_primary:
@@ -328,7 +325,7 @@ def resend_recovery_email_code(session, context, *, email=None, kind=None, links
                     context={"code": otp.generate(row.email_code), "email": row.email},
                 )
             return
-    elif account.email_verified and (session.token_verified or has_enabled_totp(account)):
+    elif account.email_verified and (session.token_verified or ports.has_enabled_totp(account)):
         return
     code = session.token_verification_id or account.email_code
     with transaction.atomic():

@@ -1,12 +1,13 @@
 """Support staff see whether an account has two-step authentication and can turn it off for a
-user who lost the authenticator and the backup codes. The secret is never shown."""
+user who lost the authenticator and the backup codes (through the TOTP service, as /totp/destroy:
+event and notice mail). The secret is never shown."""
 from django.contrib import admin
 from django.db import transaction
 
-from accounts.services import security_events
 from accounts.services.context import RequestContext
 
 from .models import RecoveryCode, TotpToken
+from .services import totp
 
 
 @admin.register(TotpToken)
@@ -28,17 +29,17 @@ class TotpTokenAdmin(admin.ModelAdmin):
         return RecoveryCode.objects.filter(account_id=token.account_id).count()
 
     def delete_model(self, request, obj):
-        with transaction.atomic():
-            self._remove(request, obj)
+        self._remove(request, obj)
 
     def delete_queryset(self, request, queryset):
         with transaction.atomic():
-            for token in queryset.select_for_update():
+            for token in queryset.select_related("account"):
                 self._remove(request, token)
 
     def _remove(self, request, token):
+        """The service of /totp/destroy (event, backup codes, the removal notice in the
+        account's language)."""
         account = token.account
-        RecoveryCode.objects.filter(account=account).delete()
-        token.delete()
-        context = RequestContext(ip_address=request.META.get("REMOTE_ADDR") or None)
-        security_events.record(account, "account.two_factor_removed", context, by="support")
+        context = RequestContext(ip_address=request.META.get("REMOTE_ADDR") or None,
+                                 locale=account.locale)
+        totp.remove_for_support(account, context)

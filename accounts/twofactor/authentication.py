@@ -8,9 +8,9 @@ from rest_framework.permissions import BasePermission
 from accounts.authentication import SessionTokenAuthentication
 from accounts.errors import AppError
 from accounts.models import SessionToken
+from accounts.services.assurance import check_verified_session
 
 from . import mfa
-from .services.assurance import check_verified_session
 
 
 class MfaTokenAuthentication(BaseAuthentication):

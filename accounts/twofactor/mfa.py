@@ -19,8 +19,8 @@ import uuid
 
 import jwt
 from django.conf import settings
-from django.utils.crypto import salted_hmac
 
+from accounts import hashing
 from accounts.otp import hotp
 
 from .otp import step_at
@@ -40,7 +40,7 @@ def scope_for(action):
 
 def _otp_key(uid, email_code, session_token_id, action):
     value = f"{uid}-{email_code}-{session_token_id}-{action}"
-    return salted_hmac("accounts.twofactor.mfa_otp", value, algorithm="sha256").digest()
+    return hashing.derive_key(hashing.MFA_OTP_KEY, value)
 
 
 def otp_code(account, session_token_id, action, at=None):
@@ -62,7 +62,7 @@ def verify_otp_code(account, session_token_id, action, code, at=None):
 def signing_key():
     if settings.MFA_JWT_KEY:
         return settings.MFA_JWT_KEY.encode()
-    return salted_hmac("accounts.twofactor.mfa_jwt", "signing-key", algorithm="sha256").digest()
+    return hashing.derive_key(hashing.MFA_JWT_KEY, "signing-key")
 
 
 def issue_token(uid, session_token_id, action, now=None):

@@ -13,7 +13,7 @@ import logging
 from django.conf import settings
 from rest_framework.response import Response
 
-from ..errors import AppError
+from ..errors import AppError, Errno
 from ..services import bounces
 from .base import PublicView
 
@@ -44,7 +44,7 @@ class EmailBouncesWebhookView(PublicView):
             raise AppError.not_found()
         presented = _presented_secret(request)
         if presented is None or not hmac.compare_digest(presented.encode(), secret.encode()):
-            raise AppError.invalid_token("Invalid or missing webhook secret")
+            raise AppError(Errno.INVALID_TOKEN, message="Invalid or missing webhook secret")
         payload = request.data
         if isinstance(payload, dict) and payload.get("Type") == "SubscriptionConfirmation":
             # Confirming is left to the operator: fetching a URL named by a request is not ours

@@ -4,7 +4,7 @@ import logging
 from django.http import HttpResponseServerError
 from django.views.decorators.csrf import csrf_exempt
 
-from ..errors import AppError, render_error
+from ..errors import AppError, Errno, render_error
 from ..middleware import API_PREFIX
 
 logger = logging.getLogger("fxa.errors")
@@ -17,5 +17,5 @@ def unknown_route(request):
 
 def server_error(request):
     if request.path_info.startswith(API_PREFIX):
-        return render_error(AppError.unexpected())
+        return render_error(AppError(Errno.UNEXPECTED_ERROR))
     return HttpResponseServerError("<h1>Server Error (500)</h1>")

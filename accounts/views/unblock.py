@@ -2,7 +2,7 @@
 from rest_framework.response import Response
 
 from ..serializers.verification import RejectUnblockCodeSerializer, SendUnblockCodeSerializer
-from ..services import accounts, unblock
+from ..services import lookup, unblock
 from .base import PublicView
 
 
@@ -13,7 +13,7 @@ class SendUnblockCodeView(PublicView):
 
     def post(self, request):
         data = self.body()
-        account, _ = accounts.find_account(data["email"])
+        account, _ = lookup.find_account(data["email"])
         unblock.send_unblock_code(account, self.context())
         return Response({})
 

@@ -1,62 +1,44 @@
-"""The profile server's errno space (oauth.md §10) and its DRF exception handler.
+"""The profile server's errno family (oauth.md §10), distinct from the auth and OAuth servers'.
 
-Its own numbers, distinct from the auth server's and the OAuth server's: views under
-``oauth.profile`` raise ``ProfileError.<name>(...)`` and render with ``exception_handler``.
+Views under ``oauth.profile`` raise ``ProfileError(ProfileErrno.X)`` or a named constructor and
+answer with ``exception_handler``.
 """
 import logging
-from enum import IntEnum
-from http import HTTPStatus
 
-from rest_framework import exceptions as drf_exceptions
-from rest_framework.response import Response
-from rest_framework.views import set_rollback
-
-logger = logging.getLogger("fxa.profile")
+from accounts.errors import PENDING, ApiError, ErrnoTable
 
 INFO_URL = "https://github.com/mozilla/fxa/blob/main/packages/fxa-profile-server/docs/API.md"
 
 
-class ProfileErrno(IntEnum):
-    UNAUTHORIZED = 100
-    INVALID_PARAMETER = 101
-    UNSUPPORTED_PROVIDER = 102
-    IMAGE_PROCESSING_ERROR = 103
-    OAUTH_SERVICE_UNAVAILABLE = 104
-    AUTH_SERVICE_UNAVAILABLE = 105
-    TOO_MANY_REQUESTS = 114
-    REQUEST_BLOCKED = 125
+class ProfileErrno(ErrnoTable):
+    """``NAME = errno, status, message[, error]`` (upstream's fxa-profile-server lib/error.js)."""
+
+    UNAUTHORIZED = 100, 403, "Unauthorized"
+    INVALID_PARAMETER = 101, 400, "Invalid request parameter"
+    UNSUPPORTED_PROVIDER = 102, 400, "Unsupported image provider", PENDING
+    IMAGE_PROCESSING_ERROR = 103, 500, "Image processing error"
+    OAUTH_SERVICE_UNAVAILABLE = 104, 503, "OAuth server error", PENDING
+    AUTH_SERVICE_UNAVAILABLE = 105, 503, "Auth server error", PENDING
+    TOO_MANY_REQUESTS = 114, 429, "Client has sent too many requests", PENDING
+    REQUEST_BLOCKED = (
+        125, 400, "The request was blocked for security reasons", "Request blocked", PENDING
+    )
     # Upstream answers framework failures (404, 413, 415, insufficient scope) with this default.
-    UNEXPECTED = 999
+    UNEXPECTED = 999, 500, "Unspecified error"
 
 
-def _phrase(code):
-    try:
-        return HTTPStatus(code).phrase
-    except ValueError:
-        return "Error"
+class ProfileError(ApiError):
+    errnos = ProfileErrno
+    info_url = INFO_URL
+    logger = logging.getLogger("fxa.profile")
 
-
-class ProfileError(Exception):
-    def __init__(self, code, errno, message, *, error=None, headers=None, **extra):
-        self.code = code
-        self.errno = ProfileErrno(errno)
-        self.message = message
-        self.error = error or _phrase(code)
-        self.headers = headers or {}
-        self.extra = extra
-        super().__init__(f"{int(self.errno)}: {message}")
-
-    def to_dict(self):
-        return {"code": self.code, "errno": int(self.errno), "error": self.error,
-                "message": self.message, "info": INFO_URL, **self.extra}
-
-    # Named constructors.
+    # Named constructors: the errors with members, headers or a status of their own.
 
     @classmethod
     def unauthorized(cls, reason, challenge='Bearer error="invalid_token"'):
         """A missing, unknown or expired token, or someone else's avatar."""
-        return cls(403, ProfileErrno.UNAUTHORIZED, "Unauthorized",
-                   headers={"WWW-Authenticate": challenge}, reason=reason)
+        headers = {"WWW-Authenticate": challenge}
+        return cls(ProfileErrno.UNAUTHORIZED, headers=headers, reason=reason)
 
     @classmethod
     def missing_token(cls):
@@ -66,51 +48,27 @@ class ProfileError(Exception):
     @classmethod
     def insufficient_scope(cls, scope):
         # Upstream's scope check is the framework's own 403, without a profile errno.
-        return cls(403, ProfileErrno.UNEXPECTED, "Insufficient scope", headers={
-            "WWW-Authenticate": f'Bearer error="insufficient_scope", scope="{scope}"'})
+        challenge = f'Bearer error="insufficient_scope", scope="{scope}"'
+        return cls(ProfileErrno.UNEXPECTED, code=403, message="Insufficient scope",
+                   headers={"WWW-Authenticate": challenge})
 
     @classmethod
     def invalid_parameter(cls, keys, source="payload"):
-        return cls(400, ProfileErrno.INVALID_PARAMETER, "Invalid request parameter",
-                   error="Bad Request", validation={"source": source, "keys": list(keys)})
-
-    @classmethod
-    def image_processing_error(cls):
-        return cls(500, ProfileErrno.IMAGE_PROCESSING_ERROR, "Image processing error")
+        validation = {"source": source, "keys": list(keys)}
+        return cls(ProfileErrno.INVALID_PARAMETER, validation=validation)
 
     @classmethod
     def payload_too_large(cls, limit):
-        return cls(413, ProfileErrno.UNEXPECTED,
-                   f"Payload content length greater than maximum allowed: {limit}")
+        message = f"Payload content length greater than maximum allowed: {limit}"
+        return cls(ProfileErrno.UNEXPECTED, code=413, message=message)
 
     @classmethod
     def unsupported_media_type(cls):
-        return cls(415, ProfileErrno.UNEXPECTED, "Unsupported Media Type")
+        return cls(ProfileErrno.UNEXPECTED, code=415, message="Unsupported Media Type")
 
     @classmethod
     def not_found(cls):
-        return cls(404, ProfileErrno.UNEXPECTED, "Not Found")
+        return cls(ProfileErrno.UNEXPECTED, code=404, message="Not Found")
 
 
-def to_profile_error(exc):
-    if isinstance(exc, ProfileError):
-        return exc
-    if isinstance(exc, drf_exceptions.ValidationError):
-        detail = exc.detail if isinstance(exc.detail, dict) else {}
-        return ProfileError.invalid_parameter([k for k in detail if k != "non_field_errors"])
-    if isinstance(exc, drf_exceptions.ParseError):
-        return ProfileError.invalid_parameter([])
-    if isinstance(exc, drf_exceptions.APIException):
-        return ProfileError(exc.status_code, ProfileErrno.UNEXPECTED, str(exc.detail))
-    logger.error("Unhandled error", exc_info=exc)
-    return ProfileError(500, ProfileErrno.UNEXPECTED, "Unspecified error")
-
-
-def exception_handler(exc, context):
-    """DRF exception handler of the profile routes: profile-server errnos."""
-    error = to_profile_error(exc)
-    set_rollback()
-    response = Response(error.to_dict(), status=error.code)
-    for name, value in error.headers.items():
-        response[name] = value
-    return response
+exception_handler = ProfileError.exception_handler

@@ -18,7 +18,7 @@ from accounts.models import Account, Avatar, now_ms
 from .. import scopes as scope_lib
 from ..services import subject
 from . import images
-from .errors import ProfileError
+from .errors import ProfileErrno, ProfileError
 
 DEFAULT_AVATAR_ID = "0" * 32  # upstream's img.defaultAvatarId
 MONOGRAM_INITIAL = re.compile(r"^[A-Za-z0-9]")
@@ -89,7 +89,7 @@ def upload_avatar(account, data):
     try:
         encoded = images.reencode(data)
     except images.ImageError:
-        raise ProfileError.image_processing_error() from None
+        raise ProfileError(ProfileErrno.IMAGE_PROCESSING_ERROR) from None
     with transaction.atomic():
         # Serializes concurrent uploads: each replaces what the previous one stored.
         Account.objects.select_for_update().only("uid").get(pk=account.pk)

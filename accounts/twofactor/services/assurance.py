@@ -1,30 +1,8 @@
 """How a session's verification changes with two-step authentication (upstream's
-``verifyTokensWithMethod``) and the checks of upstream's ``verifiedSessionToken`` strategy."""
-from accounts.errors import AppError
+``verifyTokensWithMethod``). The checks of upstream's ``verifiedSessionToken`` strategy are the
+account app's (``accounts.services.assurance``)."""
 from accounts.models import SessionToken, VerificationMethod, now_ms
 from accounts.services import verification
-
-
-def check_verified_session(session):
-    """Verified email (104), verified session (138), and the account's assurance level (110)."""
-    account = session.account
-    if not account.email_verified:
-        raise AppError.unverified_account()
-    if not session.token_verified:
-        raise AppError.unverified_session()
-    if session.authenticator_assurance_level < account.authenticator_assurance_level:
-        raise AppError.aal_mismatch()
-
-
-def require_second_factor_if_enabled(account, session):
-    """A two-step account's sensitive change (destroy, password change) needs an AAL2 session
-    (errno 138 otherwise, also when no session was given)."""
-    from . import has_enabled_totp
-
-    if has_enabled_totp(account) and (
-        session is None or session.authenticator_assurance_level < 2 or not session.token_verified
-    ):
-        raise AppError.unverified_session()
 
 
 def verify_session_with(session, method):

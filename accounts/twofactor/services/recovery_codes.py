@@ -1,8 +1,8 @@
 """Backup authentication codes (auth-api-responses.md §5): sets of single-use codes that stand in
 for the authenticator app.
 
-Only a keyed hash of each code is stored: HMAC-SHA256 under SECRET_KEY (Django's
-``salted_hmac``), bound to the uid, of the lower-cased code — as the unblock codes are. Upstream
+Only a keyed hash of each code is stored (``hashing.RECOVERY_CODE``: HMAC-SHA256 under
+SECRET_KEY), bound to the uid, of the lower-cased code — as the unblock codes are. Upstream
 uses scrypt (N=65536) with a per-code salt, which costs ~0.2 s a code (1.6 s to store a set, and a
 scan over the salts to find one). A 50-bit random code needs no stretching to resist guessing
 online, and the server key keeps a leaked table from being searched offline; a keyed hash also
@@ -10,22 +10,23 @@ makes the lookup one indexed equality, so spending a code is a single conditiona
 concurrent requests with the same code exactly one deletes the row.
 """
 from django.db import transaction
-from django.utils.crypto import salted_hmac
 
-from accounts.errors import AppError
+from accounts import hashing
+from accounts.errors import AppError, Errno
 from accounts.models import VerificationMethod
-from accounts.services import notices, security_events
+from accounts.services import attempts, notices, security_events
+from accounts.services.password_reset import mark_password_forgot_verified
 
 from .. import otp
 from ..models import RecoveryCode
-from . import assurance, attempts, has_enabled_totp
+from . import assurance, has_enabled_totp
 
 NOTIFY_LOW_COUNT = 2  # upstream totp.recoveryCodes.notifyLowCount
 
 
 def code_hash(uid, code):
     value = f"{uid}:{otp.normalize_recovery_code(code)}"
-    return salted_hmac("accounts.twofactor.recovery_code", value, algorithm="sha256").hexdigest()
+    return hashing.digest(hashing.RECOVERY_CODE, value)
 
 
 def _store(account, codes):
@@ -48,7 +49,7 @@ def new_set(account):
 def _require_second_factor(session):
     # Backup codes go with TOTP: only a session that proved a second factor replaces them.
     if session.authenticator_assurance_level <= 1:
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
 
 
 def replace_codes(session, context):
@@ -72,7 +73,7 @@ def set_codes(session, codes, context):
     account = session.account
     with transaction.atomic():
         if has_enabled_totp(account):
-            raise AppError.totp_token_exists()
+            raise AppError(Errno.TOTP_TOKEN_EXISTS)
         _store(account, codes)
         security_events.record(
             account, "account.recovery_codes_set", context, verified=True, token_id=session.pk
@@ -104,7 +105,7 @@ def _spend(account, code, context):
     ``lowRecoveryCodes`` when two or fewer remain. Call inside the caller's transaction, after
     ``attempts.check``."""
     if not has_enabled_totp(account):
-        raise AppError.recovery_code_not_found()
+        raise AppError(Errno.RECOVERY_CODE_NOT_FOUND)
     deleted, _ = RecoveryCode.objects.filter(
         account=account, code_hash=code_hash(account.uid, code)
     ).delete()
@@ -134,7 +135,7 @@ def verify_session(session, code, context):
             )
     if remaining is None:
         attempts.record_failure(account, "recovery_code")
-        raise AppError.recovery_code_not_found()
+        raise AppError(Errno.RECOVERY_CODE_NOT_FOUND)
     return {"remaining": remaining}
 
 
@@ -142,8 +143,6 @@ def verify_password_forgot(forgot_token, code, context):
     """POST /totp/verify/recoveryCode (passwordForgotToken): a backup code stands in for the app
     in the reset of a two-step account (as /totp/verify). 156 when it is not one of the account's.
     No ``postSigninRecoveryCode`` mail: the reset mails the account itself."""
-    from .totp import mark_password_forgot_verified
-
     account = forgot_token.account
     attempts.check(account, "recovery_code")
     with transaction.atomic():
@@ -155,5 +154,5 @@ def verify_password_forgot(forgot_token, code, context):
             )
     if remaining is None:
         attempts.record_failure(account, "recovery_code")
-        raise AppError.recovery_code_not_found()
+        raise AppError(Errno.RECOVERY_CODE_NOT_FOUND)
     return {"remaining": remaining}

@@ -2,12 +2,11 @@
 token for one sensitive action (``accounts.twofactor.mfa``)."""
 from django.db import transaction
 
-from accounts.errors import AppError
-from accounts.services import security_events
-from emails.services import send_email
+from accounts.errors import AppError, Errno
+from accounts.services import attempts, security_events
+from accounts.services.mail import send_email
 
 from .. import mfa
-from . import attempts
 
 # Upstream's template for step-up codes (header X-Account-Change-Verify-Code), which clients and
 # tools that read codes from mail headers look for.
@@ -39,7 +38,7 @@ def verify_code(session, action, code, context):
             account, "account.mfa_verify_otp_code_failed", context, token_id=session.pk,
             action=action,
         )
-        raise AppError.invalid_expired_otp_code()
+        raise AppError(Errno.INVALID_EXPIRED_OTP_CODE)
     security_events.record(
         account, "account.mfa_verify_otp_code_success", context, verified=True,
         token_id=session.pk, action=action,

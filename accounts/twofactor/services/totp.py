@@ -16,13 +16,14 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.errors import AppError
-from accounts.models import Account, PasswordForgotToken, VerificationMethod, now_ms
-from accounts.services import notices, security_events, verification
+from accounts.errors import AppError, Errno
+from accounts.models import Account, VerificationMethod, now_ms
+from accounts.services import attempts, notices, security_events, verification
+from accounts.services.password_reset import mark_password_forgot_verified
 
 from .. import otp
 from ..models import RecoveryCode, TotpToken
-from . import assurance, attempts, recovery_codes
+from . import assurance, recovery_codes
 
 
 def _locked_token(account):
@@ -61,13 +62,13 @@ def create_totp(session, context):
     within the hour returns the same secret (and forgets a previous /totp/setup/verify).
     """
     if not session.token_verified:
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
     account = session.account
     now = now_ms()
     with transaction.atomic():
         token = _locked_token(account)
         if token is not None and token.enabled:
-            raise AppError.totp_token_exists()
+            raise AppError(Errno.TOTP_TOKEN_EXISTS)
         if token is not None and token.is_live_pending(now):
             token.created_at = now
             token.setup_verified_at = None
@@ -98,14 +99,14 @@ def verify_setup(session, code):
     with transaction.atomic():
         token = _locked_token(account)
         if token is None or not token.is_live_pending(now):
-            raise AppError.totp_token_not_found()
+            raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
         valid = _accept_code(token, code)
         if valid:
             token.setup_verified_at = now
             token.save(update_fields=["setup_verified_at"])
     if not valid:
         attempts.record_failure(account, "totp")
-        raise AppError.invalid_token_verification_code()
+        raise AppError(Errno.INVALID_TOKEN_VERIFICATION_CODE)
     return {"success": True}
 
 
@@ -116,14 +117,14 @@ def complete_setup(session, context, *, service=None):
     /totp/setup/verify has accepted a code of this secret.
     """
     if not session.token_verified:
-        raise AppError.unverified_session()
+        raise AppError(Errno.SESSION_UNVERIFIED)
     now = now_ms()
     with transaction.atomic():
         token = _locked_token(session.account)
         if token is None or not token.is_live_pending(now):
-            raise AppError.totp_token_not_found()
+            raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
         if token.setup_verified_at is None:
-            raise AppError.invalid_token_verification_code()
+            raise AppError(Errno.INVALID_TOKEN_VERIFICATION_CODE)
         _enable(token, session, context, service)
     return {"success": True}
 
@@ -152,7 +153,7 @@ def verify_session(session, code, context, *, service=None):
     with transaction.atomic():
         token = TotpToken.objects.select_for_update().filter(pk=account.pk).first()
         if token is None or not (token.enabled or token.is_live_pending(now)):
-            raise AppError.totp_token_not_found()
+            raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
         valid = _accept_code(token, code)
         body = {"success": valid}
         if not valid:
@@ -175,18 +176,6 @@ def verify_session(session, code, context, *, service=None):
     return body
 
 
-def mark_password_forgot_verified(forgot_token, now=None):
-    """The passwordForgotToken proved the account's second factor (110 when it was spent meanwhile).
-
-    Shared by /totp/verify and /totp/verify/recoveryCode; call inside their transaction.
-    """
-    marked = PasswordForgotToken.objects.filter(pk=forgot_token.pk).update(
-        totp_verified_at=now or now_ms()
-    )
-    if not marked:
-        raise AppError.token_not_found()
-
-
 def verify_password_forgot(forgot_token, code, context):
     """POST /totp/verify (passwordForgotToken): a code from the app lets the reset of a two-step
     account go on (``/password/forgot/verify_code`` needs it).
@@ -199,7 +188,7 @@ def verify_password_forgot(forgot_token, code, context):
     with transaction.atomic():
         token = TotpToken.objects.select_for_update().filter(pk=account.pk, enabled=True).first()
         if token is None:
-            raise AppError.totp_token_not_found()
+            raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
         valid = _accept_code(token, code)
         if valid:
             mark_password_forgot_verified(forgot_token)
@@ -217,18 +206,29 @@ def destroy_totp(session, context):
     session (138). The session drops to ``email-2fa``; the removal mail goes only when two-step
     authentication was actually on."""
     if not session.token_verified:
-        raise AppError.unverified_session()
-    account = session.account
+        raise AppError(Errno.SESSION_UNVERIFIED)
+    _remove(session.account, context, session)
+    return {}
+
+
+def remove_for_support(account, context):
+    """Support staff turn two-step authentication off for a user who lost the app and the backup
+    codes: /totp/destroy without a session to downgrade; the event says ``by: support``."""
+    _remove(account, context, None, by="support")
+
+
+def _remove(account, context, session, **info):
     with transaction.atomic():
         token = _locked_token(account)
         RecoveryCode.objects.filter(account=account).delete()
-        assurance.downgrade_after_removal(session)
+        if session is not None:
+            assurance.downgrade_after_removal(session)
         if token is None:
-            return {}
+            return
         token.delete()
         security_events.record(
-            account, "account.two_factor_removed", context, verified=True, token_id=session.pk
+            account, "account.two_factor_removed", context, verified=session is not None,
+            token_id=session.pk if session is not None else None, **info,
         )
         if token.enabled:
             notices.notify("postRemoveTwoStepAuthentication", account, context)
-    return {}

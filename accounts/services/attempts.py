@@ -1,4 +1,5 @@
-"""A cap on wrong second-factor codes per account, until the server has a rate-limiting service.
+"""A cap on wrong codes per account (second factors, emailed reset codes), until the server has
+a rate-limiting service.
 
 Upstream's customs limits ``verifyTotpCode``, ``verifyRecoveryCode`` and the MFA code checks;
 without any limit a 6-digit code (three valid in a million with the window) falls to a few
@@ -8,7 +9,7 @@ cache (Redis in production), keyed by uid: new sessions do not reset it.
 """
 from django.core.cache import cache
 
-from accounts.errors import AppError
+from ..errors import AppError
 
 MAX_FAILURES = 10
 WINDOW = 15 * 60  # seconds
