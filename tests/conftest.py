@@ -44,8 +44,13 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
 
 @pytest.fixture(autouse=True)
 def _tasks_run_in_process(request):
-    """In-process tests run Celery tasks eagerly; end-to-end tests use a real worker instead."""
+    """In-process tests run Celery tasks eagerly; end-to-end tests use a real worker instead.
+
+    An end-to-end test's stack is set up before its other fixtures, so that the tasks they queue
+    (the mail of an account they make) already go to the stack's worker."""
     if request.node.get_closest_marker("e2e"):
+        if "live_stack" in request.fixturenames:
+            request.getfixturevalue("live_stack")
         yield
         return
     previous = celery_app.conf.task_always_eager
@@ -54,13 +59,62 @@ def _tasks_run_in_process(request):
     celery_app.conf.task_always_eager = previous
 
 
+class LiveStacks:
+    """The live stacks of this test process. The default one lives for the session; one with
+    other options, until a test asks for yet other options (so at most two run at a time)."""
+
+    def __init__(self):
+        self.default = None
+        self.other = None
+        self.other_options = None
+
+    def get(self, extra_env=None, worker=True):
+        from tests.live import start_live_stack
+
+        options = (tuple(sorted((extra_env or {}).items())), worker)
+        if options == ((), True):
+            if self.default is None:
+                self.default = start_live_stack()
+            return self.default
+        if options != self.other_options:
+            self.stop_other()
+            self.other = start_live_stack(extra_env, worker=worker)
+            self.other_options = options
+        return self.other
+
+    def stop_other(self):
+        if self.other is not None:
+            self.other.stop()
+        self.other = self.other_options = None
+
+    def stop(self):
+        self.stop_other()
+        if self.default is not None:
+            self.default.stop()
+
+
 @pytest.fixture(scope="session")
-def live_stack(django_db_setup, django_db_blocker):
-    """gunicorn + a Celery worker over the test database and Redis, for the whole session."""
-    from django.db import connection
+def _live_stacks(django_db_setup, django_db_blocker):
+    stacks = LiveStacks()
+    yield stacks
+    stacks.stop()
 
-    from tests.live import LiveStack
 
-    stack = LiveStack(connection.settings_dict).start()
-    yield stack
-    stack.stop()
+@pytest.fixture
+def live_stack(request, _live_stacks):
+    """gunicorn + a Celery worker + an SMTP sink (``live_stack.smtp``) over the test database and
+    Redis (see tests/live.py).
+
+    ``@pytest.mark.live_stack(extra_env={...}, worker=False)`` asks for a stack with other
+    settings. While the test runs, the tasks this process queues go to the stack's worker;
+    afterwards the worker must be done with the queued mail, and the processes' logs are printed
+    (pytest shows them when the test failed).
+    """
+    marker = request.node.get_closest_marker("live_stack")
+    stack = _live_stacks.get(**(marker.kwargs if marker else {}))
+    with stack.receiving_tasks():
+        yield stack
+        try:
+            stack.wait_for_mail_delivered()
+        finally:
+            print(stack.logs())

@@ -1,7 +1,10 @@
-"""Test helpers: a /v1 client that authenticates like real FxA clients, and account factories."""
+"""Test helpers: upstream's error format, and a /v1 client that authenticates like real FxA clients
+(accounts, sessions and OAuth clients are made by ``tests/factories.py``)."""
 import json
+import socket
 import threading
-from dataclasses import dataclass
+import time
+from http import HTTPStatus
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -10,19 +13,45 @@ from django.db import connection
 from django.test import Client, TestCase
 
 from accounts import hawk, onepw
-from accounts.models import Account
-from accounts.services import accounts as account_services, verification
-from accounts.services.context import RequestContext
 
 DEFAULT_PASSWORD = "pässwörd"
+# The ``info`` of upstream's error bodies: the auth server's, the OAuth server's, the profile server's.
+INFO_URLS = (
+    "https://mozilla.github.io/ecosystem-platform/api#section/Response-format",
+    "https://github.com/mozilla/fxa-oauth-server/blob/master/docs/api.md#errors",
+    "https://github.com/mozilla/fxa/blob/main/packages/fxa-profile-server/docs/API.md",
+)
+
+
+def reason(status):
+    """The ``error`` string of upstream's error bodies: the HTTP reason phrase (as Boom's)."""
+    return "Request Entity Too Large" if status == 413 else HTTPStatus(status).phrase
+
+
+def assert_api_headers(response):
+    """Every /v1 answer is JSON and carries the server time in seconds."""
+    assert response.headers["Content-Type"].split(";")[0] == "application/json"
+    assert abs(int(response.headers["Timestamp"]) - time.time()) <= 5
 
 
 def assert_error(response, status, errno):
-    """An answer in upstream's error format with this status and errno; returns the body."""
+    """An answer in upstream's error format with this status and errno (or one of these errnos);
+    returns the body.
+
+    ``response``: Django's test client's, requests', or anything with ``status_code``,
+    ``headers``, ``content`` and ``json()``.
+    """
     assert response.status_code == status, response.content
-    assert response["Content-Type"] == "application/json"
+    assert_api_headers(response)
     body = response.json()
-    assert (body["code"], body["errno"]) == (status, errno)
+    assert body["code"] == status, body
+    assert body["errno"] == errno if isinstance(errno, int) else body["errno"] in errno, body
+    assert body["info"] in INFO_URLS, body
+    if body["info"] == INFO_URLS[0]:
+        assert body["error"] == reason(status), body
+    else:  # the OAuth server names some errors ("Invalid scopes", "Client Disabled")
+        assert isinstance(body["error"], str) and body["error"], body
+    assert isinstance(body["message"], str) and body["message"], body
     return body
 
 
@@ -152,29 +181,8 @@ def race(count, attempt):
     return results
 
 
-@dataclass
-class TestAccount:
-    account: Account
-    email: str
-    password: str
-    session_token: str
-    key_fetch_token: str | None
-    unwrap_bkey: bytes
-
-    @property
-    def uid(self):
-        return self.account.uid
-
-
-def make_account(email="user@example.com", password=DEFAULT_PASSWORD, *, verified=True, keys=False):
-    """An account created through the create_account service, optionally already verified."""
-    auth_pw, unwrap_bkey = stretch(email, password)
-    issued = account_services.create_account(
-        email, bytes.fromhex(auth_pw), RequestContext(ip_address="127.0.0.1"), keys=keys
-    )
-    if verified:
-        verification.verify_link_code(issued.account.uid, issued.account.email_code)
-    issued.account.refresh_from_db()
-    return TestAccount(
-        issued.account, email, password, issued.session_token, issued.key_fetch_token, unwrap_bkey
-    )
+def free_port():
+    """A TCP port on loopback that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

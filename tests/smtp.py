@@ -6,7 +6,7 @@ from email import policy
 
 from aiosmtpd.controller import Controller
 
-from tests.live import free_port
+from tests.helpers import free_port
 
 # Recipients at this domain get "451 try again later" from the sink: a transient failure.
 TEMPFAIL_DOMAIN = "tempfail.example"

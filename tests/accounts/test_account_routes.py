@@ -8,7 +8,8 @@ from django.conf import settings
 
 from accounts import onepw
 from accounts.models import Account, Email, KeyFetchToken, SessionToken, now_ms
-from tests.helpers import ApiClient, assert_error, make_account, ok, stretch
+from tests import factories
+from tests.helpers import ApiClient, assert_error, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -71,14 +72,14 @@ def test_create_with_keys_answers_a_key_fetch_token_and_echoes_verification_meth
 
 
 def test_create_over_a_verified_account_is_101_with_its_address(api):
-    make_account("Taken@Example.com")
+    factories.account("Taken@Example.com")
     body = assert_error(create(api, "taken@example.com"), 400, 101)
     assert body["email"] == "Taken@Example.com"
     assert Account.objects.count() == 1
 
 
 def test_create_over_an_unverified_account_replaces_it(api):
-    old = make_account("pending@example.com", verified=False)
+    old = factories.account("pending@example.com", verified=False)
     body = ok(create(api, "pending@example.com", password="another password"))
     assert body["uid"] != old.uid
     assert list(Account.objects.values_list("uid", flat=True)) == [body["uid"]]
@@ -102,13 +103,13 @@ def test_login_to_an_unknown_account_is_102(api):
 
 
 def test_login_with_a_wrong_password_is_103_with_the_stored_address(api):
-    make_account("Someone@Example.com", password="right")
+    factories.account("Someone@Example.com", password="right")
     body = assert_error(login(api, "Someone@Example.com", password="wrong"), 400, 103)
     assert body["email"] == "Someone@Example.com"
 
 
 def test_login_stretched_with_another_email_case_is_120_then_succeeds_with_the_stored_case(api):
-    make_account("Case@Example.com", password="pw")
+    factories.account("Case@Example.com", password="pw")
     body = assert_error(login(api, "case@example.com", password="pw"), 400, 120)
     assert body["email"] == "Case@Example.com"
     # The client re-stretches with the address it was told, keeping the typed one as the login.
@@ -120,7 +121,7 @@ def test_login_stretched_with_another_email_case_is_120_then_succeeds_with_the_s
 
 
 def test_login_with_a_new_primary_address_is_120_with_the_signup_address(api):
-    user = make_account("first@example.com", password="pw")
+    user = factories.account("first@example.com", password="pw")
     # As after a change of primary address: clients keep stretching with the sign-up address.
     Email.objects.filter(account_id=user.uid).update(
         email="second@example.com", normalized_email="second@example.com"
@@ -132,7 +133,7 @@ def test_login_with_a_new_primary_address_is_120_with_the_signup_address(api):
 
 
 def test_login_with_a_secondary_address_is_142(api):
-    user = make_account("primary@example.com", password="pw")
+    user = factories.account("primary@example.com", password="pw")
     Email.objects.create(
         account=user.account, email="second@example.com", normalized_email="second@example.com",
         email_code=secrets.token_hex(16), is_verified=True,
@@ -141,7 +142,7 @@ def test_login_with_a_secondary_address_is_142(api):
 
 
 def test_login_answers_session_fields(api):
-    user = make_account("user@example.com", password="pw")
+    user = factories.account("user@example.com", password="pw")
     body = ok(login(api, "user@example.com", password="pw"))
     assert set(body) == {"uid", "sessionToken", "verified", "authAt", "metricsEnabled"}
     assert body["uid"] == user.uid
@@ -151,7 +152,7 @@ def test_login_answers_session_fields(api):
 
 
 def test_login_with_keys_answers_a_key_fetch_token_for_the_same_keys(api):
-    user = make_account("user@example.com", password="pw", keys=True)
+    user = factories.account("user@example.com", password="pw", keys=True)
     body = ok(login(api, "user@example.com", password="pw", query="?keys=true"))
     assert HEX64.match(body["keyFetchToken"]) and "keyFetchTokenVersion2" not in body
     created_keys = keys_of(api, user.key_fetch_token, user.unwrap_bkey)
@@ -160,7 +161,7 @@ def test_login_with_keys_answers_a_key_fetch_token_for_the_same_keys(api):
 
 
 def test_login_of_an_old_account_from_a_new_ip_with_keys_must_be_confirmed(api):
-    user = make_account("user@example.com", password="pw")
+    user = factories.account("user@example.com", password="pw")
     age(user, OLDER_THAN_NEW)
     body = ok(login(from_ip(OTHER_IP), "user@example.com", password="pw", query="?keys=true"))
     assert body["verified"] is False
@@ -177,7 +178,7 @@ def test_login_of_an_old_account_from_a_new_ip_with_keys_must_be_confirmed(api):
 
 
 def test_login_without_keys_needs_no_confirmation_though_the_session_is_unverified(api):
-    user = make_account("user@example.com", password="pw")
+    user = factories.account("user@example.com", password="pw")
     age(user, OLDER_THAN_NEW)
     body = ok(login(from_ip(OTHER_IP), "user@example.com", password="pw"))
     assert body["verified"] is True
@@ -187,7 +188,7 @@ def test_login_without_keys_needs_no_confirmation_though_the_session_is_unverifi
 
 
 def test_recent_confirmed_login_from_the_same_ip_exempts_a_new_one(api):
-    user = make_account("user@example.com", password="pw")
+    user = factories.account("user@example.com", password="pw")
     home = from_ip("198.51.100.1")
     # A new account's sign-in is born confirmed, which makes its IP address known.
     assert ok(login(home, "user@example.com", password="pw"))["verified"] is True
@@ -198,14 +199,14 @@ def test_recent_confirmed_login_from_the_same_ip_exempts_a_new_one(api):
 
 
 def test_requested_verification_method_alone_does_not_force_confirmation(api):
-    make_account("user@example.com", password="pw")
+    factories.account("user@example.com", password="pw")
     body = ok(login(api, "user@example.com", password="pw", verificationMethod="email-otp"))
     assert body["verified"] is True
     assert "verificationReason" not in body
 
 
 def test_login_to_an_unverified_account_reports_signup(api):
-    make_account("user@example.com", password="pw", verified=False)
+    factories.account("user@example.com", password="pw", verified=False)
     body = ok(login(api, "user@example.com", password="pw"))
     assert body["verified"] is False
     assert body["verificationReason"] == "signup"
@@ -216,7 +217,7 @@ def test_login_to_an_unverified_account_reports_signup(api):
 
 
 def test_account_status_by_uid(api):
-    user = make_account()
+    user = factories.account()
     assert ok(api.get(f"/account/status?uid={user.uid}")) == {"exists": True}
     assert ok(api.get(f"/account/status?uid={secrets.token_hex(16)}")) == {"exists": False}
 
@@ -241,13 +242,13 @@ def test_account_status_with_a_session_answers_exists_and_locale(api):
 
 
 def test_account_status_by_email(api):
-    make_account("user@example.com")
+    factories.account("user@example.com")
     assert ok(api.post("/account/status", {"email": "user@example.com"})) == {"exists": True}
     assert ok(api.post("/account/status", {"email": "other@example.com"})) == {"exists": False}
 
 
 def test_account_status_with_third_party_auth_status(api):
-    make_account("user@example.com")
+    factories.account("user@example.com")
     body = ok(api.post("/account/status", {"email": "user@example.com", "thirdPartyAuthStatus": True}))
     assert body == {"exists": True, "hasLinkedAccount": False, "hasPassword": True}
 
@@ -262,7 +263,7 @@ def test_account_status_accepts_any_check_domain(api, check_domain):
 
 
 def test_credentials_status_of_a_v1_account(api):
-    make_account("user@example.com")
+    factories.account("user@example.com")
     body = ok(api.post("/account/credentials/status", {"email": "user@example.com"}))
     assert body == {"currentVersion": "v1", "upgradeNeeded": True}
 
@@ -348,15 +349,16 @@ def test_create_with_a_malformed_client_salt_is_107(api, v2_client):
 
 
 def test_account_keys_are_fetched_once(api):
-    user = make_account(keys=True)
-    ok(api.get("/account/keys", token=user.key_fetch_token, token_type="keyFetchToken"))
+    user = factories.account(keys=True)
+    ka, kb = keys_of(api, user.key_fetch_token, user.unwrap_bkey)
+    assert (ka.hex(), kb) == (user.account.ka, onepw.xor(user.wrap_kb, user.unwrap_bkey))
     assert_error(
         api.get("/account/keys", token=user.key_fetch_token, token_type="keyFetchToken"), 401, 110
     )
 
 
 def test_account_keys_wait_for_the_email_to_be_verified(api):
-    user = make_account(keys=True, verified=False)
+    user = factories.account(keys=True, verified=False)
     assert_error(
         api.get("/account/keys", token=user.key_fetch_token, token_type="keyFetchToken"), 400, 104
     )
@@ -369,7 +371,7 @@ def test_account_keys_wait_for_the_email_to_be_verified(api):
 
 
 def test_account_destroy_with_a_wrong_password_is_103(api):
-    user = make_account("user@example.com", password="right")
+    user = factories.account("user@example.com", password="right")
     response = api.post(
         "/account/destroy", {"email": "user@example.com", "authPW": stretch(user.email, "wrong")[0]}
     )
@@ -379,7 +381,7 @@ def test_account_destroy_with_a_wrong_password_is_103(api):
 
 @pytest.mark.parametrize("with_session", [False, True])
 def test_account_destroy_erases_the_account_and_its_tokens(api, with_session):
-    user = make_account("user@example.com", password="pw", keys=True)
+    user = factories.account("user@example.com", password="pw", keys=True)
     session = user.session_token if with_session else None
     body = {"email": "user@example.com", "authPW": stretch(user.email, "pw")[0]}
     assert ok(api.post("/account/destroy", body, token=session)) == {}
@@ -391,8 +393,8 @@ def test_account_destroy_erases_the_account_and_its_tokens(api, with_session):
 
 
 def test_account_destroy_with_another_accounts_session_is_102(api):
-    victim = make_account("victim@example.com", password="pw")
-    intruder = make_account("intruder@example.com")
+    victim = factories.account("victim@example.com", password="pw")
+    intruder = factories.account("intruder@example.com")
     body = {"email": "victim@example.com", "authPW": stretch(victim.email, "pw")[0]}
     assert_error(api.post("/account/destroy", body, token=intruder.session_token), 400, 102)
     assert Account.objects.filter(uid=victim.uid).exists()
@@ -402,7 +404,7 @@ def test_account_destroy_with_another_accounts_session_is_102(api):
 
 
 def test_account_profile_for_a_session(api):
-    user = make_account("user@example.com")
+    user = factories.account("user@example.com")
     body = ok(api.get("/account/profile", token=user.session_token))
     assert body == {
         "email": "user@example.com",
@@ -417,7 +419,7 @@ def test_account_profile_for_a_session(api):
 
 
 def test_get_account_lists_no_subscriptions(api):
-    user = make_account()
+    user = factories.account()
     assert ok(api.get("/account", token=user.session_token)) == {"subscriptions": []}
 
 
@@ -425,7 +427,7 @@ def test_get_account_lists_no_subscriptions(api):
 
 
 def test_recovery_email_status_of_a_verified_account(api):
-    user = make_account("user@example.com")
+    user = factories.account("user@example.com")
     body = ok(api.get("/recovery_email/status", token=user.session_token))
     assert body == {
         "email": "user@example.com",
@@ -436,7 +438,7 @@ def test_recovery_email_status_of_a_verified_account(api):
 
 
 def test_email_code_verifies_the_account_and_the_signup_session(api):
-    user = make_account("user@example.com", verified=False)
+    user = factories.account("user@example.com", verified=False)
     before = ok(api.get("/recovery_email/status", token=user.session_token))
     assert (before["verified"], before["sessionVerified"], before["emailVerified"]) == (False,) * 3
     response = api.post(
@@ -449,7 +451,7 @@ def test_email_code_verifies_the_account_and_the_signup_session(api):
 
 
 def test_wrong_email_code_is_105(api):
-    user = make_account(verified=False)
+    user = factories.account(verified=False)
     response = api.post("/recovery_email/verify_code", {"uid": user.uid, "code": secrets.token_hex(16)})
     assert_error(response, 400, 105)
     assert not Account.objects.get(uid=user.uid).email_verified

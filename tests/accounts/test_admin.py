@@ -1,12 +1,9 @@
 """Support staff's admin pages for accounts, sessions, security events and bounces."""
-import secrets
-
 import pytest
 from django.contrib.auth import get_user_model
 
-from accounts.models import Account, Email, EmailBounce, SecurityEvent, SessionToken, now_ms
-from accounts.services import security_events
-from accounts.tokens import create_session_token
+from accounts.models import Account, Email, EmailBounce, SecurityEvent, SessionToken
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -19,32 +16,12 @@ def admin_client(client):
     return client
 
 
-def make_account(address, *, verified=True):
-    """An account row with a session, made directly (no scrypt, no mail)."""
-    account = Account.objects.create(
-        uid=secrets.token_hex(16), email=address, normalized_email=address.lower(),
-        email_code=secrets.token_hex(16), email_verified=verified, ka=secrets.token_hex(32),
-        wrap_wrap_kb=secrets.token_hex(32), auth_salt=secrets.token_hex(32),
-        verify_hash=secrets.token_hex(32), verifier_set_at=now_ms(),
-    )
-    Email.objects.create(account=account, email=address, normalized_email=address.lower(),
-                         email_code=account.email_code, is_primary=True, is_verified=verified)
-    _, session = create_session_token(account)
-    security_events.record(account, "account.create", token_id=session.token_id)
-    account.session_id = session.token_id
-    return account
-
-
 @pytest.fixture
 def user():
-    user = make_account("User@Example.com")
-    Email.objects.create(account=user, email="alias@example.com",
+    user = factories.account("User@Example.com")
+    Email.objects.create(account=user.account, email="alias@example.com",
                          normalized_email="alias@example.com", email_code="ab" * 16, is_verified=True)
     return user
-
-
-def session_id(user):
-    return user.session_id
 
 
 def secrets_of(account):
@@ -61,12 +38,12 @@ def test_admin_index_and_every_list_render_for_staff(admin_client, user):
 
 
 def test_account_list_finds_an_account_by_uid_or_any_address(admin_client, user):
-    make_account("someone@example.com")
+    factories.account("someone@example.com")
     for query in (user.uid, "user@example.com", "ALIAS@example.com"):
         page = admin_client.get("/admin/accounts/account/", {"q": query})
         assert page.status_code == 200
         assert [account.uid for account in page.context["cl"].result_list] == [user.uid], query
-        for secret in secrets_of(user):
+        for secret in secrets_of(user.account):
             assert secret.encode() not in page.content
 
 
@@ -74,7 +51,7 @@ def test_account_page_shows_addresses_but_no_key_material(admin_client, user):
     page = admin_client.get(f"/admin/accounts/account/{user.uid}/change/")
     assert page.status_code == 200
     assert b"alias@example.com" in page.content and b"User@Example.com" in page.content
-    for secret in secrets_of(user):
+    for secret in secrets_of(user.account):
         assert secret.encode() not in page.content
     assert b"set (64 hex)" in page.content
     # Key material and verifiers are not form fields: a POST cannot change them.
@@ -84,12 +61,12 @@ def test_account_page_shows_addresses_but_no_key_material(admin_client, user):
         "emails-MIN_NUM_FORMS": "0", "emails-MAX_NUM_FORMS": "1000",
     })
     account = Account.objects.get(uid=user.uid)
-    assert (account.ka, account.verify_hash) == (user.ka, user.verify_hash)
+    assert (account.ka, account.verify_hash) == (user.account.ka, user.account.verify_hash)
     assert account.locale == "de"
 
 
 def test_mark_primary_email_verified_action(admin_client):
-    pending = make_account("pending@example.com", verified=False)
+    pending = factories.account("pending@example.com", verified=False)
     response = admin_client.post("/admin/accounts/account/", {
         "action": "mark_primary_email_verified", "_selected_action": [pending.uid],
     })
@@ -99,19 +76,19 @@ def test_mark_primary_email_verified_action(admin_client):
 
 
 def test_sessions_are_listed_per_account_without_their_token_ids(admin_client, user):
-    other = make_account("other@example.com")
+    other = factories.account("other@example.com")
     page = admin_client.get("/admin/accounts/sessiontoken/", {"account": user.uid})
     assert page.status_code == 200
     assert [session.account_id for session in page.context["cl"].result_list] == [user.uid]
-    assert session_id(user).encode() not in page.content
-    assert session_id(user)[:16].encode() in page.content
-    assert session_id(other)[:16].encode() not in page.content
+    assert user.session_id.encode() not in page.content
+    assert user.session_id[:16].encode() in page.content
+    assert other.session_id[:16].encode() not in page.content
 
 
 def test_signing_out_a_session_deletes_it(admin_client, user):
-    other = make_account("other@example.com")
+    other = factories.account("other@example.com")
     response = admin_client.post("/admin/accounts/sessiontoken/", {
-        "action": "sign_out", "_selected_action": [session_id(user)[:16]],
+        "action": "sign_out", "_selected_action": [user.session_id[:16]],
     })
     assert response.status_code == 302
     assert not SessionToken.objects.filter(account_id=user.uid).exists()
@@ -121,12 +98,12 @@ def test_signing_out_a_session_deletes_it(admin_client, user):
 def test_deleting_an_account_lists_its_sessions_without_their_token_ids(admin_client, user):
     page = admin_client.get(f"/admin/accounts/account/{user.uid}/delete/")
     assert page.status_code == 200
-    assert session_id(user).encode() not in page.content
+    assert user.session_id.encode() not in page.content
     assert not page.context["perms_lacking"]
     response = admin_client.post(f"/admin/accounts/account/{user.uid}/delete/", {"post": "yes"})
     assert response.status_code == 302
     assert not Account.objects.filter(uid=user.uid).exists()
-    assert admin_client.get(f"/admin/accounts/sessiontoken/{session_id(user)}/change/").status_code == 404
+    assert admin_client.get(f"/admin/accounts/sessiontoken/{user.session_id}/change/").status_code == 404
 
 
 def test_security_events_are_read_only(admin_client, user):
@@ -135,7 +112,7 @@ def test_security_events_are_read_only(admin_client, user):
     page = admin_client.get(f"/admin/accounts/securityevent/{event.pk}/change/")
     assert page.status_code == 200
     assert b"account.create" in page.content
-    assert session_id(user).encode() not in page.content
+    assert user.session_id.encode() not in page.content
     assert admin_client.get("/admin/accounts/securityevent/add/").status_code == 403
 
 

@@ -7,7 +7,8 @@ import pytest
 from accounts.errors import AppError
 from accounts.models import Account, EmailBounce, SecurityEvent, now_ms
 from accounts.services import bounces
-from tests.helpers import assert_error, make_account, ok, stretch
+from tests import factories
+from tests.helpers import assert_error, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -105,7 +106,7 @@ def test_sign_up_with_a_complained_address_is_133(api):
 
 
 def test_sign_in_to_an_unverified_account_with_a_bounced_address_is_refused(api):
-    make_account("pending@example.com", verified=False)
+    factories.account("pending@example.com", verified=False)
     bounce("pending@example.com", "soft")
     auth_pw, _ = stretch("pending@example.com")
     response = api.post("/account/login", {"email": "pending@example.com", "authPW": auth_pw})
@@ -113,7 +114,7 @@ def test_sign_in_to_an_unverified_account_with_a_bounced_address_is_refused(api)
 
 
 def test_sign_in_to_a_verified_account_tolerates_bounces(api):
-    user = make_account("user@example.com")
+    user = factories.account("user@example.com")
     bounce("user@example.com", "hard")
     auth_pw, _ = stretch("user@example.com")
     assert ok(api.post("/account/login", {"email": "user@example.com", "authPW": auth_pw}))["uid"] == user.uid
@@ -228,8 +229,8 @@ def test_malformed_notifications_are_107(api, secret, payload):
 
 
 def test_a_bounce_ends_a_young_unverified_sign_up(api, secret):
-    pending = make_account("pending@example.com", verified=False)
-    verified = make_account("user@example.com")
+    pending = factories.account("pending@example.com", verified=False)
+    verified = factories.account("user@example.com")
     ok(webhook(api, ses_bounce("pending@example.com", "user@example.com")))
     assert not Account.objects.filter(uid=pending.uid).exists()
     assert Account.objects.filter(uid=verified.uid).exists()
@@ -245,7 +246,7 @@ def test_a_recorded_bounce_blocks_sign_up_through_the_api(api, secret):
 
 
 def test_clearing_records_emails_clear_bounces_on_the_owning_account():
-    user = make_account("user@example.com")
+    user = factories.account("user@example.com")
     bounce("user@example.com", "hard")
     bounce("stranger@example.com", "hard")
     assert bounces.clear(EmailBounce.objects.all()) == 2

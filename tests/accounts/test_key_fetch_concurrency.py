@@ -3,7 +3,8 @@
 import pytest
 
 from accounts.models import KeyFetchToken
-from tests.helpers import ApiClient, make_account, race
+from tests import factories
+from tests.helpers import ApiClient, race
 
 # Real transactions: each thread's request commits on its own database connection.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -12,7 +13,7 @@ ATTEMPTS = 10
 
 
 def test_concurrent_key_fetches_succeed_exactly_once():
-    user = make_account(keys=True)
+    user = factories.account(keys=True)
 
     def fetch(index):
         response = ApiClient().get("/account/keys", token=user.key_fetch_token, token_type="keyFetchToken")

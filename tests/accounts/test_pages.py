@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client, TestCase
 
 from accounts.models import Account, UnblockCode
+from tests import factories
 from tests.accounts.flow_helpers import (
     OTHER_IP,
     age_account,
@@ -20,7 +21,7 @@ from tests.accounts.flow_helpers import (
     session_row,
     templates,
 )
-from tests.helpers import MailingApiClient, make_account, ok
+from tests.helpers import MailingApiClient, assert_error, ok
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +88,7 @@ def test_confirming_the_signup_link(api, browser):
 
 
 def test_confirming_the_signin_link_once(api, browser):
-    user = make_account()
+    user = factories.account()
     age_account(user.uid, 10 * 24 * 3600)
     clear_mail()
     body = ok(login(MailingApiClient(OTHER_IP), user.email, query="?keys=true"))
@@ -145,7 +146,7 @@ def test_the_confirmation_needs_the_csrf_token(api):
 
 
 def test_confirming_the_verify_primary_link(browser):
-    user = make_account()
+    user = factories.account()
     age_account(user.uid, 10 * 24 * 3600)
     elsewhere = MailingApiClient(OTHER_IP)
     body = ok(login(elsewhere, user.email, query="?keys=true"))
@@ -161,7 +162,7 @@ def test_confirming_the_verify_primary_link(browser):
 
 
 def test_reporting_an_unblock_code_deletes_it(api, browser):
-    user = make_account()
+    user = factories.account()
     clear_mail()
     ok(api.post("/account/login/send_unblock_code", {"email": user.email}))
     message = last("unblockCode")
@@ -174,7 +175,7 @@ def test_reporting_an_unblock_code_deletes_it(api, browser):
     assert response.status_code == 200
     assert not UnblockCode.objects.filter(account_id=user.uid).exists()
     code = message.extra_headers["X-Unblock-Code"]
-    assert login(api, user.email, unblockCode=code).json()["errno"] == 127
+    assert_error(login(api, user.email, unblockCode=code), 400, 127)
     again = confirm(browser, page, "/report_signin")
     assert again.status_code == 400
     assert "can no longer be used" in again.content.decode()

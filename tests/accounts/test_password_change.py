@@ -3,7 +3,8 @@ import pytest
 
 from accounts import onepw
 from accounts.models import PasswordChangeToken, SessionToken
-from tests.helpers import ApiClient, make_account, stretch
+from tests import factories
+from tests.helpers import ApiClient, assert_error, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -30,7 +31,7 @@ def start_change(api, user, password=None):
 
 def test_change_keeps_kb_and_signs_out_other_sessions():
     api = ApiClient()
-    user = make_account("change@example.com")
+    user = factories.account("change@example.com")
     other_session = api.post(
         "/account/login", {"email": user.email, "authPW": stretch(user.email)[0]}
     ).json()["sessionToken"]
@@ -52,17 +53,17 @@ def test_change_keeps_kb_and_signs_out_other_sessions():
     assert finished["verified"] is True
     assert fetch_kb(api, finished["keyFetchToken"], new_unwrap) == kb
     # Every earlier session is gone; the replacement works.
-    assert api.get("/session/status", token=other_session).json()["errno"] == 110
-    assert api.get("/session/status", token=user.session_token).json()["errno"] == 110
+    assert_error(api.get("/session/status", token=other_session), 401, 110)
+    assert_error(api.get("/session/status", token=user.session_token), 401, 110)
     assert api.get("/session/status", token=finished["sessionToken"]).status_code == 200
     # The old password no longer signs in; the new one does.
-    assert api.post("/account/login", {"email": user.email, "authPW": stretch(user.email)[0]}).json()["errno"] == 103
+    assert_error(api.post("/account/login", {"email": user.email, "authPW": stretch(user.email)[0]}), 400, 103)
     assert api.post("/account/login", {"email": user.email, "authPW": new_auth_pw}).status_code == 200
 
 
 def test_finish_without_session_token_answers_empty_object_and_token_is_single_use():
     api = ApiClient()
-    user = make_account("single@example.com")
+    user = factories.account("single@example.com")
     body, kb = start_change(api, user)
     new_auth_pw, new_unwrap = stretch(user.email, "another")
     payload = {"authPW": new_auth_pw, "wrapKb": onepw.xor(kb, new_unwrap).hex()}
@@ -71,31 +72,31 @@ def test_finish_without_session_token_answers_empty_object_and_token_is_single_u
     assert (first.status_code, first.json()) == (200, {})
     again = api.post("/password/change/finish", payload, token=body["passwordChangeToken"],
                      token_type="passwordChangeToken")
-    assert (again.status_code, again.json()["errno"]) == (401, 110)
+    assert_error(again, 401, 110)
 
 
 def test_start_with_wrong_password_is_103():
     api = ApiClient()
-    user = make_account("wrong@example.com")
+    user = factories.account("wrong@example.com")
     response = api.post("/password/change/start",
                         {"email": user.email, "oldAuthPW": stretch(user.email, "nope")[0]})
-    assert (response.status_code, response.json()["errno"]) == (400, 103)
+    assert_error(response, 400, 103)
     assert not PasswordChangeToken.objects.exists()
 
 
 def test_expired_password_change_token_is_refused():
     api = ApiClient()
-    user = make_account("expired@example.com")
+    user = factories.account("expired@example.com")
     body, kb = start_change(api, user)
     PasswordChangeToken.objects.update(created_at=0)
     response = api.post("/password/change/finish", {"authPW": "00" * 32, "wrapKb": "00" * 32},
                         token=body["passwordChangeToken"], token_type="passwordChangeToken")
-    assert (response.status_code, response.json()["errno"]) == (401, 110)
+    assert_error(response, 401, 110)
 
 
 def test_v1_to_v2_upgrade_keeps_sessions_and_kb():
     api = ApiClient()
-    user = make_account("upgrade@example.com")
+    user = factories.account("upgrade@example.com")
     body, kb = start_change(api, user)
     auth_pw, unwrap_v1 = stretch(user.email)
     stretched_v2 = onepw.quick_stretch_v2(V2_SALT, user.password)

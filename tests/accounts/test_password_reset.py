@@ -14,7 +14,8 @@ from accounts.models import (
     SessionToken,
     now_ms,
 )
-from tests.helpers import assert_error, make_account, ok, sent, stretch, token_credentials
+from tests import factories
+from tests.helpers import assert_error, ok, sent, stretch, token_credentials
 from tests.recovery_key_client import encrypt_kb, new_recovery_key, recovery_key_id
 
 from .flow_helpers import clear_mail, last
@@ -63,7 +64,7 @@ def reset(api, token, email=None, password=NEW_PASSWORD, query="", **fields):
 
 @pytest.fixture
 def user(db):
-    return make_account("forgot@example.com")
+    return factories.account("forgot@example.com")
 
 
 # --- send_code / resend_code / status ------------------------------------------------------------
@@ -165,7 +166,7 @@ def test_verify_code_with_recovery_key_sends_no_password_reset_mail(api, user):
 
 
 def test_right_code_verifies_an_unverified_primary_address(api):
-    user = make_account("unverified@example.com", verified=False)
+    user = factories.account("unverified@example.com", verified=False)
     reset_token_for(api, user.email)
     assert Account.objects.get(pk=user.uid).email_verified
     assert Email.objects.get(account=user.account, is_primary=True).is_verified

@@ -5,9 +5,9 @@ from django.core.cache import cache
 
 from accounts.models import RecoveryKey, SecurityEvent
 from accounts.services import recovery_keys
-from tests.helpers import assert_error, make_account, ok, sent
+from tests import factories
+from tests.helpers import assert_error, ok, sent
 from tests.recovery_key_client import decrypt_kb, encrypt_kb, new_recovery_key, recovery_key_id
-from tests.twofactor.conftest import pending_session
 
 from .flow_helpers import clear_mail
 
@@ -27,7 +27,7 @@ def _fresh_lookup_limit():
 
 @pytest.fixture
 def user(db):
-    return make_account("keyholder@example.com")
+    return factories.account("keyholder@example.com")
 
 
 def new_key(user, kb=KB):
@@ -94,7 +94,7 @@ def test_delete_removes_the_key_mails_and_records(api, user):
 
 
 def test_routes_need_a_verified_session(api, user):
-    token = pending_session(user.account)
+    token = factories.session(user.account, verified=False)
     _, key_id, data = new_key(user)
     assert_error(api.post("/recoveryKey", {"recoveryKeyId": key_id, "recoveryData": data}, token=token), 400, 138)
     assert_error(api.post("/recoveryKey", {"recoveryKeyId": key_id, "recoveryData": data}), 401, 110)

@@ -1,7 +1,5 @@
 """Secondary email addresses over HTTP: list, add, 6-digit codes, remove, make primary, and sign-in."""
-import secrets
 import time
-from dataclasses import dataclass
 
 import pytest
 from django.core import mail
@@ -10,54 +8,17 @@ from accounts import otp
 from accounts.models import Account, Email, PasswordChangeToken, SecurityEvent, SessionToken, now_ms
 from accounts.services import accounts as account_services
 from accounts.services.context import RequestContext
-from accounts.tokens import create_session_token
-from tests.helpers import assert_error, make_account, ok, stretch, token_credentials
+from tests import factories
+from tests.helpers import assert_error, ok, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
 DAY_MS = 24 * 3600 * 1000
 
 
-
-
-@dataclass
-class QuickAccount:
-    account: Account
-    session_token: str
-
-    @property
-    def uid(self):
-        return self.account.uid
-
-
-def quick_account(address, *, verified=True):
-    """An account and its sign-up session, made directly: no scrypt, for tests that never sign in
-    (``make_account`` makes ones with a real password)."""
-    now = now_ms()
-    account = Account.objects.create(
-        uid=secrets.token_hex(16), email=address, normalized_email=address.lower(),
-        email_code=secrets.token_hex(16), email_verified=verified, ka=secrets.token_hex(32),
-        wrap_wrap_kb=secrets.token_hex(32), auth_salt=secrets.token_hex(32),
-        verify_hash=secrets.token_hex(32), verifier_set_at=now, profile_changed_at=now,
-    )
-    Email.objects.create(account=account, email=address, normalized_email=address.lower(),
-                         email_code=account.email_code, is_primary=True, is_verified=verified,
-                         verified_at=now if verified else None)
-    session_token, _ = create_session_token(
-        account, token_verification_id=None if verified else account.email_code
-    )
-    return QuickAccount(account, session_token)
-
-
 @pytest.fixture
 def user():
-    return quick_account("user@example.com")
-
-
-@pytest.fixture
-def signed_up():
-    """An account with a real password, for the sign-in tests."""
-    return make_account("user@example.com")
+    return factories.account("user@example.com")
 
 
 def sent(template, to=None):
@@ -177,7 +138,7 @@ def test_codes_must_be_digits(api, user):
 
 
 def test_an_unverified_account_cannot_add_an_address(api):
-    pending = quick_account("pending@example.com", verified=False)
+    pending = factories.account("pending@example.com", verified=False)
     assert_error(add(api, pending, "second@example.com"), 400, 104)
 
 
@@ -191,7 +152,7 @@ def test_adding_the_primary_address_is_139(api, user):
 
 
 def test_adding_another_account_s_verified_primary_is_140(api, user):
-    quick_account("other@example.com")
+    factories.account("other@example.com")
     assert_error(add(api, user, "Other@Example.com"), 400, 140)
 
 
@@ -203,13 +164,13 @@ def test_adding_an_address_already_on_the_account_is_189(api, user):
 
 
 def test_another_account_s_verified_secondary_is_136(api, user):
-    other = quick_account("other@example.com")
+    other = factories.account("other@example.com")
     add_verified(api, other, "shared@example.com")
     assert_error(add(api, user, "shared@example.com"), 400, 136)
 
 
 def test_another_account_s_unverified_claim_is_taken_over(api, user):
-    other = quick_account("other@example.com")
+    other = factories.account("other@example.com")
     ok(add(api, other, "shared@example.com"))
     ok(add(api, user, "shared@example.com"))
     assert Email.objects.get(normalized_email="shared@example.com").account_id == user.uid
@@ -217,12 +178,12 @@ def test_another_account_s_unverified_claim_is_taken_over(api, user):
 
 
 def test_a_new_unverified_account_keeps_its_address_for_a_day(api, user):
-    quick_account("fresh@example.com", verified=False)
+    factories.account("fresh@example.com", verified=False)
     assert_error(add(api, user, "fresh@example.com"), 400, 141)
 
 
 def test_an_older_unverified_account_is_deleted_to_free_its_address(api, user):
-    stale = quick_account("stale@example.com", verified=False)
+    stale = factories.account("stale@example.com", verified=False)
     Email.objects.filter(account_id=stale.uid).update(created_at=now_ms() - DAY_MS - 1000)
     Account.objects.filter(uid=stale.uid).update(created_at=now_ms() - DAY_MS - 1000)
     ok(add(api, user, "stale@example.com"))
@@ -254,7 +215,7 @@ def test_resend_sends_the_current_code_again(api, user):
 
 
 def test_resend_to_an_address_not_on_the_account_is_150(api, user):
-    other = quick_account("other@example.com")
+    other = factories.account("other@example.com")
     ok(add(api, other, "theirs@example.com"))
     for address in ("theirs@example.com", "nobody@example.com"):
         response = api.post("/recovery_email/secondary/resend_code", {"email": address},
@@ -300,7 +261,7 @@ def test_the_primary_address_cannot_be_removed(api, user):
 
 
 def test_removing_an_unknown_address_is_143(api, user):
-    quick_account("other@example.com")
+    factories.account("other@example.com")
     assert_error(destroy(api, user, "nobody@example.com"), 400, 143)
     assert_error(destroy(api, user, "other@example.com"), 400, 143)
 
@@ -340,8 +301,7 @@ def test_set_primary_swaps_and_keeps_uid_and_the_sign_up_address(api, user):
     assert events(user, "account.primary_secondary_swapped") == 1
 
 
-def test_sign_in_after_the_swap_stretches_with_the_sign_up_address(api, signed_up):
-    user = signed_up
+def test_sign_in_after_the_swap_stretches_with_the_sign_up_address(api, user):
     add_verified(api, user, "new@example.com")
     ok(set_primary(api, user, "new@example.com"))
     # A client stretching with the new primary is told which address to stretch with.
@@ -352,8 +312,7 @@ def test_sign_in_after_the_swap_stretches_with_the_sign_up_address(api, signed_u
     assert_error(login(api, "user@example.com", "user@example.com"), 400, 142)
 
 
-def test_re_stretching_client_names_the_typed_address_as_original_login_email(api, signed_up):
-    user = signed_up
+def test_re_stretching_client_names_the_typed_address_as_original_login_email(api, user):
     # The service side of a retry after errno 120: email = the sign-up address (now a secondary),
     # originalLoginEmail = the primary the user typed.
     add_verified(api, user, "new@example.com")
@@ -375,7 +334,7 @@ def test_set_primary_to_an_unverified_address_is_147(api, user):
 
 
 def test_set_primary_to_another_account_s_address_is_148(api, user):
-    quick_account("other@example.com")
+    factories.account("other@example.com")
     assert_error(set_primary(api, user, "other@example.com"), 400, 148)
 
 
@@ -397,8 +356,7 @@ def test_set_primary_to_the_current_primary_changes_nothing(api, user):
 # Sign-in with a secondary address.
 
 
-def test_login_with_a_secondary_address_is_142(api, signed_up):
-    user = signed_up
+def test_login_with_a_secondary_address_is_142(api, user):
     add_verified(api, user, "second@example.com")
     assert_error(login(api, "second@example.com", "second@example.com"), 400, 142)
     assert_error(login(api, "second@example.com", "user@example.com"), 400, 142)

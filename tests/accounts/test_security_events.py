@@ -3,7 +3,8 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Account, SecurityEvent, SessionToken, now_ms
-from tests.helpers import ApiClient, make_account, stretch, token_credentials
+from tests import factories
+from tests.helpers import ApiClient, assert_error, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +25,7 @@ def test_account_create_is_recorded_with_the_session_and_ip(api):
 
 
 def test_confirmed_login_is_recorded_as_verified(api):
-    user = make_account()
+    user = factories.account()
     auth_pw, _ = stretch(user.email, user.password)
     body = api.post("/account/login", {"email": user.email, "authPW": auth_pw}).json()
     [event] = events(user.uid, "account.login")
@@ -33,7 +34,7 @@ def test_confirmed_login_is_recorded_as_verified(api):
 
 
 def test_unconfirmed_login_is_recorded_unverified_until_confirmed(api):
-    user = make_account()
+    user = factories.account()
     Account.objects.filter(uid=user.uid).update(
         created_at=now_ms() - (settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS + 3600) * 1000
     )
@@ -53,24 +54,24 @@ def test_unconfirmed_login_is_recorded_unverified_until_confirmed(api):
 
 @pytest.mark.parametrize("typed_email, errno", [("user@example.com", 103), ("USER@example.com", 120)])
 def test_failed_login_is_recorded(api, typed_email, errno):
-    user = make_account("user@example.com")
+    user = factories.account("user@example.com")
     auth_pw, _ = stretch(typed_email, "not the password")
     response = api.post("/account/login", {"email": typed_email, "authPW": auth_pw})
-    assert response.json()["errno"] == errno
+    assert_error(response, 400, errno)
     [event] = events(user.uid, "account.login.failure")
     assert event.ip_address == "127.0.0.1"
     assert not events(user.uid, "account.login")
 
 
 def test_session_destroy_is_recorded_with_the_destroyed_session(api):
-    user = make_account()
+    user = factories.account()
     api.post("/session/destroy", token=user.session_token)
     [event] = events(user.uid, "session.destroy")
     assert event.token_id == token_credentials(user.session_token, "sessionToken")[0]
 
 
 def test_reauth_is_recorded_as_a_login(api):
-    user = make_account()
+    user = factories.account()
     auth_pw, _ = stretch(user.email, user.password)
     api.post("/session/reauth", {"email": user.email, "authPW": auth_pw}, token=user.session_token)
     [event] = events(user.uid, "account.login")

@@ -3,14 +3,15 @@ import pytest
 
 from accounts.models import SecurityEvent, now_ms
 from accounts.services import security_events
-from tests.helpers import assert_error, make_account, ok, stretch
+from tests import factories
+from tests.helpers import assert_error, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def user(db):
-    return make_account("audited@example.com")
+    return factories.account("audited@example.com")
 
 
 def test_lists_events_newest_first_with_their_fields(api, user):
@@ -24,7 +25,7 @@ def test_lists_events_newest_first_with_their_fields(api, user):
 
 
 def test_at_most_twenty_and_only_the_accounts_own(api, user):
-    other = make_account("someone.else@example.com")
+    other = factories.account("someone.else@example.com")
     base = now_ms()
     for index in range(25):
         SecurityEvent.objects.create(account=user.account, name=f"e{index}", created_at=base + index)

@@ -7,7 +7,8 @@ from django.conf import settings
 
 from accounts import onepw
 from accounts.models import Account, SecurityEvent, SessionToken, now_ms
-from tests.helpers import ApiClient, assert_error, make_account, ok, stretch, token_credentials
+from tests import factories
+from tests.helpers import ApiClient, assert_error, ok, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def unconfirmed_login(user, keys=False):
 
 
 def test_session_status_of_a_verified_session(api):
-    user = make_account()
+    user = factories.account()
     assert ok(api.get("/session/status", token=user.session_token)) == {
         "state": "verified",
         "uid": user.uid,
@@ -55,7 +56,7 @@ def test_session_status_of_a_verified_session(api):
 
 
 def test_session_status_of_a_signup_session_with_keys(api):
-    user = make_account(verified=False, keys=True)
+    user = factories.account(verified=False, keys=True)
     body = ok(api.get("/session/status", token=user.session_token))
     assert body["state"] == "unverified"
     assert body["details"] == {
@@ -72,14 +73,14 @@ def test_session_status_of_a_signup_session_with_keys(api):
 
 
 def test_session_destroy_ends_the_session(api):
-    user = make_account()
+    user = factories.account()
     assert ok(api.post("/session/destroy", token=user.session_token)) == {}
     assert not SessionToken.objects.filter(account_id=user.uid).exists()
     assert_error(api.get("/session/status", token=user.session_token), 401, 110)
 
 
 def test_session_destroy_with_an_empty_body(api):
-    user = make_account()
+    user = factories.account()
     response = api.post(
         "/session/destroy", raw_body=b"", token=user.session_token, headers={"Content-Length": "0"}
     )
@@ -88,7 +89,7 @@ def test_session_destroy_with_an_empty_body(api):
 
 
 def test_session_destroy_of_another_session_of_the_same_account(api):
-    user = make_account()
+    user = factories.account()
     other = login(api, user)["sessionToken"]
     other_id, _ = token_credentials(other, "sessionToken")
     response = api.post("/session/destroy", {"customSessionToken": other_id}, token=user.session_token)
@@ -98,8 +99,8 @@ def test_session_destroy_of_another_session_of_the_same_account(api):
 
 
 def test_session_destroy_of_another_accounts_session_is_110(api):
-    user = make_account("user@example.com")
-    stranger = make_account("stranger@example.com")
+    user = factories.account("user@example.com")
+    stranger = factories.account("stranger@example.com")
     stranger_id, _ = token_credentials(stranger.session_token, "sessionToken")
     response = api.post(
         "/session/destroy", {"customSessionToken": stranger_id}, token=user.session_token
@@ -113,7 +114,7 @@ def test_session_destroy_of_another_accounts_session_is_110(api):
 
 
 def test_duplicate_of_a_verified_session(api):
-    user = make_account()
+    user = factories.account()
     original = session_row(user.session_token)
     body = ok(api.post("/session/duplicate", {"reason": "migration"}, token=user.session_token))
     assert body == {
@@ -133,7 +134,7 @@ def test_duplicate_of_a_verified_session(api):
 
 
 def test_duplicate_of_a_signup_session_is_unverified_with_its_own_code(api):
-    user = make_account(verified=False)
+    user = factories.account(verified=False)
     body = ok(api.post("/session/duplicate", token=user.session_token))
     assert (body["verified"], body["sessionVerified"], body["emailVerified"]) == (False, False, False)
     assert (body["verificationMethod"], body["verificationReason"]) == ("email", "signup")
@@ -143,7 +144,7 @@ def test_duplicate_of_a_signup_session_is_unverified_with_its_own_code(api):
 
 
 def test_duplicate_of_an_unconfirmed_signin_session_reports_login(api):
-    user = make_account()
+    user = factories.account()
     session_token = unconfirmed_login(user)["sessionToken"]
     body = ok(api.post("/session/duplicate", token=session_token))
     assert (body["verified"], body["sessionVerified"], body["emailVerified"]) == (False, False, True)
@@ -154,7 +155,7 @@ def test_duplicate_of_an_unconfirmed_signin_session_reports_login(api):
 
 
 def test_reauth_refreshes_auth_at(api):
-    user = make_account()
+    user = factories.account()
     token_id, _ = token_credentials(user.session_token, "sessionToken")
     SessionToken.objects.filter(pk=token_id).update(auth_at=now_ms() - 3600_000)
     auth_pw, _ = stretch(user.email, user.password)
@@ -166,7 +167,7 @@ def test_reauth_refreshes_auth_at(api):
 
 
 def test_reauth_with_keys_answers_a_key_fetch_token(api):
-    user = make_account()
+    user = factories.account()
     auth_pw, _ = stretch(user.email, user.password)
     body = ok(api.post(
         "/session/reauth?keys=true", {"email": user.email, "authPW": auth_pw}, token=user.session_token
@@ -180,7 +181,7 @@ def test_reauth_with_keys_answers_a_key_fetch_token(api):
 
 
 def test_reauth_with_keys_on_an_unconfirmed_session_must_be_confirmed(api):
-    user = make_account()
+    user = factories.account()
     session_token = unconfirmed_login(user)["sessionToken"]
     auth_pw, _ = stretch(user.email, user.password)
     body = ok(api.post(
@@ -194,15 +195,15 @@ def test_reauth_with_keys_on_an_unconfirmed_session_must_be_confirmed(api):
 
 
 def test_reauth_with_a_wrong_password_is_103(api):
-    user = make_account()
+    user = factories.account()
     auth_pw, _ = stretch(user.email, "not the password")
     response = api.post("/session/reauth", {"email": user.email, "authPW": auth_pw}, token=user.session_token)
     assert_error(response, 400, 103)
 
 
 def test_reauth_with_another_accounts_email_is_102(api):
-    user = make_account("user@example.com")
-    other = make_account("other@example.com", password="the other password")
+    user = factories.account("user@example.com")
+    other = factories.account("other@example.com", password="the other password")
     # The caller's own password: the other account's password is never tried.
     auth_pw, _ = stretch(other.email, user.password)
     response = api.post(

@@ -5,9 +5,10 @@ import time
 import pytest
 from django.conf import settings
 
-from accounts import hawk
+from accounts import hawk, onepw
 from accounts.models import Account, SessionToken, now_ms
-from tests.helpers import ApiClient, assert_error, authorization, make_account, stretch, token_credentials
+from tests import factories
+from tests.helpers import ApiClient, assert_error, authorization, stretch, token_credentials
 
 pytestmark = pytest.mark.django_db
 
@@ -22,10 +23,9 @@ SESSION_ROUTES = [
 ]
 
 
-
 @pytest.fixture
 def user():
-    return make_account(keys=True)
+    return factories.account(keys=True)
 
 
 def url(path):
@@ -68,7 +68,15 @@ def test_key_fetch_token_is_accepted_on_account_keys(api, user, scheme):
         "/account/keys", token=user.key_fetch_token, token_type="keyFetchToken", scheme=scheme
     )
     assert response.status_code == 200, response.content
-    assert len(response.json()["bundle"]) == 192
+    # The bundle opens with the keyFetchToken's key (its MAC checked), and holds the account's kA
+    # and the wrapKb that the stored verifier unwraps (onepw.md §5), derived here independently.
+    bundle_key = onepw.derive_token(bytes.fromhex(user.key_fetch_token), "keyFetchToken").bundle_key
+    ka, wrap_kb = onepw.unbundle_keys(bundle_key, bytes.fromhex(response.json()["bundle"]))
+    account = user.account
+    auth_pw = bytes.fromhex(stretch(user.email, user.password)[0])
+    wrapwrap_key = onepw.derive_verifier(auth_pw, bytes.fromhex(account.auth_salt)).wrapwrap_key
+    assert ka.hex() == account.ka
+    assert wrap_kb == onepw.xor(bytes.fromhex(account.wrap_wrap_kb), wrapwrap_key) == user.wrap_kb
 
 
 def test_stale_timestamp_is_111_with_server_time(api, user):

@@ -6,8 +6,9 @@ import pytest
 from accounts.errors import AppError
 from accounts.models import SecurityEvent, UnblockCode, now_ms
 from accounts.services import unblock
+from tests import factories
 from tests.accounts.flow_helpers import age_account, clear_mail, last, login, session_row, templates
-from tests.helpers import assert_error, make_account, ok, race
+from tests.helpers import assert_error, ok, race
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +20,7 @@ HOUR_MS = 3600 * 1000
 
 @pytest.fixture
 def user():
-    user = make_account("user@example.com")
+    user = factories.account("user@example.com")
     # Old enough that a sign-in from a new address would need confirmation.
     age_account(user.uid, 10 * 24 * 3600)
     clear_mail()
@@ -109,7 +110,7 @@ def test_the_code_is_spent_even_when_the_password_is_wrong(elsewhere, user):
 
 
 def test_another_accounts_code_is_127(elsewhere, user):
-    make_account("other@example.com")
+    factories.account("other@example.com")
     code = send_code(elsewhere, "other@example.com")
     assert_error(login(elsewhere, user.email, unblockCode=code), 400, 127)
     assert UnblockCode.objects.filter(account__email="other@example.com").exists()
@@ -157,7 +158,7 @@ def test_reject_for_an_unknown_account_is_127(api):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_code_is_spent_exactly_once_under_concurrency():
-    user = make_account("racer@example.com")
+    user = factories.account("racer@example.com")
     code = unblock.new_code()
     UnblockCode.objects.create(account=user.account, code_hash=unblock._hash(user.uid, code))
     attempts = 8

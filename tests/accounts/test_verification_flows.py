@@ -18,6 +18,7 @@ from accounts.models import Account, Email, SecurityEvent, VerificationMethod
 from accounts.services import accounts as account_services
 from accounts.services.context import RequestContext
 from emails.models import OutboundEmail
+from tests import factories
 from tests.accounts.flow_helpers import (
     age_account,
     clear_mail,
@@ -27,7 +28,7 @@ from tests.accounts.flow_helpers import (
     session_row,
     templates,
 )
-from tests.helpers import DEFAULT_PASSWORD, assert_error, make_account, ok, stretch
+from tests.helpers import DEFAULT_PASSWORD, assert_error, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ OLD = settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS + 3600
 
 def verified_user(email="user@example.com", password=DEFAULT_PASSWORD):
     """A verified account old enough that sign-ins from new addresses need confirmation."""
-    user = make_account(email, password)
+    user = factories.account(email, password)
     age_account(user.uid, OLD)
     clear_mail()
     return user
@@ -291,7 +292,7 @@ def test_signin_with_a_code_method_mails_the_code_and_is_confirmed_with_it(elsew
 
 def test_signin_code_for_another_account_is_183(elsewhere):
     user = verified_user("one@example.com")
-    other = make_account("two@example.com")
+    other = factories.account("two@example.com")
     body = ok(login(elsewhere, user.email, query="?keys=true", verificationMethod="email-otp"))
     their_code = otp.generate(other.account.email_code)
     assert_error(elsewhere.post("/session/verify_code", {"code": their_code},
@@ -307,7 +308,7 @@ def test_unblock_method_sends_no_confirmation_mail(elsewhere):
 
 
 def test_a_confirmed_signin_is_announced(api):
-    user = make_account()  # a new account: its sign-ins are born confirmed
+    user = factories.account()  # a new account: its sign-ins are born confirmed
     clear_mail()
     body = ok(login(api, user.email, query="?keys=true", headers={"User-Agent": "Firefox/140.0"}))
     assert body["verified"] is True
@@ -326,7 +327,7 @@ def test_a_signin_that_need_not_be_confirmed_is_announced(elsewhere):
 
 
 def test_signin_to_an_unverified_account_resends_the_signup_link(api, elsewhere):
-    user = make_account(verified=False)
+    user = factories.account(verified=False)
     clear_mail()
     # A new account's sign-in is born confirmed: the link carries the emailCode.
     ok(login(api, user.email))
@@ -345,7 +346,7 @@ def test_signin_to_an_unverified_account_resends_the_signup_link(api, elsewhere)
 
 
 def test_signin_to_an_unverified_account_with_email_otp_resends_the_short_code(api):
-    user = make_account(verified=False)
+    user = factories.account(verified=False)
     clear_mail()
     body = ok(login(api, user.email, verificationMethod="email-otp"))
     assert (body["verificationMethod"], body["verificationReason"]) == ("email-otp", "signup")
@@ -407,7 +408,7 @@ def test_session_resend_code_needs_a_session(api):
 
 
 def test_resend_for_a_verified_session_sends_nothing(api):
-    user = make_account()
+    user = factories.account()
     clear_mail()
     assert ok(api.post("/recovery_email/resend_code", {}, token=user.session_token)) == {}
     assert templates() == []
@@ -460,15 +461,15 @@ def test_resend_upgrade_session_sends_verify_primary(elsewhere, where):
 
 
 def test_resend_for_an_address_of_another_account_is_150(api):
-    user = make_account()
-    make_account("other@example.com")
+    user = factories.account()
+    factories.account("other@example.com")
     response = api.post("/recovery_email/resend_code", {"email": "other@example.com"},
                         token=user.session_token)
     assert_error(response, 400, 150)
 
 
 def test_resend_for_an_unverified_secondary_sends_its_code(api):
-    user = make_account()
+    user = factories.account()
     Email.objects.create(account=user.account, email="second@example.com",
                          normalized_email="second@example.com", email_code="ab" * 16)
     clear_mail()
@@ -480,7 +481,7 @@ def test_resend_for_an_unverified_secondary_sends_its_code(api):
 
 
 def test_resend_validation(api):
-    user = make_account()
+    user = factories.account()
     assert_error(api.post("/recovery_email/resend_code", {"type": "up-grade"},
                           token=user.session_token), 400, 107)
     assert_error(api.post("/recovery_email/resend_code", {"style": "other"},

@@ -1,14 +1,10 @@
 """Fixtures of the device tests: a Web Push service on loopback and push settings pointing at it."""
-import hashlib
-from unittest import mock
-
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from accounts import onepw
-from accounts.tokens import create_session_token
-from tests.helpers import ApiClient, make_account, token_credentials
+from tests import factories
+from tests.helpers import ApiClient, token_credentials
 
 from .push_service import FakePushService
 
@@ -17,7 +13,6 @@ VAPID_KEY_PEM = VAPID_KEY.private_bytes(
     serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
 ).decode()
 VAPID_SUBJECT = "mailto:push-tests@example.com"
-FIREFOX_DESKTOP = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:120.0) Gecko/20100101 Firefox/120.0"
 FIREFOX_ANDROID = "Mobile-Android-Sync/(Mobile; Android 13) (Fenix)"
 OPEN_URI = "https://identity.mozilla.com/cmd/open-uri"
 
@@ -43,32 +38,15 @@ def api():
     return ApiClient()
 
 
-def _cheap_stretch(auth_pw, salt):
-    return hashlib.sha256(auth_pw + salt).digest()
-
-
-def quick_account(email):
-    """A verified account and its session. Its password is never checked, so its verifier skips
-    the 64 MiB scrypt (tests of the password flows use ``make_account`` itself)."""
-    with mock.patch.object(onepw, "big_stretch", _cheap_stretch):
-        return make_account(email)
-
-
 @pytest.fixture
 def user(db):
-    return quick_account("devices@example.com")
+    return factories.account("devices@example.com")
 
 
 @pytest.fixture
 def committed(django_capture_on_commit_callbacks):
     """``with committed():`` runs the on-commit hooks (queued pushes) of what it wraps."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def new_session(account, user_agent=FIREFOX_DESKTOP, **fields):
-    """Another signed-in (verified) session of the account; returns the token hex."""
-    token, _ = create_session_token(account, user_agent=user_agent, **fields)
-    return token
 
 
 def token_id(token_hex):

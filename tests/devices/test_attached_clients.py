@@ -7,14 +7,16 @@ from dataclasses import dataclass
 import pytest
 from rest_framework.authentication import BaseAuthentication
 
-from accounts.devices import attached_clients, services, views
-from accounts.devices.attached_clients import OAuthAuthorization
+from accounts.devices import oauth_clients, services, views
+from accounts.devices.oauth_clients import OAuthAuthorization
 from accounts.devices.models import Device
 from accounts.devices.owner import DeviceOwner
 from accounts.models import SessionToken, now_ms
+from tests import factories
+from tests.factories import FIREFOX_DESKTOP
 from tests.helpers import assert_error, ok
 
-from .conftest import FIREFOX_ANDROID, FIREFOX_DESKTOP, new_session, quick_account, token_id
+from .conftest import FIREFOX_ANDROID, token_id
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def connected(api, user):
     """The user's session (a plain browser session) and a phone that registered a device."""
-    phone_token = new_session(user.account, user_agent=FIREFOX_ANDROID)
+    phone_token = factories.session(user.account, user_agent=FIREFOX_ANDROID)
     phone = ok(api.post("/account/device", {"name": "Phone", "type": "mobile"}, token=phone_token))
     return phone_token, phone["id"]
 
@@ -91,7 +93,7 @@ def test_idle_devices_are_left_out_with_their_session(api, user, connected):
 
 def test_destroying_the_browser_session_entry_removes_only_it(api, user, connected):
     phone_token, phone_id = connected
-    other_token = new_session(user.account)
+    other_token = factories.session(user.account)
     entries = listing(api, user.session_token)
     other = next(e for e in entries if e["deviceId"] is None and not e["isCurrentSession"])
     assert ok(api.post("/account/attached_client/destroy", {"sessionTokenId": other["sessionTokenId"]},
@@ -130,7 +132,7 @@ def test_destroying_the_current_session(api, user, connected):
 
 def test_mismatched_or_unknown_entries_are_107_and_destroy_nothing(api, user, connected):
     phone_token, phone_id = connected
-    other = quick_account("other@example.com")
+    other = factories.account("other@example.com")
     theirs = listing(api, other.session_token)[0]["sessionTokenId"]
     mine = next(e for e in listing(api, user.session_token) if e["isCurrentSession"])["sessionTokenId"]
     for body in (
@@ -151,7 +153,7 @@ def test_mismatched_or_unknown_entries_are_107_and_destroy_nothing(api, user, co
 
 def test_destroy_needs_a_verified_session_of_a_verified_account(api, user, connected):
     _, phone_id = connected
-    pending = new_session(user.account, token_verification_id="ab" * 16)
+    pending = factories.session(user.account, token_verification_id="ab" * 16)
     assert_error(api.post("/account/attached_client/destroy", {"deviceId": phone_id}, token=pending), 400, 138)
     user.account.email_verified = False
     user.account.save()
@@ -215,7 +217,7 @@ def test_refresh_token_devices_and_oauth_grants_merge_into_attached_clients(api,
         OAuthAuthorization("dcdb5ae7add825d2", "123Done", now - 9000, now - 100, ["profile"],
                            other_refresh_token),
     ])
-    monkeypatch.setattr(attached_clients, "_oauth_clients", oauth)
+    monkeypatch.setattr(oauth_clients, "_oauth_clients", oauth)
     entries = listing(api, user.session_token)
     by_device = next(e for e in entries if e["deviceId"] == device.id)
     assert (by_device["clientId"], by_device["refreshTokenId"], by_device["scope"]) == (

@@ -5,9 +5,10 @@ from django.conf import settings
 from accounts.devices.models import DeviceCommand
 from accounts.devices.tasks import prune_expired_commands
 from accounts.models import now_ms
+from tests import factories
 from tests.helpers import assert_error, ok
 
-from .conftest import OPEN_URI, new_session, quick_account
+from .conftest import OPEN_URI
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ DAY = 24 * 3600
 def devices(api, user):
     """Device A (the user's session) and device B (another session), B offering open-uri."""
     a = ok(api.post("/account/device", {"name": "A"}, token=user.session_token))
-    b_token = new_session(user.account)
+    b_token = factories.session(user.account)
     b = ok(api.post("/account/device", {"name": "B", "availableCommands": {OPEN_URI: "keys"}},
                     token=b_token))
     return a["id"], b["id"], b_token
@@ -50,7 +51,7 @@ def test_invoke_queues_the_command_with_the_sender_and_an_increasing_index(api, 
 
 def test_indexes_count_per_device(api, user, devices):
     _, b, _ = devices
-    c_token = new_session(user.account)
+    c_token = factories.session(user.account)
     c = ok(api.post("/account/device", {"availableCommands": {OPEN_URI: "k"}}, token=c_token))["id"]
     ok(invoke(api, user.session_token, b))
     ok(invoke(api, user.session_token, b))
@@ -60,7 +61,7 @@ def test_indexes_count_per_device(api, user, devices):
 
 def test_a_sender_without_device_is_not_named(api, user, devices):
     _, b, b_token = devices
-    ok(invoke(api, new_session(user.account), b))
+    ok(invoke(api, factories.session(user.account), b))
     assert "sender" not in fetch(api, b_token)["messages"][0]["data"]
 
 
@@ -68,12 +69,12 @@ def test_a_command_the_target_does_not_offer_is_157(api, user, devices):
     a, b, _ = devices
     assert_error(invoke(api, user.session_token, b, command="https://identity.mozilla.com/cmd/close-uri/v1"),
                  400, 157)
-    assert_error(invoke(api, new_session(user.account), a), 400, 157)
+    assert_error(invoke(api, factories.session(user.account), a), 400, 157)
     assert not DeviceCommand.objects.exists()
 
 
 def test_an_unknown_or_foreign_target_is_123(api, user, devices):
-    other = quick_account("other@example.com")
+    other = factories.account("other@example.com")
     theirs = ok(api.post("/account/device", {"availableCommands": {OPEN_URI: "k"}},
                          token=other.session_token))["id"]
     assert_error(invoke(api, user.session_token, theirs), 400, 123)
@@ -98,7 +99,7 @@ def test_invalid_invocations_are_107(api, user, devices, extra):
     (OPEN_URI, 0, 0),
 ])
 def test_commands_keep_their_ttl_capped_at_the_maximum(api, user, command, ttl, stored):
-    target_token = new_session(user.account)
+    target_token = factories.session(user.account)
     target = ok(api.post("/account/device", {"availableCommands": {command: "k"}}, token=target_token))
     extra = {} if ttl is None else {"ttl": ttl}
     ok(invoke(api, user.session_token, target["id"], command=command, **extra))
@@ -141,7 +142,7 @@ def test_expired_commands_are_never_returned(api, user, devices):
 
 
 def test_a_token_without_device_has_no_commands(api, user, devices):
-    assert fetch(api, new_session(user.account)) == {"index": 0, "last": True, "messages": []}
+    assert fetch(api, factories.session(user.account)) == {"index": 0, "last": True, "messages": []}
 
 
 @pytest.mark.parametrize("query", ["?limit=101", "?limit=-1", "?limit=x", "?index=two"])

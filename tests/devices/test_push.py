@@ -11,9 +11,11 @@ from django.db import transaction
 from accounts import onepw
 from accounts.devices import notifications, push
 from accounts.devices.models import Device
-from tests.helpers import assert_error, make_account, ok, stretch
+from tests import factories
+from tests.factories import FIREFOX_DESKTOP
+from tests.helpers import assert_error, ok, stretch
 
-from .conftest import FIREFOX_DESKTOP, OPEN_URI, VAPID_KEY, VAPID_SUBJECT, new_session, token_id
+from .conftest import OPEN_URI, VAPID_KEY, VAPID_SUBJECT, token_id
 from .push_service import b64url
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +41,7 @@ def test_a_new_device_is_announced_to_the_others_encrypted_and_signed(
     register(api, user.session_token, laptop, name="Laptop")
     phone = push_service.subscribe()
     with committed():
-        register(api, new_session(user.account), phone, name="Phone")
+        register(api, factories.session(user.account), phone, name="Phone")
     assert laptop.messages() == [
         {"version": 1, "command": "fxaccounts:device_connected", "data": {"deviceName": "Phone"}}
     ]
@@ -57,7 +59,7 @@ def test_an_unverified_session_s_device_is_not_announced(api, user, push_service
     laptop = push_service.subscribe()
     register(api, user.session_token, laptop)
     with committed():
-        register(api, new_session(user.account, token_verification_id="ab" * 16), name="Pending")
+        register(api, factories.session(user.account, token_verification_id="ab" * 16), name="Pending")
     assert laptop.received() == []
 
 
@@ -65,14 +67,14 @@ def test_the_name_announced_is_synthesized_when_none_was_given(api, user, push_s
     laptop = push_service.subscribe()
     register(api, user.session_token, laptop)
     with committed():
-        register(api, new_session(user.account, user_agent=FIREFOX_DESKTOP), type="desktop")
+        register(api, factories.session(user.account, user_agent=FIREFOX_DESKTOP), type="desktop")
     assert laptop.messages()[0]["data"] == {"deviceName": "Firefox 120, macOS 10.15"}
 
 
 def test_an_invoked_command_is_pushed_to_its_target(api, user, push_service, committed):
     sender = register(api, user.session_token, name="A")
     target = push_service.subscribe()
-    target_device = register(api, new_session(user.account), target,
+    target_device = register(api, factories.session(user.account), target,
                               availableCommands={OPEN_URI: "keys"})
     with committed():
         answer = ok(api.post("/account/devices/invoke_command",
@@ -134,7 +136,7 @@ def test_other_push_failures_leave_the_endpoint_alone(api, user, push_service, c
 def test_destroying_a_device_tells_every_device_including_itself(api, user, push_service, committed):
     laptop, phone = push_service.subscribe(), push_service.subscribe()
     register(api, user.session_token, laptop)
-    phone_device = register(api, new_session(user.account), phone)
+    phone_device = register(api, factories.session(user.account), phone)
     with committed():
         ok(api.post("/account/device/destroy", {"id": phone_device["id"]}, token=user.session_token))
     expected = {"version": 1, "command": "fxaccounts:device_disconnected", "data": {"id": phone_device["id"]}}
@@ -146,7 +148,7 @@ def test_destroying_a_device_tells_every_device_including_itself(api, user, push
 def test_destroying_a_session_disconnects_its_device(api, user, push_service, committed):
     laptop, phone = push_service.subscribe(), push_service.subscribe()
     register(api, user.session_token, laptop)
-    phone_token = new_session(user.account)
+    phone_token = factories.session(user.account)
     phone_device = register(api, phone_token, phone)
     with committed():
         ok(api.post("/session/destroy", token=phone_token))
@@ -155,10 +157,10 @@ def test_destroying_a_session_disconnects_its_device(api, user, push_service, co
 
 
 def test_a_password_change_tells_the_other_devices(api, push_service, committed):
-    user = make_account("change-push@example.com")
+    user = factories.account("change-push@example.com")
     changing, other = push_service.subscribe(), push_service.subscribe()
     register(api, user.session_token, changing)
-    other_token = new_session(user.account)
+    other_token = factories.session(user.account)
     register(api, other_token, other)
     auth_pw, unwrap_bkey = stretch(user.email, user.password)
     start = ok(api.post("/password/change/start", {"email": user.email, "oldAuthPW": auth_pw}))
@@ -181,7 +183,7 @@ def test_a_password_change_tells_the_other_devices(api, push_service, committed)
 
 
 def test_destroying_the_account_tells_its_devices(api, push_service, committed):
-    user = make_account("destroy-push@example.com")
+    user = factories.account("destroy-push@example.com")
     laptop = push_service.subscribe()
     register(api, user.session_token, laptop)
     with committed():
@@ -206,8 +208,8 @@ def test_nothing_is_pushed_for_a_change_that_rolls_back(api, user, push_service,
 def test_devices_notify_sends_the_payload_to_the_chosen_devices(api, user, push_service, committed):
     laptop, phone, tablet = (push_service.subscribe() for _ in range(3))
     laptop_device = register(api, user.session_token, laptop)
-    phone_device = register(api, new_session(user.account), phone)
-    register(api, new_session(user.account), tablet)
+    phone_device = register(api, factories.session(user.account), phone)
+    register(api, factories.session(user.account), tablet)
     payload = {"version": 1, "command": "sync:collection_changed",
                "data": {"collections": ["clients"], "reason": "sendtab"}}
     with committed():
@@ -252,7 +254,7 @@ def test_invalid_notifications_are_107(api, user, body):
 
 def test_ios_devices_only_get_the_messages_they_handle(api, user, push_service, committed):
     iphone = push_service.subscribe()
-    device = register(api, new_session(user.account, user_agent=IOS), iphone,
+    device = register(api, factories.session(user.account, user_agent=IOS), iphone,
                       availableCommands={OPEN_URI: "k"})
     with committed():
         notifications.profile_updated(user.uid)
@@ -298,7 +300,7 @@ def test_confirming_a_sign_in_pushes_account_confirm_to_the_devices(api, user, p
     laptop = push_service.subscribe()
     register(api, user.session_token, laptop)
     code = "cd" * 16
-    new_session(user.account, token_verification_id=code)
+    factories.session(user.account, token_verification_id=code)
     with committed():
         ok(api.post("/recovery_email/verify_code", {"uid": user.uid, "code": code}))
     assert [request.body for request in laptop.received()] == [b""]

@@ -14,9 +14,10 @@ from accounts.devices.owner import DeviceOwner
 from accounts.errors import AppError
 from accounts.models import Account, SessionToken, now_ms
 from accounts.services import sessions
+from tests import factories
 from tests.helpers import assert_error, ok
 
-from .conftest import FIREFOX_ANDROID, OPEN_URI, new_session, quick_account, token_id
+from .conftest import FIREFOX_ANDROID, OPEN_URI, token_id
 from .push_service import b64url
 
 pytestmark = pytest.mark.django_db
@@ -84,7 +85,7 @@ def test_unknown_device_id_is_123(api, user):
 
 def test_naming_another_device_when_the_token_has_one_is_124_with_its_device_id(api, user):
     mine = ok(register(api, user.session_token, name="mine"))
-    other_token = new_session(user.account)
+    other_token = factories.session(user.account)
     theirs = ok(register(api, other_token, name="theirs"))
     body = assert_error(register(api, user.session_token, id=theirs["id"], name="taken"), 400, 124)
     assert body["deviceId"] == mine["id"]
@@ -105,7 +106,7 @@ def test_a_concurrent_second_create_on_one_token_is_124(user, monkeypatch):
 
 
 def test_naming_another_device_from_a_token_without_one_takes_it_over(api, user):
-    old_token = new_session(user.account)
+    old_token = factories.session(user.account)
     device = ok(register(api, old_token, name="reinstalled"))
     body = ok(register(api, user.session_token, id=device["id"], type="mobile"))
     assert body["id"] == device["id"] and body["name"] == "reinstalled"
@@ -124,7 +125,7 @@ def test_push_endpoint_expired_is_reset_only_by_a_new_endpoint(api, user, push_s
 
 
 def test_an_unverified_session_may_register_a_device(api, user):
-    token = new_session(user.account, token_verification_id="aa" * 16)
+    token = factories.session(user.account, token_verification_id="aa" * 16)
     assert ok(register(api, token, name="waiting"))["name"] == "waiting"
 
 
@@ -252,7 +253,7 @@ def test_registration_needs_a_session_token(api):
 
 def test_device_list_marks_the_current_device_and_fills_in_defaults(api, user):
     mine = ok(register(api, user.session_token, name="laptop"))
-    phone_token = new_session(user.account, user_agent=FIREFOX_ANDROID)
+    phone_token = factories.session(user.account, user_agent=FIREFOX_ANDROID)
     phone = ok(register(api, phone_token, availableCommands={OPEN_URI: "k"}))
     listed = {device["id"]: device for device in ok(api.get("/account/devices", token=user.session_token))}
     assert set(listed) == {mine["id"], phone["id"]}
@@ -272,7 +273,7 @@ def test_device_list_marks_the_current_device_and_fills_in_defaults(api, user):
 
 def test_filter_idle_devices_timestamp_leaves_out_devices_idle_since(api, user):
     ok(register(api, user.session_token, name="active"))
-    idle_token = new_session(user.account)
+    idle_token = factories.session(user.account)
     ok(register(api, idle_token, name="idle"))
     SessionToken.objects.filter(pk=token_id(idle_token)).update(last_access_time=now_ms() - 30 * 86400_000)
     since = now_ms() - 21 * 86400_000
@@ -285,7 +286,7 @@ def test_filter_idle_devices_timestamp_leaves_out_devices_idle_since(api, user):
 
 
 def test_devices_of_other_accounts_are_not_listed(api, user):
-    other = quick_account("other@example.com")
+    other = factories.account("other@example.com")
     ok(register(api, other.session_token, name="theirs"))
     assert ok(api.get("/account/devices", token=user.session_token)) == []
 
@@ -294,7 +295,7 @@ def test_devices_of_other_accounts_are_not_listed(api, user):
 
 
 def test_device_destroy_removes_the_device_its_session_and_its_commands(api, user):
-    device_token = new_session(user.account)
+    device_token = factories.session(user.account)
     device = ok(register(api, device_token, name="old", availableCommands={OPEN_URI: "k"}))
     ok(api.post("/account/devices/invoke_command",
                 {"target": device["id"], "command": OPEN_URI, "payload": {}}, token=user.session_token))
@@ -306,7 +307,7 @@ def test_device_destroy_removes_the_device_its_session_and_its_commands(api, use
 
 
 def test_destroying_an_unknown_or_foreign_device_is_123(api, user):
-    other = quick_account("foreign@example.com")
+    other = factories.account("foreign@example.com")
     theirs = ok(register(api, other.session_token, name="theirs"))
     assert_error(api.post("/account/device/destroy", {"id": theirs["id"]}, token=user.session_token), 400, 123)
     assert_error(api.post("/account/device/destroy", {"id": "cd" * 16}, token=user.session_token), 400, 123)
@@ -314,7 +315,7 @@ def test_destroying_an_unknown_or_foreign_device_is_123(api, user):
 
 
 def test_devices_go_with_their_session_and_with_the_account(api, user):
-    token = new_session(user.account)
+    token = factories.session(user.account)
     device = ok(register(api, token, name="x"))
     assert ok(api.post("/session/destroy", token=token)) == {}
     assert not Device.objects.filter(pk=device["id"]).exists()
@@ -325,10 +326,10 @@ def test_devices_go_with_their_session_and_with_the_account(api, user):
 
 def test_a_session_with_a_device_does_not_expire(api, user):
     long_ago = now_ms() - settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000 - 3600_000
-    with_device = new_session(user.account)
+    with_device = factories.session(user.account)
     ok(register(api, with_device, name="kept"))
     SessionToken.objects.filter(pk=token_id(with_device)).update(created_at=long_ago)
-    without_device = new_session(user.account, created_at=long_ago)
+    without_device = factories.session(user.account, created_at=long_ago)
     assert sessions.prune_expired_sessions() == 1
     assert ok(api.get("/session/status", token=with_device))["state"] == "verified"
     assert_error(api.get("/session/status", token=without_device), 401, 110)
@@ -336,7 +337,7 @@ def test_a_session_with_a_device_does_not_expire(api, user):
 
 def test_an_old_session_without_a_device_expires_when_used(api, user):
     long_ago = now_ms() - settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000 - 1000
-    token = new_session(user.account, created_at=long_ago)
+    token = factories.session(user.account, created_at=long_ago)
     body = assert_error(api.post("/account/device", {"name": "late"}, token=token), 401, 110)
     assert body["message"] == "The authentication token has expired"
     assert not Device.objects.exists()

@@ -2,8 +2,8 @@
 
 * ``chromium``: one headless Chromium for the whole session (``/usr/bin/chromium``; Playwright's
   bundled browsers are never installed). Open pages with ``chromium.new_context().new_page()``.
-* ``web_stack``: gunicorn + a Celery worker delivering mail to an SMTP sink (``web_stack.smtp``),
-  for the page flows; ``start_web_stack(extra_env)`` makes another one with other settings.
+* The live server the pages come from is the ``live_stack`` fixture (tests/conftest.py), with
+  its SMTP sink ``live_stack.smtp``; ``tests.live.start_live_stack(extra_env)`` makes another.
 * ``browser_page``: a fresh context and page on ``chromium`` for one test; every request it makes
   is recorded in ``browser_page.requests`` (url, method, headers, body).
 * ``screenshot(page, name)``: full-page PNGs at 1280 and 375 px under ``artifacts/screenshots/``.
@@ -82,37 +82,6 @@ def static_server():
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-def start_web_stack(extra_env=None):
-    """A live stack whose mail goes to a fresh SMTP sink (``stack.smtp``); the caller stops both."""
-    from django.db import connection
-
-    from tests.live import LiveStack
-    from tests.smtp import SmtpSink
-
-    sink = SmtpSink().start()
-    stack = LiveStack(
-        connection.settings_dict,
-        extra_env={
-            "EMAIL_HOST": "127.0.0.1",
-            "EMAIL_PORT": str(sink.port),
-            "EMAIL_TIMEOUT": "5",
-            "DEFAULT_FROM_EMAIL": "Accounts <accounts@sink.example>",
-            **(extra_env or {}),
-        },
-        workers=2,
-    ).start()
-    stack.smtp = sink
-    return stack
-
-
-@pytest.fixture(scope="session")
-def web_stack(django_db_setup, django_db_blocker):
-    stack = start_web_stack()
-    yield stack
-    stack.stop()
-    stack.smtp.stop()
 
 
 class RecordedPage:

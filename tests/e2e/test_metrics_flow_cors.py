@@ -9,7 +9,8 @@ import pytest
 from django.conf import settings
 
 from accounts.pages import metrics
-from tests.e2e.browser import StaticHandler, start_web_stack
+from tests.e2e.browser import StaticHandler
+from tests.live import start_live_stack
 
 # django_db: pytest-django creates the test database (that the live stack uses) only for a run
 # with database tests.
@@ -46,13 +47,12 @@ def sites():
 @pytest.fixture(scope="module")
 def stack(django_db_setup, django_db_blocker, sites):
     allowed, _ = sites
-    stack = start_web_stack({
+    stack = start_live_stack({
         "ALLOWED_METRICS_FLOW_ORIGINS": allowed.origin,
         "FLOW_ID_KEY": FLOW_ID_KEY,
     })
     yield stack
     stack.stop()
-    stack.smtp.stop()
 
 
 @pytest.fixture

@@ -26,8 +26,8 @@ def link(path, **query):
      "Report a sign-in attempt"),
     ("verify_email-broken", "/verify_email?uid=zz", "Email address not confirmed"),
 ])
-def test_mail_link_pages_are_styled(browser_page, web_stack, name, path, heading):
-    response = browser_page.goto(web_stack.url + path)
+def test_mail_link_pages_are_styled(browser_page, live_stack, name, path, heading):
+    response = browser_page.goto(live_stack.url + path)
     assert response.status in (200, 400)
     assert browser_page.locator("h1").inner_text() == heading
     # The stylesheet is served (whitenoise, under gunicorn) and applied.
@@ -38,8 +38,8 @@ def test_mail_link_pages_are_styled(browser_page, web_stack, name, path, heading
     screenshot(browser_page, f"mail_link_{name}")
 
 
-def test_a_page_in_german(browser_page, web_stack):
-    browser_page.goto(web_stack.url + "/?lang=de")
+def test_a_page_in_german(browser_page, live_stack):
+    browser_page.goto(live_stack.url + "/?lang=de")
     browser_page.wait_for_selector("body[data-ready]")
     assert browser_page.locator("html").get_attribute("lang") == "de"
     assert browser_page.locator("h1").first.inner_text() == "Geben Sie Ihre E-Mail-Adresse ein"
@@ -49,10 +49,10 @@ def test_a_page_in_german(browser_page, web_stack):
     screenshot(browser_page, "index_de")
 
 
-def test_without_javascript_the_page_says_so_and_offers_no_form(chromium, web_stack):
+def test_without_javascript_the_page_says_so_and_offers_no_form(chromium, live_stack):
     context = chromium.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
     page = context.new_page()
-    page.goto(web_stack.url + "/signin?email=someone%40example.com")
+    page.goto(live_stack.url + "/signin?email=someone%40example.com")
     assert "JavaScript is required" in page.locator("noscript, .notice-error").first.inner_text()
     assert not page.locator("#password").is_visible()
     screenshot(page, "signin_without_javascript")

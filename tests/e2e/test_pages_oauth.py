@@ -7,7 +7,6 @@ lands at the RP with a code and the unchanged state; the test then redeems the c
 """
 import secrets
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -15,41 +14,17 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from emails.models import OutboundEmail
-from fxa_project.celery import app as celery_app
 from oauth import crypto
 from oauth.models import Client
-from tests.e2e.browser import assert_password_not_sent, screenshot, start_web_stack
+from tests import factories
+from tests.e2e.browser import assert_password_not_sent, screenshot
 from tests.helpers import DEFAULT_PASSWORD, ApiClient
-from tests.helpers import make_account as make_account_with_mail
-from tests.oauth.conftest import TEST_SIGNING_KEY, make_client, pkce_pair
+from tests.live import start_live_stack
+from tests.oauth.conftest import pkce_pair
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
-assert TEST_SIGNING_KEY  # imported for its effect: the live server signs id_tokens with it
 SCOPE = "openid profile"
-
-
-@pytest.fixture(autouse=True)
-def _worker_done_with_mail():
-    """The live worker must be done with the mail of a test (the "new app connected" mail of
-    each refresh token) before its tables are flushed."""
-    yield
-    deadline = time.monotonic() + 30
-    while OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).exists():
-        assert time.monotonic() < deadline, "the worker did not deliver the queued mail"
-        time.sleep(0.2)
-
-
-def make_account(email):
-    """A verified account made in this process, its mail sent here too (the live worker reads
-    another queue)."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    try:
-        return make_account_with_mail(email)
-    finally:
-        celery_app.conf.task_always_eager = previous
 
 
 class Receiver(BaseHTTPRequestHandler):
@@ -92,7 +67,7 @@ def rp():
 
 
 def register(rp, name, **options):
-    client, secret = make_client(name, redirect_uris=(rp.callback,), scope=SCOPE, **options)
+    client, secret = factories.oauth_client(name, redirect_uris=(rp.callback,), scope=SCOPE, **options)
     return SimpleNamespace(id=client.client_id, secret=secret, model=client)
 
 
@@ -178,12 +153,12 @@ def no_csp_violations(page):
     assert not [e for e in page.console_errors if "Content Security Policy" in e], page.console_errors
 
 
-def test_untrusted_client_asks_consent_once_and_cancel_answers_access_denied(web_stack, rp, browser_page):
+def test_untrusted_client_asks_consent_once_and_cancel_answers_access_denied(live_stack, rp, browser_page):
     page = browser_page
-    user = make_account("oauth.consent@example.com")
+    user = factories.account("oauth.consent@example.com")
     client = register(rp, "Photo Printer", public=True)
 
-    url, verifier, state = authorization_url(web_stack, rp, client, scope="openid email")
+    url, verifier, state = authorization_url(live_stack, rp, client, scope="openid email")
     page.goto(url)
     page.wait_for_url("**/oauth/?**")
     page.wait_for_selector("text=to continue to Photo Printer")
@@ -199,21 +174,21 @@ def test_untrusted_client_asks_consent_once_and_cancel_answers_access_denied(web
     assert page.locator("h1").inner_text() == "Photo Printer would like to access your account"
     page.click("#permissions-form button[type=submit]")
     code = code_from(at_rp(page, rp), state)
-    tokens = redeem(web_stack, client, code, verifier)
-    assert id_token_sub(web_stack, tokens, client) == user.uid
+    tokens = redeem(live_stack, client, code, verifier)
+    assert id_token_sub(live_stack, tokens, client) == user.uid
     assert tokens["refresh_token"] and tokens["scope"] == "openid profile:email"
 
     # Signed in, and consent remembered for this account and client: no question this time.
-    url, verifier, state = authorization_url(web_stack, rp, client, scope="openid email")
+    url, verifier, state = authorization_url(live_stack, rp, client, scope="openid email")
     asked_before = len(visited(page, "signin_permissions"))
     page.goto(url)
     continue_as(page)
     code = code_from(at_rp(page, rp), state)
     assert len(visited(page, "signin_permissions")) == asked_before
-    assert id_token_sub(web_stack, redeem(web_stack, client, code, verifier), client) == user.uid
+    assert id_token_sub(live_stack, redeem(live_stack, client, code, verifier), client) == user.uid
 
     # New permissions are asked for; Cancel sends the RP access_denied with its state.
-    url, _, state = authorization_url(web_stack, rp, client)
+    url, _, state = authorization_url(live_stack, rp, client)
     page.goto(url)
     continue_as(page)
     page.wait_for_url("**/oauth/signin_permissions?**")
@@ -228,65 +203,65 @@ def test_untrusted_client_asks_consent_once_and_cancel_answers_access_denied(web
     assert_password_not_sent(page.requests, user.password)
 
 
-def test_trusted_client_skips_consent_and_answers_in_each_response_mode(web_stack, rp, browser_page):
+def test_trusted_client_skips_consent_and_answers_in_each_response_mode(live_stack, rp, browser_page):
     page = browser_page
-    user = make_account("oauth.trusted@example.com")
+    user = factories.account("oauth.trusted@example.com")
     client = register(rp, "Our Own Service", trusted=True)  # confidential: secret and PKCE
 
-    url, verifier, state = authorization_url(web_stack, rp, client, action="signin",
+    url, verifier, state = authorization_url(live_stack, rp, client, action="signin",
                                              login_hint=user.email)
     page.goto(url)
     enter_password(page)  # action=signin with login_hint: straight to the password
     code = code_from(at_rp(page, rp), state)
     assert not visited(page, "_permissions")
-    tokens = redeem(web_stack, client, code, verifier)
-    assert id_token_sub(web_stack, tokens, client) == user.uid
+    tokens = redeem(live_stack, client, code, verifier)
+    assert id_token_sub(live_stack, tokens, client) == user.uid
 
     # prompt=consent: the consent page even for a trusted client.
-    url, verifier, state = authorization_url(web_stack, rp, client, prompt="consent")
+    url, verifier, state = authorization_url(live_stack, rp, client, prompt="consent")
     page.goto(url)
     continue_as(page)
     page.wait_for_url("**/oauth/signin_permissions?**")
     ready(page)
     page.click("#permissions-form button[type=submit]")
-    redeem(web_stack, client, code_from(at_rp(page, rp), state), verifier)
+    redeem(live_stack, client, code_from(at_rp(page, rp), state), verifier)
 
     # response_mode=fragment: the code in the fragment, which never reaches the RP's server.
-    url, verifier, state = authorization_url(web_stack, rp, client, response_mode="fragment")
+    url, verifier, state = authorization_url(live_stack, rp, client, response_mode="fragment")
     page.goto(url)
     continue_as(page)
     landed = urlsplit(at_rp(page, rp))
     assert landed.query == "" and rp.received[-1].query == {}
     fragment = parse_qs(landed.fragment)
     assert fragment["state"] == [state]
-    redeem(web_stack, client, fragment["code"][0], verifier)
+    redeem(live_stack, client, fragment["code"][0], verifier)
 
     # response_mode=form_post: an auto-submitted form posts code and state to the RP.
-    url, verifier, state = authorization_url(web_stack, rp, client, response_mode="form_post")
+    url, verifier, state = authorization_url(live_stack, rp, client, response_mode="form_post")
     page.goto(url)
     continue_as(page)
     at_rp(page, rp)
     posted = rp.received[-1]
     assert posted.method == "POST" and posted.query == {} and posted.form["state"] == [state]
-    tokens = redeem(web_stack, client, posted.form["code"][0], verifier)
-    assert id_token_sub(web_stack, tokens, client) == user.uid
+    tokens = redeem(live_stack, client, posted.form["code"][0], verifier)
+    assert id_token_sub(live_stack, tokens, client) == user.uid
 
     no_csp_violations(page)
     assert_password_not_sent(page.requests, user.password)
 
 
-def test_prompt_login_and_max_age_ask_for_the_password_again(web_stack, rp, browser_page):
+def test_prompt_login_and_max_age_ask_for_the_password_again(live_stack, rp, browser_page):
     page = browser_page
-    user = make_account("oauth.prompt.login@example.com")
+    user = factories.account("oauth.prompt.login@example.com")
     client = register(rp, "Careful Bank", trusted=True)
-    url, _, state = authorization_url(web_stack, rp, client, action="signin", login_hint=user.email)
+    url, _, state = authorization_url(live_stack, rp, client, action="signin", login_hint=user.email)
     page.goto(url)
     enter_password(page)
     code_from(at_rp(page, rp), state)
 
     # A session is held, but the RP wants the password typed again: no "continue as".
     for extra in ({"prompt": "login"}, {"max_age": "0"}):
-        url, verifier, state = authorization_url(web_stack, rp, client, login_hint=user.email, **extra)
+        url, verifier, state = authorization_url(live_stack, rp, client, login_hint=user.email, **extra)
         page.goto(url)
         page.wait_for_url("**/oauth/?**")
         if "prompt" in extra:
@@ -298,35 +273,35 @@ def test_prompt_login_and_max_age_ask_for_the_password_again(web_stack, rp, brow
             continue_as(page)
         enter_password(page)
         code = code_from(at_rp(page, rp), state)
-        assert id_token_sub(web_stack, redeem(web_stack, client, code, verifier), client) == user.uid
+        assert id_token_sub(live_stack, redeem(live_stack, client, code, verifier), client) == user.uid
     assert len(visited(page, "/oauth/signin?")) == 3
     assert_password_not_sent(page.requests, user.password)
 
 
-def test_prompt_none_answers_from_the_held_session(web_stack, rp, chromium, browser_page):
+def test_prompt_none_answers_from_the_held_session(live_stack, rp, chromium, browser_page):
     page = browser_page
-    user = make_account("oauth.silent@example.com")
+    user = factories.account("oauth.silent@example.com")
     client = register(rp, "Quiet App", trusted=True)
-    url, verifier, state = authorization_url(web_stack, rp, client, action="signin",
+    url, verifier, state = authorization_url(live_stack, rp, client, action="signin",
                                              login_hint=user.email)
     page.goto(url)
     enter_password(page)
-    id_token = redeem(web_stack, client, code_from(at_rp(page, rp), state), verifier)["id_token"]
+    id_token = redeem(live_stack, client, code_from(at_rp(page, rp), state), verifier)["id_token"]
 
     # A verified session for the hinted account: a code, without any page asking anything.
-    url, verifier, state = authorization_url(web_stack, rp, client, prompt="none",
+    url, verifier, state = authorization_url(live_stack, rp, client, prompt="none",
                                              id_token_hint=id_token)
     seen = len(page.requests)
     page.goto(url)
     code = code_from(at_rp(page, rp), state)
-    assert id_token_sub(web_stack, redeem(web_stack, client, code, verifier), client) == user.uid
+    assert id_token_sub(live_stack, redeem(live_stack, client, code, verifier), client) == user.uid
     assert pages_loaded(page.requests[seen:]) == ["/authorization", "/callback"]
 
     # Another browser, without a session: login_required, with the state.
     context = chromium.new_context()
     try:
         other = context.new_page()
-        url, _, state = authorization_url(web_stack, rp, client, prompt="none", id_token_hint=id_token)
+        url, _, state = authorization_url(live_stack, rp, client, prompt="none", id_token_hint=id_token)
         other.goto(url)
         other.wait_for_url(f"{rp.callback}**")
         assert parse_qs(urlsplit(other.url).query) == {"error": ["login_required"], "state": [state]}
@@ -334,13 +309,13 @@ def test_prompt_none_answers_from_the_held_session(web_stack, rp, chromium, brow
         context.close()
 
     # A hint for someone else (another account's id_token): account_selection_required.
-    someone = make_account("oauth.silent.other@example.com")
+    someone = factories.account("oauth.silent.other@example.com")
     verifier2, challenge2 = pkce_pair()
     other_code = ApiClient().post("/oauth/authorization", {
         "client_id": client.id, "scope": "openid", "state": "x", "code_challenge": challenge2,
         "code_challenge_method": "S256"}, token=someone.session_token).json()["code"]
-    other_id_token = redeem(web_stack, client, other_code, verifier2)["id_token"]
-    url, _, state = authorization_url(web_stack, rp, client, prompt="none", id_token_hint=other_id_token)
+    other_id_token = redeem(live_stack, client, other_code, verifier2)["id_token"]
+    url, _, state = authorization_url(live_stack, rp, client, prompt="none", id_token_hint=other_id_token)
     page.goto(url)
     at_rp(page, rp)
     assert parse_qs(urlsplit(page.url).query) == {"error": ["account_selection_required"], "state": [state]}
@@ -351,11 +326,11 @@ def test_prompt_none_with_login_hint_for_allowed_clients(rp, chromium):
     client = register(rp, "Allow-listed App", trusted=True)
     client.id = "1234567890abcdef"
     Client.objects.filter(pk=client.model.pk).update(client_id=client.id)
-    stack = start_web_stack({"OAUTH_PROMPT_NONE_CLIENTS": client.id})
+    stack = start_live_stack({"OAUTH_PROMPT_NONE_CLIENTS": client.id})
     context = chromium.new_context()
     try:
         page = context.new_page()
-        user = make_account("oauth.hinted@example.com")
+        user = factories.account("oauth.hinted@example.com")
         url, _, state = authorization_url(stack, rp, client, prompt="none", login_hint=user.email)
         page.goto(url)
         at_rp(page, rp)
@@ -378,31 +353,30 @@ def test_prompt_none_with_login_hint_for_allowed_clients(rp, chromium):
     finally:
         context.close()
         stack.stop()
-        stack.smtp.stop()
 
 
-def test_bad_requests_stay_on_our_error_page(web_stack, rp, browser_page):
+def test_bad_requests_stay_on_our_error_page(live_stack, rp, browser_page):
     page = browser_page
     client = register(rp, "Photo Printer", public=True)
     evil = f"{rp.url}/evil"
-    url, _, _ = authorization_url(web_stack, rp, client, redirect_uri=evil)
+    url, _, _ = authorization_url(live_stack, rp, client, redirect_uri=evil)
     response = page.goto(url)
     assert response.status == 400 and page.url == url
     page.wait_for_selector("h1:has-text('Sign-in request refused')")
     assert "has not registered" in page.inner_text(".notice")
     screenshot(page, "oauth_error")
-    unknown, _, _ = authorization_url(web_stack, rp, SimpleNamespace(id="0123456789abcdef"))
+    unknown, _, _ = authorization_url(live_stack, rp, SimpleNamespace(id="0123456789abcdef"))
     assert page.goto(unknown).status == 400
     page.wait_for_selector("h1:has-text('Unknown application')")
     assert not rp.received and not [r for r in page.requests if r["url"].startswith(rp.url)]
     no_csp_violations(page)
 
 
-def test_two_step_authentication_required_is_explained(web_stack, rp, browser_page):
+def test_two_step_authentication_required_is_explained(live_stack, rp, browser_page):
     page = browser_page
-    user = make_account("oauth.aal2@example.com")
+    user = factories.account("oauth.aal2@example.com")
     client = register(rp, "Strict Vault", trusted=True)
-    url, _, _ = authorization_url(web_stack, rp, client, action="signin", login_hint=user.email,
+    url, _, _ = authorization_url(live_stack, rp, client, action="signin", login_hint=user.email,
                                   acr_values="AAL2")
     page.goto(url)
     enter_password(page)
@@ -417,7 +391,7 @@ def test_two_step_authentication_required_is_explained(web_stack, rp, browser_pa
     assert_password_not_sent(page.requests, user.password)
 
 
-def test_form_post_page_works_without_javascript(web_stack, rp, chromium):
+def test_form_post_page_works_without_javascript(live_stack, rp, chromium):
     """The form_post page posts by itself; without scripts its button does."""
     client = register(rp, "Photo Printer", public=True)
     context = chromium.new_context(java_script_enabled=False)
@@ -425,7 +399,7 @@ def test_form_post_page_works_without_javascript(web_stack, rp, chromium):
         page = context.new_page()
         query = urlencode({"client_id": client.id, "error": "access_denied", "state": "s1",
                            "response_mode": "form_post"})
-        page.goto(f"{web_stack.url}/authorization/response?{query}")
+        page.goto(f"{live_stack.url}/authorization/response?{query}")
         page.wait_for_selector("h1:has-text('Returning to Photo Printer')")
         screenshot(page, "oauth_form_post")
         page.click("#form-post button[type=submit]")

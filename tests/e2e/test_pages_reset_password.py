@@ -4,7 +4,6 @@ recovery key (kB kept, checked with PyFxA 0.9), the older link of the ``recovery
 errors a user meets. No request the browser makes carries the new password.
 """
 import re
-import time
 import uuid
 from urllib.parse import quote
 
@@ -15,9 +14,9 @@ from fxa.core import Client
 from playwright.sync_api import expect
 
 from accounts.models import RecoveryKey
-from emails.models import OutboundEmail
+from tests import factories
 from tests.e2e.browser import assert_password_not_sent, screenshot
-from tests.helpers import make_account, stretch, token_credentials
+from tests.helpers import stretch, token_credentials
 from tests.recovery_key_client import encrypt_kb, new_recovery_key, recovery_key_id
 from tests.twofactor.conftest import code as totp_code
 from tests.twofactor.conftest import mid_step
@@ -31,17 +30,10 @@ CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 @pytest.fixture
-def stack(web_stack):
+def stack(live_stack):
     # The pages ask /recoveryKey/exists by email, limited per IP in the shared cache.
     cache.delete("recovery-key-email-lookups:127.0.0.1")
-    yield web_stack
-    # The worker must be done with the stack's mail before the tables are flushed under it
-    # (make_account's sign-up mail, queued by this process, is never picked up: left out).
-    deadline = time.monotonic() + 30
-    while OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).exclude(template="verify").exists():
-        assert time.monotonic() < deadline, "the worker did not deliver the queued mail"
-        time.sleep(0.2)
-    print(f"--- live server log (tail) ---\n{web_stack.server.output()}")  # shown when a test fails
+    return live_stack
 
 
 def unique_email():
@@ -158,7 +150,7 @@ def assert_reset_left_nothing_behind(page):
 
 def test_reset_by_code_without_a_recovery_key(stack, page):
     email = unique_email()
-    make_account(email, PASSWORD)
+    factories.account(email, PASSWORD)
     old_kb = kb_of(stack, email, PASSWORD)
 
     code = request_code(page, stack, email, shots=True)
@@ -220,7 +212,7 @@ def test_reset_by_code_without_a_recovery_key(stack, page):
 
 def test_wrong_code_shows_an_error_and_a_new_code_works(stack, page):
     email = unique_email()
-    make_account(email, PASSWORD)
+    factories.account(email, PASSWORD)
     code = request_code(page, stack, email)
     enter_code(page, "1234")
     expect(page.locator("#code-error")).to_have_text("Enter the 8-digit code from the email.")
@@ -251,7 +243,7 @@ def test_wrong_code_shows_an_error_and_a_new_code_works(stack, page):
 
 def test_reset_with_the_recovery_key_keeps_kb(stack, page):
     email = unique_email()
-    user = make_account(email, PASSWORD)
+    user = factories.account(email, PASSWORD)
     client = Client(server_url=api(stack))
     session = client.login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
@@ -297,7 +289,7 @@ def test_reset_with_the_recovery_key_keeps_kb(stack, page):
 
 def test_without_the_recovery_key_the_user_is_warned_and_kb_is_new(stack, page):
     email = unique_email()
-    user = make_account(email, PASSWORD)
+    user = factories.account(email, PASSWORD)
     session = Client(server_url=api(stack)).login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
     key = new_recovery_key()
@@ -322,7 +314,7 @@ def test_without_the_recovery_key_the_user_is_warned_and_kb_is_new(stack, page):
 
 def test_two_step_account_resets_with_its_totp_code(stack, page):
     email = unique_email()
-    user = make_account(email, PASSWORD)
+    user = factories.account(email, PASSWORD)
     secret = enable_totp(stack, user.session_token)
 
     enter_code(page, request_code(page, stack, email))
@@ -353,7 +345,7 @@ def test_two_step_account_resets_with_its_totp_code(stack, page):
 
 def test_two_step_account_resets_with_a_backup_code(stack, page):
     email = unique_email()
-    user = make_account(email, PASSWORD)
+    user = factories.account(email, PASSWORD)
     enable_totp(stack, user.session_token)
     codes = requests.get(f"{api(stack)}/recoveryCodes", headers=bearer(user.session_token), timeout=30).json()
     backup_codes = codes["recoveryCodes"]
@@ -384,7 +376,7 @@ def test_two_step_account_resets_with_a_backup_code(stack, page):
 
 def test_the_link_of_the_recovery_mail_resets_once(stack, page):
     email = unique_email()
-    make_account(email, PASSWORD)
+    factories.account(email, PASSWORD)
     link = recovery_link(stack, email)
     assert "/complete_reset_password?" in link and "token=" in link
 
@@ -424,7 +416,7 @@ def recovery_link(stack, email):
 
 def test_the_link_offers_the_recovery_key_which_keeps_kb(stack, page):
     email = unique_email()
-    user = make_account(email, PASSWORD)
+    user = factories.account(email, PASSWORD)
     session = Client(server_url=api(stack)).login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
     key = new_recovery_key()
@@ -450,7 +442,7 @@ def test_the_link_offers_the_recovery_key_which_keeps_kb(stack, page):
 
 def test_the_link_of_a_two_step_account_asks_for_the_totp_code(stack, page):
     email = unique_email()
-    user = make_account(email, PASSWORD)
+    user = factories.account(email, PASSWORD)
     secret = enable_totp(stack, user.session_token)
     visit(page, recovery_link(stack, email))
     set_new_password(page)

@@ -21,7 +21,6 @@ from playwright.sync_api import expect
 
 from accounts import onepw
 from accounts.models import Account, EmailBounce, SecurityEvent
-from emails.models import OutboundEmail
 from tests.e2e import test_pyfxa
 from tests.e2e.browser import assert_password_not_sent, screenshot
 from tests.helpers import token_credentials
@@ -34,16 +33,6 @@ pyfxa08_python = test_pyfxa.pyfxa08_python
 
 PASSWORD = "Grüne Wiese 42 ✓"
 HOUR_MS = 3600 * 1000
-
-
-@pytest.fixture(autouse=True)
-def _worker_done_with_mail():
-    """The worker must be done with the mail of a test before its tables are flushed."""
-    yield
-    deadline = time.monotonic() + 30
-    while OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).exists():
-        assert time.monotonic() < deadline, "the worker did not deliver the queued mail"
-        time.sleep(0.2)
 
 
 def unique_email(prefix="e2e.pages"):
@@ -142,9 +131,9 @@ def fill_signup(page, password=PASSWORD, age="30"):
 
 # --- sign-up ------------------------------------------------------------------------------------
 
-def test_signup_confirm_then_signin_with_emailed_code(web_stack, browser_page):
+def test_signup_confirm_then_signin_with_emailed_code(live_stack, browser_page):
     page, email = browser_page, unique_email()
-    open_page(page, web_stack.url + "/")
+    open_page(page, live_stack.url + "/")
     screenshot(page, "index")
     page.fill("#email", email)
     page.click("#email-form [type=submit]")
@@ -158,12 +147,12 @@ def test_signup_confirm_then_signin_with_emailed_code(web_stack, browser_page):
 
     arrive(page, "**/confirm_signup_code?*")
     expect(page.locator("#code-form [data-email]")).to_have_text(email)
-    first = web_stack.smtp.latest_code(email, "X-Verify-Short-Code")
+    first = live_stack.smtp.latest_code(email, "X-Verify-Short-Code")
     screenshot(page, "confirm_signup_code")
     # "Email new code" says it sent one, and one more mail arrives.
     page.click("[data-resend]")
     expect(page.locator("#code-form [data-form-error]")).to_have_text("Email sent. Check your inbox for the code.")
-    code = web_stack.smtp.latest_code(email, "X-Verify-Short-Code", after=1)
+    code = live_stack.smtp.latest_code(email, "X-Verify-Short-Code", after=1)
     assert first.isdigit() and len(code) == 6
     # A wrong code is refused under the field.
     wrong = "000000" if code != "000000" else "111111"
@@ -181,15 +170,15 @@ def test_signup_confirm_then_signin_with_emailed_code(web_stack, browser_page):
     assert account.verify_hash and account.verify_hash_version2, "v1 and v2 verifiers both stored"
 
     # Sign out, and sign in again once the account is no longer new: a code is asked for.
-    sign_out(page, web_stack)
+    sign_out(page, live_stack)
     Account.objects.filter(pk=account.pk).update(created_at=F("created_at") - 5 * HOUR_MS)
     assert not SecurityEvent.objects.filter(account=account, name="account.login", verified=True).exists()
-    start_signin(page, web_stack, email)
+    start_signin(page, live_stack, email)
     screenshot(page, "signin")
     submit_password(page)
     arrive(page, "**/signin_token_code?*")
     expect(page.locator("#code-form [data-email]")).to_have_text(email)
-    signin_code = web_stack.smtp.latest_code(email, "X-Signin-Verify-Code")
+    signin_code = live_stack.smtp.latest_code(email, "X-Signin-Verify-Code")
     page.fill("#code", signin_code)
     screenshot(page, "signin_token_code")
     page.click("#code-form [type=submit]")
@@ -201,12 +190,12 @@ def test_signup_confirm_then_signin_with_emailed_code(web_stack, browser_page):
     assert logins(page)[-1]["authPW"] == v2_auth_pw
     kbs = set()
     for version in (1, 2):
-        session = Client(server_url=web_stack.url + "/v1", key_stretch_version=version).login(
+        session = Client(server_url=live_stack.url + "/v1", key_stretch_version=version).login(
             email, PASSWORD, keys=True
         )
         if not session.verified:
-            session.verify_email_code(web_stack.smtp.latest_code(
-                email, "X-Signin-Verify-Code", after=web_stack.smtp.count(email, "X-Signin-Verify-Code")
+            session.verify_email_code(live_stack.smtp.latest_code(
+                email, "X-Signin-Verify-Code", after=live_stack.smtp.count(email, "X-Signin-Verify-Code")
             ))
         kbs.add(session.fetch_keys()[1])
     assert len(kbs) == 1
@@ -215,9 +204,9 @@ def test_signup_confirm_then_signin_with_emailed_code(web_stack, browser_page):
     assert page_errors(page) == []
 
 
-def test_weak_passwords_get_feedback_and_are_refused(web_stack, browser_page):
+def test_weak_passwords_get_feedback_and_are_refused(live_stack, browser_page):
     page, email = browser_page, unique_email("weak.password")
-    open_page(page, f"{web_stack.url}/signup?email={email}")
+    open_page(page, f"{live_stack.url}/signup?email={email}")
     length, not_email, common = (page.locator(f'[data-rule="{rule}"]') for rule in ("length", "email", "common"))
     expect(length).not_to_have_attribute("data-state", "met")
 
@@ -257,26 +246,26 @@ def test_weak_passwords_get_feedback_and_are_refused(web_stack, browser_page):
     assert page_errors(page) == []
 
 
-def test_under_13_cannot_create_an_account(web_stack, browser_page):
+def test_under_13_cannot_create_an_account(live_stack, browser_page):
     page, email = browser_page, unique_email("young")
-    open_page(page, f"{web_stack.url}/signup?email={email}")
+    open_page(page, f"{live_stack.url}/signup?email={email}")
     fill_signup(page, age="12")
     page.click("#signup-form [type=submit]")
     arrive(page, "**/cannot_create_account*")
     expect(page.locator("h1")).to_have_text("You cannot create an account")
     screenshot(page, "cannot_create_account")
     # This browser keeps being refused, whatever age it types next.
-    page.goto(f"{web_stack.url}/signup?email={email}")
+    page.goto(f"{live_stack.url}/signup?email={email}")
     arrive(page, "**/cannot_create_account*")
     assert not [r for r in page.requests if "/v1/account/create" in r["url"]]
     assert not Account.objects.filter(normalized_email=email).exists()
     assert_password_not_sent(page.requests, PASSWORD)
 
 
-def test_signup_with_an_existing_address_offers_signin(web_stack, browser_page):
+def test_signup_with_an_existing_address_offers_signin(live_stack, browser_page):
     page, email = browser_page, unique_email("exists")
-    pyfxa09_account(web_stack, email)
-    open_page(page, f"{web_stack.url}/signup?email={email}")
+    pyfxa09_account(live_stack, email)
+    open_page(page, f"{live_stack.url}/signup?email={email}")
     fill_signup(page)
     page.click("#signup-form [type=submit]")
     expect(page.locator("#account-exists")).to_be_visible()
@@ -290,22 +279,22 @@ def test_signup_with_an_existing_address_offers_signin(web_stack, browser_page):
 
 # --- sign-in ------------------------------------------------------------------------------------
 
-def test_signin_to_pyfxa08_v1_account(web_stack, browser_page, pyfxa08_python):
+def test_signin_to_pyfxa08_v1_account(live_stack, browser_page, pyfxa08_python):
     page, email = browser_page, unique_email("pyfxa08")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV")}
     script = ("import json, sys; from fxa.core import Client; "
               "s = Client(server_url=sys.argv[1]).create_account(sys.argv[2], sys.argv[3]); "
               "import fxa; print(json.dumps({'uid': s.uid, 'version': fxa.__version__}))")
     created = subprocess.run(
-        [str(pyfxa08_python), "-I", "-c", script, web_stack.url + "/v1", email, PASSWORD],
+        [str(pyfxa08_python), "-I", "-c", script, live_stack.url + "/v1", email, PASSWORD],
         capture_output=True, text=True, timeout=120, env=env, check=True,
     )
     made = json.loads(created.stdout.strip().splitlines()[-1])
     assert made["version"] == "0.8.2"
-    confirm_email(web_stack, made["uid"])
+    confirm_email(live_stack, made["uid"])
     assert not Account.objects.get(uid=made["uid"]).client_salt, "PyFxA 0.8 makes v1-only accounts"
 
-    start_signin(page, web_stack, email)
+    start_signin(page, live_stack, email)
     submit_password(page)
     expect_settings(page, email)
     assert logins(page)[-1]["authPW"] == onepw.auth_pw(onepw.quick_stretch_v1(email, PASSWORD)).hex()
@@ -313,10 +302,10 @@ def test_signin_to_pyfxa08_v1_account(web_stack, browser_page, pyfxa08_python):
     assert page_errors(page) == []
 
 
-def test_wrong_password_then_signin_to_pyfxa09_v2_account(web_stack, browser_page):
+def test_wrong_password_then_signin_to_pyfxa09_v2_account(live_stack, browser_page):
     page, email = browser_page, unique_email("pyfxa09")
-    pyfxa09_account(web_stack, email, key_stretch_version=2)
-    start_signin(page, web_stack, email)
+    pyfxa09_account(live_stack, email, key_stretch_version=2)
+    start_signin(page, live_stack, email)
     submit_password(page, "not the password")
     expect(page.locator("#password-error")).to_have_text("Incorrect password.")
     expect(page.locator("#password")).to_have_attribute("aria-invalid", "true")
@@ -330,11 +319,11 @@ def test_wrong_password_then_signin_to_pyfxa09_v2_account(web_stack, browser_pag
     assert page_errors(page) == []
 
 
-def test_incorrect_email_case_is_retried_with_the_signup_address(web_stack, browser_page):
+def test_incorrect_email_case_is_retried_with_the_signup_address(live_stack, browser_page):
     page = browser_page
     email = f"Mixed-{uuid.uuid4().hex[:12]}@Example.com"
-    v1_account(web_stack, email)
-    start_signin(page, web_stack, email.lower())
+    v1_account(live_stack, email)
+    start_signin(page, live_stack, email.lower())
     submit_password(page)
     expect_settings(page, email)
     first, second = logins(page)
@@ -344,26 +333,26 @@ def test_incorrect_email_case_is_retried_with_the_signup_address(web_stack, brow
     assert page_errors(page) == []
 
 
-def test_signin_to_an_unconfirmed_account_asks_for_the_signup_code(web_stack, browser_page):
+def test_signin_to_an_unconfirmed_account_asks_for_the_signup_code(live_stack, browser_page):
     """A new account needs no sign-in confirmation, so the session is born verified: the page
     must still see that the address is not, and ask for the sign-up code the login mailed."""
     page, email = browser_page, unique_email("unconfirmed")
-    pyfxa09_account(web_stack, email, verified=False)
-    sent = web_stack.smtp.count(email, "X-Verify-Short-Code")
-    start_signin(page, web_stack, email)
+    pyfxa09_account(live_stack, email, verified=False)
+    sent = live_stack.smtp.count(email, "X-Verify-Short-Code")
+    start_signin(page, live_stack, email)
     submit_password(page)
     arrive(page, "**/confirm_signup_code?*")
     expect(page.locator("#code-form [data-email]")).to_have_text(email)
-    page.fill("#code", web_stack.smtp.latest_code(email, "X-Verify-Short-Code", after=sent))
+    page.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code", after=sent))
     page.click("#code-form [type=submit]")
     expect_settings(page, email)
     assert Account.objects.get(normalized_email=email).email_verified
     assert_password_not_sent(page.requests, PASSWORD)
 
 
-def test_unknown_email_offers_signup(web_stack, browser_page):
+def test_unknown_email_offers_signup(live_stack, browser_page):
     page, email = browser_page, unique_email("unknown")
-    open_page(page, f"{web_stack.url}/signin?email={email}")
+    open_page(page, f"{live_stack.url}/signin?email={email}")
     submit_password(page)
     expect(page.locator("#unknown-account")).to_be_visible()
     page.click("#unknown-account a.button")
@@ -372,11 +361,11 @@ def test_unknown_email_offers_signup(web_stack, browser_page):
     assert_password_not_sent(page.requests, PASSWORD)
 
 
-def test_bounced_address_goes_to_signin_bounced(web_stack, browser_page):
+def test_bounced_address_goes_to_signin_bounced(live_stack, browser_page):
     page, email = browser_page, unique_email("bounced")
-    pyfxa09_account(web_stack, email, verified=False)
+    pyfxa09_account(live_stack, email, verified=False)
     EmailBounce.objects.create(email=email, bounce_type="hard")
-    start_signin(page, web_stack, email)
+    start_signin(page, live_stack, email)
     submit_password(page)
     arrive(page, "**/signin_bounced?*")
     expect(page.locator("[data-email]")).to_have_text(email)
@@ -409,16 +398,16 @@ def _answer_first_login_with_captcha(page):
     return intercepted
 
 
-def test_unblock_code_path(web_stack, browser_page):
+def test_unblock_code_path(live_stack, browser_page):
     page, email = browser_page, unique_email("unblock")
-    pyfxa09_account(web_stack, email)
+    pyfxa09_account(live_stack, email)
     intercepted = _answer_first_login_with_captcha(page)
-    start_signin(page, web_stack, email)
+    start_signin(page, live_stack, email)
     submit_password(page)
     arrive(page, "**/signin_unblock?*")
     expect(page.locator("#unblock-step")).to_be_visible()
     assert len(intercepted) == 1
-    code = web_stack.smtp.latest_code(email, "X-Unblock-Code")
+    code = live_stack.smtp.latest_code(email, "X-Unblock-Code")
     screenshot(page, "signin_unblock")
     # A wrong code is refused under the field, and the real one still works after it.
     page.fill("#unblock-code", "ZZZZ2222" if code != "ZZZZ2222" else "YYYY3333")
@@ -431,21 +420,21 @@ def test_unblock_code_path(web_stack, browser_page):
     assert_password_not_sent(page.requests, PASSWORD)
 
 
-def test_unblock_code_with_incorrect_email_case(web_stack, browser_page):
+def test_unblock_code_with_incorrect_email_case(live_stack, browser_page):
     """The server spends an unblock code before it checks the password, so the attempt that
     learns the sign-up address's case (errno 120) uses the code up: the page mails a new one."""
     page = browser_page
     email = f"Unblock-{uuid.uuid4().hex[:12]}@Example.com"
-    v1_account(web_stack, email)
+    v1_account(live_stack, email)
     _answer_first_login_with_captcha(page)
-    start_signin(page, web_stack, email.lower())
+    start_signin(page, live_stack, email.lower())
     submit_password(page)
     arrive(page, "**/signin_unblock?*")
-    first = web_stack.smtp.latest_code(email, "X-Unblock-Code")
+    first = live_stack.smtp.latest_code(email, "X-Unblock-Code")
     page.fill("#unblock-code", first)
     page.click("#unblock-form [type=submit]")
     expect(page.locator("#unblock-form [data-form-error]")).to_contain_text("we sent you a new one")
-    second = web_stack.smtp.latest_code(email, "X-Unblock-Code", after=1)
+    second = live_stack.smtp.latest_code(email, "X-Unblock-Code", after=1)
     page.fill("#unblock-code", second)
     page.click("#unblock-form [type=submit]")
     expect_settings(page, email)
@@ -459,20 +448,20 @@ def _wrong_totp(secret):
     return next(candidate for candidate in ("123456", "654321", "111111") if candidate not in valid)
 
 
-def test_totp_and_backup_code_steps(web_stack, browser_page):
+def test_totp_and_backup_code_steps(live_stack, browser_page):
     page, email = browser_page, unique_email("totp")
-    session = pyfxa09_account(web_stack, email)
+    session = pyfxa09_account(live_stack, email)
     # Two-step authentication through the API, as the settings page will do it (codes: pyotp).
     mid_step()
-    secret = api(web_stack, "/totp/create", {}, session.token)["secret"]
+    secret = api(live_stack, "/totp/create", {}, session.token)["secret"]
     authenticator = pyotp.TOTP(secret)
-    assert api(web_stack, "/totp/setup/verify", {"code": authenticator.at(time.time() - 30)}, session.token)
-    assert api(web_stack, "/totp/setup/complete", {}, session.token) == {"success": True}
-    codes = requests.get(f"{web_stack.url}/v1/recoveryCodes", timeout=60, headers={
+    assert api(live_stack, "/totp/setup/verify", {"code": authenticator.at(time.time() - 30)}, session.token)
+    assert api(live_stack, "/totp/setup/complete", {}, session.token) == {"success": True}
+    codes = requests.get(f"{live_stack.url}/v1/recoveryCodes", timeout=60, headers={
         "Authorization": f"Bearer fxs_{token_credentials(session.token, 'sessionToken')[0]}",
     }).json()["recoveryCodes"]
 
-    start_signin(page, web_stack, email)
+    start_signin(page, live_stack, email)
     submit_password(page)
     arrive(page, "**/signin_totp_code?*")
     screenshot(page, "signin_totp_code")
@@ -484,8 +473,8 @@ def test_totp_and_backup_code_steps(web_stack, browser_page):
     expect_settings(page, email)
 
     # Again, with a backup authentication code instead of the app.
-    sign_out(page, web_stack)
-    start_signin(page, web_stack, email)
+    sign_out(page, live_stack)
+    start_signin(page, live_stack, email)
     submit_password(page)
     arrive(page, "**/signin_totp_code?*")
     page.click("[data-recovery-link]")
@@ -497,7 +486,7 @@ def test_totp_and_backup_code_steps(web_stack, browser_page):
     page.fill("#code", codes[0].upper())
     page.click("#code-form [type=submit]")
     expect_settings(page, email)
-    assert requests.get(f"{web_stack.url}/v1/recoveryCodes/exists", timeout=60, headers={
+    assert requests.get(f"{live_stack.url}/v1/recoveryCodes/exists", timeout=60, headers={
         "Authorization": f"Bearer fxs_{token_credentials(session.token, 'sessionToken')[0]}",
     }).json()["count"] == len(codes) - 1
     assert_password_not_sent(page.requests, PASSWORD)
@@ -513,23 +502,23 @@ def test_totp_and_backup_code_steps(web_stack, browser_page):
     ("/cannot_create_account", "You cannot create an account"),
     ("/signin_bounced?email=someone%40example.com", "Your email came back"),
 ])
-def test_landing_pages(web_stack, browser_page, path, heading):
+def test_landing_pages(live_stack, browser_page, path, heading):
     page = browser_page
-    open_page(page, web_stack.url + path)
+    open_page(page, live_stack.url + path)
     expect(page.locator("h1")).to_have_text(heading)
     page.wait_for_load_state("networkidle")
     name = urlsplit(path).path.strip("/")
     if name in ("signup_confirmed", "signin_confirmed"):
         expect(page.locator("a.button")).to_have_attribute("href", "/settings")
     if name == "connect_another_device":
-        expect(page.locator("code[data-origin]")).to_have_text(web_stack.url)
+        expect(page.locator("code[data-origin]")).to_have_text(live_stack.url)
     screenshot(page, name)
     assert page_errors(page) == []
 
 
-def test_code_pages_without_a_session_go_to_the_start(web_stack, browser_page):
+def test_code_pages_without_a_session_go_to_the_start(live_stack, browser_page):
     page = browser_page
     for path in ("/confirm_signup_code", "/signin_token_code", "/signin_totp_code", "/signin_recovery_code"):
-        page.goto(web_stack.url + path)
-        arrive(page, web_stack.url + "/")
+        page.goto(live_stack.url + path)
+        arrive(page, live_stack.url + "/")
         expect(page.locator("#email-form")).to_be_visible()

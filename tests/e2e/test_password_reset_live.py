@@ -1,10 +1,8 @@
 """Password change, reset and recovery keys against the live server (gunicorn + Celery on
 PostgreSQL): single-use tokens under 20 concurrent requests, and PyFxA 0.9 unchanged.
 
-Codes users get by email are read where the live stack delivers mail: the development mailbox
-rows (``MailboxMessage``, with the message's headers), written by the Celery worker.
+Codes users get by email are read where the live stack's worker delivers mail: its SMTP sink.
 """
-import time
 import uuid
 
 import pytest
@@ -14,8 +12,8 @@ from fxa.core import Client
 from accounts import onepw
 from accounts.models import Account, AccountResetToken, PasswordForgotToken, RecoveryKey, SessionToken
 from accounts.tokens import create_account_reset_token, create_password_forgot_token
-from emails.models import MailboxMessage, OutboundEmail
-from tests.helpers import make_account, race, stretch, token_credentials
+from tests import factories
+from tests.helpers import race, stretch, token_credentials
 from tests.recovery_key_client import decrypt_kb, encrypt_kb, new_recovery_key, recovery_key_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,36 +26,8 @@ def unique_email():
     return f"e2e.reset-{uuid.uuid4().hex}@example.com"
 
 
-@pytest.fixture
-def server(live_stack):
-    yield live_stack.url + "/v1"
-    # The worker must be done with the server's mail before the tables are flushed under it
-    # (make_account's sign-up mail, queued by this process, is never picked up: left out).
-    deadline = time.monotonic() + 30
-    while OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).exclude(template="verify").exists():
-        assert time.monotonic() < deadline, "the worker did not deliver the queued mail"
-        time.sleep(0.2)
-    print(f"--- live server log (tail) ---\n{live_stack.server.output()}")
-
-
 def bearer(token_hex, token_type, prefix):
     return {"Authorization": f"Bearer {prefix}_{token_credentials(token_hex, token_type)[0]}"}
-
-
-def mailed_header(address, template, header, after_id=0, timeout=30):
-    """The header of the newest ``template`` mail to ``address`` the worker delivered."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in MailboxMessage.objects.filter(pk__gt=after_id).order_by("-pk"):
-            if address in message.to and message.headers.get("X-Template-Name") == template:
-                return message.headers[header]
-        time.sleep(0.2)
-    pytest.fail(f"no {template} mail to {address} within {timeout}s")
-
-
-def last_mail_id():
-    last = MailboxMessage.objects.order_by("-pk").first()
-    return last.pk if last else 0
 
 
 def outcomes(responses):
@@ -70,13 +40,13 @@ def outcomes(responses):
 
 # --- exactly once under concurrency ---------------------------------------------------------------
 
-def test_one_forgot_token_and_code_yield_one_account_reset_token(server):
-    user = make_account(unique_email(), PASSWORD)
+def test_one_forgot_token_and_code_yield_one_account_reset_token(live_stack):
+    user = factories.account(unique_email(), PASSWORD)
     token, code, _ = create_password_forgot_token(user.account, 3)
     headers = bearer(token, "passwordForgotToken", "fxpf")
 
     def attempt(_index):
-        return requests.post(f"{server}/password/forgot/verify_code", json={"code": code},
+        return requests.post(f"{live_stack.api_url}/password/forgot/verify_code", json={"code": code},
                              headers=headers, timeout=60)
 
     results = race(ATTEMPTS, attempt)
@@ -88,15 +58,15 @@ def test_one_forgot_token_and_code_yield_one_account_reset_token(server):
     assert not PasswordForgotToken.objects.filter(account=user.account).exists()
 
 
-def test_one_account_reset_token_resets_once(server):
-    user = make_account(unique_email(), PASSWORD)
+def test_one_account_reset_token_resets_once(live_stack):
+    user = factories.account(unique_email(), PASSWORD)
     reset_token = create_account_reset_token(user.account)
     headers = bearer(reset_token, "accountResetToken", "fxar")
     passwords = [f"new password {index}" for index in range(ATTEMPTS)]
 
     def attempt(index):
         return requests.post(
-            f"{server}/account/reset?keys=true",
+            f"{live_stack.api_url}/account/reset?keys=true",
             json={"authPW": stretch(user.email, passwords[index])[0], "sessionToken": True},
             headers=headers, timeout=60,
         )
@@ -111,7 +81,7 @@ def test_one_account_reset_token_resets_once(server):
     ]
     assert not AccountResetToken.objects.filter(account=user.account).exists()
     for index in (won, (won + 1) % ATTEMPTS):
-        login = requests.post(f"{server}/account/login",
+        login = requests.post(f"{live_stack.api_url}/account/login",
                               json={"email": user.email, "authPW": stretch(user.email, passwords[index])[0]},
                               timeout=60)
         assert login.status_code == (200 if index == won else 400), login.json()
@@ -124,18 +94,18 @@ def kb_of(client, email, password):
     return session.fetch_keys()[1]
 
 
-def pyfxa_reset_token(client, email):
+def pyfxa_reset_token(stack, client, email):
     """send_reset_code → the 8-digit code from the mail → PasswordForgotToken.verify_code."""
-    after = last_mail_id()
+    header = "X-Password-Forgot-Otp"
+    after = stack.smtp.count(email, header)
     forgot = client.send_reset_code(email)
-    otp = mailed_header(email, "passwordForgotOtp", "X-Password-Forgot-Otp", after)
-    return forgot.verify_code(otp)
+    return forgot.verify_code(stack.smtp.latest_code(email, header, "passwordForgotOtp", after=after))
 
 
-def test_pyfxa_change_then_reset_keeps_then_replaces_kb(server):
+def test_pyfxa_change_then_reset_keeps_then_replaces_kb(live_stack):
     email = unique_email()
-    make_account(email, PASSWORD)
-    client = Client(server_url=server)
+    factories.account(email, PASSWORD)
+    client = Client(server_url=live_stack.api_url)
     kb = kb_of(client, email, PASSWORD)
 
     session = client.login(email, PASSWORD)
@@ -144,29 +114,29 @@ def test_pyfxa_change_then_reset_keeps_then_replaces_kb(server):
     assert kb_of(client, email, "changed password") == kb, "a password change keeps kB"
 
     before = Account.objects.get(normalized_email=email.lower())
-    reset_token = pyfxa_reset_token(client, email)
+    reset_token = pyfxa_reset_token(live_stack, client, email)
     client.reset_account(email, reset_token, password="reset password")
     new_kb = kb_of(client, email, "reset password")
     assert new_kb != kb, "a plain reset makes a new kB"
     after = Account.objects.get(pk=before.pk)
     assert after.keys_changed_at > (before.keys_changed_at or 0)
-    assert mailed_header(email, "passwordReset", "X-Template-Name") == "passwordReset"
+    assert live_stack.smtp.wait_for(email, "passwordReset")
 
 
-def test_pyfxa_v2_client_reset(server):
+def test_pyfxa_v2_client_reset(live_stack):
     email = unique_email()
-    make_account(email, PASSWORD)
-    client = Client(server_url=server, key_stretch_version=2)
+    factories.account(email, PASSWORD)
+    client = Client(server_url=live_stack.api_url, key_stretch_version=2)
     kb = kb_of(client, email, PASSWORD)
-    reset_token = pyfxa_reset_token(client, email)
+    reset_token = pyfxa_reset_token(live_stack, client, email)
     client.reset_account(email, reset_token, password="reset v2 password")
     assert kb_of(client, email, "reset v2 password") != kb
 
 
-def test_reset_with_recovery_key_keeps_kb(server):
+def test_reset_with_recovery_key_keeps_kb(live_stack):
     email = unique_email()
-    user = make_account(email, PASSWORD)
-    client = Client(server_url=server)
+    user = factories.account(email, PASSWORD)
+    client = Client(server_url=live_stack.api_url)
     session = client.login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
 
@@ -174,21 +144,21 @@ def test_reset_with_recovery_key_keeps_kb(server):
     key = new_recovery_key()
     key_id = recovery_key_id(key, user.uid)
     created = requests.post(
-        f"{server}/recoveryKey",
+        f"{live_stack.api_url}/recoveryKey",
         json={"recoveryKeyId": key_id, "recoveryData": encrypt_kb(key, user.uid, kb)},
         headers=bearer(session.token, "sessionToken", "fxs"), timeout=60,
     )
     assert created.status_code == 200, created.json()
 
-    reset_token = pyfxa_reset_token(client, email)
+    reset_token = pyfxa_reset_token(live_stack, client, email)
     reset_headers = bearer(reset_token, "accountResetToken", "fxar")
-    data = requests.get(f"{server}/recoveryKey/{key_id}", headers=reset_headers, timeout=60).json()
+    data = requests.get(f"{live_stack.api_url}/recoveryKey/{key_id}", headers=reset_headers, timeout=60).json()
     recovered = decrypt_kb(key, user.uid, data["recoveryData"])
     assert recovered == kb
     new_password = "recovered password"
     stretched = onepw.quick_stretch_v1(email, new_password)
     reset = requests.post(
-        f"{server}/account/reset",
+        f"{live_stack.api_url}/account/reset",
         json={"authPW": onepw.auth_pw(stretched).hex(), "recoveryKeyId": key_id,
               "wrapKb": onepw.xor(recovered, onepw.unwrap_bkey(stretched)).hex()},
         headers=reset_headers, timeout=60,
@@ -196,4 +166,4 @@ def test_reset_with_recovery_key_keeps_kb(server):
     assert reset.status_code == 200, reset.json()
     assert kb_of(client, email, new_password) == kb, "a reset with the recovery key keeps kB"
     assert not RecoveryKey.objects.filter(account_id=user.uid).exists()
-    assert mailed_header(email, "passwordResetAccountRecovery", "X-Template-Name")
+    assert live_stack.smtp.wait_for(email, "passwordResetAccountRecovery")

@@ -27,8 +27,8 @@ import pytest
 from django.conf import settings
 
 from accounts.models import Account, SessionToken
+from tests import factories
 from tests.e2e import pyfxa_scenario
-from tests.oauth.conftest import make_client
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -56,13 +56,6 @@ def confirmation_code(reason, uid):
     )
     assert pending is not None, f"no session of {uid} awaits confirmation"
     return pending.token_verification_id
-
-
-@pytest.fixture
-def server(live_stack):
-    """The live server's /v1 URL; its log is printed after the test (shown if the test fails)."""
-    yield live_stack.url + "/v1"
-    print(f"--- live server log (tail) ---\n{live_stack.server.output()}")
 
 
 # --- PyFxA 0.8.2 in its own virtualenv ------------------------------------------------------------
@@ -210,16 +203,16 @@ def assert_signup_scenario(result, *, pyfxa, key_stretch_version):
 # --- PyFxA 0.9.0, in-process --------------------------------------------------------------------
 
 @pytest.mark.parametrize("key_stretch_version", [1, 2], ids=["stretch-v1", "stretch-v2"])
-def test_pyfxa09_signup_keys_sessions_destroy(server, key_stretch_version):
+def test_pyfxa09_signup_keys_sessions_destroy(live_stack, key_stretch_version):
     result = pyfxa_scenario.signup_scenario(
-        server, unique_email(), PASSWORD, key_stretch_version, confirmation_code
+        live_stack.api_url, unique_email(), PASSWORD, key_stretch_version, confirmation_code
     )
     assert_signup_scenario(result, pyfxa="0.9.0", key_stretch_version=key_stretch_version)
     assert_authenticated_with(result, "Bearer")
 
 
-def test_pyfxa09_upgrades_v1_account_to_v2_at_sign_in(server):
-    result = pyfxa_scenario.upgrade_scenario(server, unique_email(), PASSWORD, confirmation_code)
+def test_pyfxa09_upgrades_v1_account_to_v2_at_sign_in(live_stack):
+    result = pyfxa_scenario.upgrade_scenario(live_stack.api_url, unique_email(), PASSWORD, confirmation_code)
 
     assert result["credentials_status_before"] == {"currentVersion": "v1", "upgradeNeeded": True}
     # PyFxA swallows upgrade failures (it prints a warning and keeps the v1 session).
@@ -250,8 +243,8 @@ def test_pyfxa09_upgrades_v1_account_to_v2_at_sign_in(server):
 
 # --- PyFxA 0.8.2 (Hawk), in its own virtualenv -------------------------------------------------
 
-def test_pyfxa08_hawk_signup_keys_sessions_destroy(server, pyfxa08_python):
-    result, errors = run_scenario_script(pyfxa08_python, server, email=unique_email())
+def test_pyfxa08_hawk_signup_keys_sessions_destroy(live_stack, pyfxa08_python):
+    result, errors = run_scenario_script(pyfxa08_python, live_stack.api_url, email=unique_email())
     assert_signup_scenario(result, pyfxa="0.8.2", key_stretch_version=1)
     assert_authenticated_with(result, "Hawk")
 
@@ -273,16 +266,16 @@ def assert_oauth_scenario(result, scheme):
     assert authorizations == {scheme}
 
 
-def test_pyfxa09_oauth_client(server):
-    client, secret = make_client("PyFxA RP", scope="profile")
-    result = pyfxa_scenario.oauth_scenario(server, unique_email(), PASSWORD, client.client_id,
+def test_pyfxa09_oauth_client(live_stack):
+    client, secret = factories.oauth_client("PyFxA RP", scope="profile")
+    result = pyfxa_scenario.oauth_scenario(live_stack.api_url, unique_email(), PASSWORD, client.client_id,
                                            secret, confirmation_code)
     assert_oauth_scenario(result, "Bearer")
 
 
-def test_pyfxa08_oauth_client_with_hawk(server, pyfxa08_python):
-    client, secret = make_client("PyFxA 0.8 RP", scope="profile")
-    result, _ = run_scenario_script(pyfxa08_python, server, email=unique_email(), scenario="oauth",
+def test_pyfxa08_oauth_client_with_hawk(live_stack, pyfxa08_python):
+    client, secret = factories.oauth_client("PyFxA 0.8 RP", scope="profile")
+    result, _ = run_scenario_script(pyfxa08_python, live_stack.api_url, email=unique_email(), scenario="oauth",
                                     extra=("--client-id", client.client_id,
                                            "--client-secret", secret))
     assert result["pyfxa"] == "0.8.2"

@@ -1,8 +1,8 @@
 """Back-off protocol: with BACKOFF_RETRY_AFTER set, every /v1 request answers 503 errno 201."""
 import pytest
 
-from tests.foundation import assert_error
-from tests.helpers import ApiClient, make_account
+from tests import factories
+from tests.helpers import ApiClient, assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def test_every_v1_request_answers_503_errno_201(method, path):
 
 @pytest.mark.usefixtures("backoff")
 def test_request_with_a_valid_token_is_refused_too():
-    user = make_account("backoff@example.com")
+    user = factories.account("backoff@example.com")
     response = ApiClient().get("/session/status", token=user.session_token)
     assert_error(response, 503, 201)
 

@@ -3,7 +3,7 @@ import pytest
 from django.test import Client
 
 from accounts.errors import AppError
-from tests.foundation import assert_error
+from tests.helpers import assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -1,8 +1,7 @@
 """Request body parsing and answer format, in-process: JSON in whatever Content-Type, JSON out."""
 import pytest
 
-from tests.foundation import assert_api_headers, assert_error
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, assert_api_headers, assert_error
 
 pytestmark = pytest.mark.django_db
 

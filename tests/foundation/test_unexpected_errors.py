@@ -7,8 +7,7 @@ from django.test import Client
 import accounts.health
 from accounts.errors import AppError
 from accounts.services import accounts as account_services
-from tests.foundation import assert_error
-from tests.helpers import ApiClient, stretch
+from tests.helpers import ApiClient, assert_error, stretch
 
 pytestmark = pytest.mark.django_db
 

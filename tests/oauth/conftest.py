@@ -1,38 +1,17 @@
-"""Fixtures of the OAuth tests: clients made like the oauth_client command makes them."""
+"""Fixtures of the OAuth tests: a user, a confidential and a public client (tests/factories.py),
+the signing key, and the steps to a code."""
 import base64
 import hashlib
-import os
 import secrets
 
 import pytest
 
-from oauth import crypto
-from oauth.models import Client
-from tests.helpers import ApiClient, make_account
+from tests import factories
+from tests.factories import REDIRECT
+from tests.helpers import ApiClient
+from tests.live import OAUTH_SIGNING_KEY
 
-# Tests run with DEBUG off, where no development key is generated: this run's key is handed to
-# the in-process settings (fixture below) and, through the environment as in production, to the
-# live server (set at collection, before any live stack starts).
-TEST_SIGNING_KEY = os.environ.setdefault("OAUTH_SIGNING_KEY", crypto.generate_signing_key_pem())
-
-REDIRECT = "https://rp.example.com/oauth/callback"
-
-
-def make_client(name="Test RP", *, redirect_uris=(REDIRECT,), scope="openid profile",
-                public=False, trusted=False, can_grant=False, ppid=False):
-    """(client, secret) — secret None for a public client."""
-    client = Client(
-        name=name, redirect_uris=" ".join(redirect_uris), allowed_scopes=scope,
-        client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
-        authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE, trusted=trusted,
-        can_grant=can_grant, ppid_enabled=ppid,
-    )
-    secret = None
-    if not public:
-        secret = crypto.random_hex()
-        client.set_secret(secret)
-    client.save()
-    return client, secret
+__all__ = ["REDIRECT"]
 
 
 def pkce_pair():
@@ -43,7 +22,9 @@ def pkce_pair():
 
 @pytest.fixture(autouse=True)
 def _signing_key(settings):
-    settings.OAUTH_SIGNING_KEY = TEST_SIGNING_KEY
+    """Tests run with DEBUG off, where no development key is generated: the run's key (the one
+    the live stacks sign with)."""
+    settings.OAUTH_SIGNING_KEY = OAUTH_SIGNING_KEY
 
 
 @pytest.fixture
@@ -53,17 +34,17 @@ def api():
 
 @pytest.fixture
 def user(db):
-    return make_account("oauth.user@example.com")
+    return factories.account("oauth.user@example.com")
 
 
 @pytest.fixture
 def rp(db):
-    return make_client()
+    return factories.oauth_client()
 
 
 @pytest.fixture
 def public_rp(db):
-    return make_client("Public RP", public=True)[0]
+    return factories.oauth_client("Public RP", public=True)[0]
 
 
 def authorize(api, user, client, **params):

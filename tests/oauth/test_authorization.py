@@ -9,9 +9,10 @@ from django.test import Client as HttpClient
 from accounts.models import Account
 from oauth import scopes
 from oauth.models import AccessToken, AuthorizationCode
-from tests.helpers import assert_error, make_account, ok
+from tests import factories
+from tests.helpers import assert_error, ok
 
-from .conftest import REDIRECT, code_for, make_client
+from .conftest import REDIRECT, code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_prompt_none_with_an_id_token_hint(api, user, rp):
     silent = page(**base, id_token_hint=tokens["id_token"])
     assert silent.status_code == 200 and f'data-uid="{user.uid}"'.encode() in silent.content
     assert redirected_error(page(**base, id_token_hint="not.a.jwt"))[0] == "invalid_request"
-    other, _ = make_client("Other RP")
+    other, _ = factories.oauth_client("Other RP")
     other.redirect_uris = REDIRECT
     other.save()
     hint_for_someone_else = page(**{**base, "client_id": other.client_id},
@@ -164,7 +165,7 @@ def test_answers_refuse_what_they_cannot_check(rp):
 
 
 def test_permissions_page_names_the_client_and_what_it_gets(db):
-    client, _ = make_client("Photo Printer", scope="openid profile")
+    client, _ = factories.oauth_client("Photo Printer", scope="openid profile")
     client.image_uri = "https://cdn.printer.example/logo.png"
     client.save()
     response = HttpClient().get("/oauth/signin_permissions", {
@@ -207,7 +208,7 @@ def test_rp_family_authorization_with_a_session(api, user, rp):
     assert_error(api.post("/authorization", {"client_id": client.client_id, "state": "s",
                                              "scope": "profile", "response_type": "token"},
                           token=user.session_token), 400, 110)
-    unverified = make_account("unverified.oauth@example.com", verified=False)
+    unverified = factories.account("unverified.oauth@example.com", verified=False)
     assert_error(api.post("/authorization", {"client_id": client.client_id, "state": "s",
                                              "scope": "profile"},
                           token=unverified.session_token), 401, 104)
@@ -216,7 +217,7 @@ def test_rp_family_authorization_with_a_session(api, user, rp):
 
 
 def test_implicit_grant_for_can_grant_clients(api, user):
-    app, _ = make_client("Browser", public=True, can_grant=True, trusted=True, scope="profile")
+    app, _ = factories.oauth_client("Browser", public=True, can_grant=True, trusted=True, scope="profile")
     body = ok(api.post("/authorization", {"client_id": app.client_id, "scope": "profile",
                                           "state": "s", "response_type": "token", "ttl": 60},
                        token=user.session_token))
@@ -226,7 +227,7 @@ def test_implicit_grant_for_can_grant_clients(api, user):
 
 
 def test_key_data_lists_keyed_scopes_and_refuses_stale_sign_ins(api, user):
-    app, _ = make_client("Firefox", public=True, trusted=True, scope=scopes.OLDSYNC)
+    app, _ = factories.oauth_client("Firefox", public=True, trusted=True, scope=scopes.OLDSYNC)
     request = {"client_id": app.client_id, "scope": "profile " + scopes.OLDSYNC}
     body = ok(api.post("/key-data", request, token=user.session_token))
     assert list(body) == [scopes.OLDSYNC]

@@ -2,9 +2,10 @@
 import pytest
 
 from oauth.models import AccessToken, RefreshToken
+from tests import factories
 from tests.helpers import assert_error, ok
 
-from .conftest import code_for, make_client
+from .conftest import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +17,7 @@ def connect(api, user, client, secret, **params):
 
 def test_lists_refresh_tokens_and_access_only_clients(api, user, rp):
     client, secret = rp
-    other, other_secret = make_client("Other RP")
+    other, other_secret = factories.oauth_client("Other RP")
     connect(api, user, client, secret, access_type="offline")
     connect(api, user, other, other_secret, scope="openid")
     connect(api, user, other, other_secret, scope="profile")

@@ -6,13 +6,15 @@ import pytest
 from django.core import mail
 from jwcrypto import jwe, jwk
 
+from accounts import hashing
 from accounts.devices.models import Device
 from accounts.models import SessionToken
-from oauth import crypto, scopes
+from oauth import scopes
 from oauth.models import AccessToken, RefreshToken
+from tests import factories
 from tests.helpers import MailingApiClient, assert_error, ok, sent, token_credentials
 
-from .conftest import authorize, make_client, pkce_pair
+from .conftest import authorize, pkce_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +23,7 @@ JWE = "eyJhbGciOiJFQ0RILUVTIn0..aXY.Y2lwaGVy.dGFn"
 
 @pytest.fixture
 def firefox(db):
-    return make_client("Firefox", public=True, can_grant=True, trusted=True,
+    return factories.oauth_client("Firefox", public=True, can_grant=True, trusted=True,
                        scope=f"profile {scopes.OLDSYNC} {scopes.SESSION_SCOPE}")[0]
 
 
@@ -59,7 +61,7 @@ def test_session_scope_returns_a_new_session_and_sync_connects_the_device(user, 
 def test_a_sync_grant_without_session_scope_gives_the_refresh_token_a_device(user, firefox):
     body = ok(sign_in(MailingApiClient(), user, firefox, f"profile {scopes.OLDSYNC}"))
     device = Device.objects.get(account=user.account)
-    assert device.refresh_token_id == crypto.token_id(body["refresh_token"])
+    assert device.refresh_token_id == hashing.digest(hashing.OAUTH_TOKEN, body["refresh_token"])
     assert device.name == "Firefox"
 
 

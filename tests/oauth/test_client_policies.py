@@ -5,9 +5,10 @@ import jwt
 import pytest
 
 from oauth import keys
+from tests import factories
 from tests.helpers import assert_error, ok
 
-from .conftest import authorize, code_for, make_client
+from .conftest import authorize, code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +43,7 @@ def test_a_disabled_client_gets_no_new_codes_or_tokens_but_old_codes_still_redee
 
 
 def test_disabled_public_clients_get_no_credentials_grant(api, user):
-    app, _ = make_client("Browser", public=True, can_grant=True, trusted=True, scope="profile")
+    app, _ = factories.oauth_client("Browser", public=True, can_grant=True, trusted=True, scope="profile")
     app.disabled = True
     app.save()
     assert_error(api.post("/oauth/token", {"client_id": app.client_id,
@@ -51,7 +52,7 @@ def test_disabled_public_clients_get_no_credentials_grant(api, user):
 
 
 def test_rotating_ppid_subjects_change_each_period(api, user, settings, monkeypatch):
-    client, secret = make_client("Rotating", ppid=True, scope="openid")
+    client, secret = factories.oauth_client("Rotating", ppid=True, scope="openid")
     client.ppid_rotating = True
     client.save()
     settings.OAUTH_PPID_ROTATION_PERIOD = 3600
@@ -71,7 +72,7 @@ def test_rotating_ppid_subjects_change_each_period(api, user, settings, monkeypa
 
 
 def test_ppid_clients_may_not_have_profile_scopes(api, user):
-    client, _ = make_client("PPID", ppid=True, scope="openid profile")
+    client, _ = factories.oauth_client("PPID", ppid=True, scope="openid profile")
     for scope in ("profile", "profile:uid", "email", "profile:display_name:write"):
         body = assert_error(authorize(api, user, client, scope=f"openid {scope}"), 400, 163)
         assert body["invalidScopes"] == ["profile:email" if scope == "email" else scope]

@@ -9,9 +9,10 @@ from django.utils import timezone
 
 from oauth.models import AccessToken, AuthorizationCode, Client
 from oauth.tasks import prune_expired_tokens
-from tests.helpers import ApiClient, assert_error, make_account, ok, race
+from tests import factories
+from tests.helpers import ApiClient, assert_error, ok, race
 
-from .conftest import code_for, make_client
+from .conftest import code_for
 
 
 @pytest.mark.django_db
@@ -34,15 +35,15 @@ def test_id_token_verify(api, user, rp, settings):
     claims = ok(api.post("/oauth/id-token-verify", {"client_id": client.client_id,
                                                     "id_token": body["id_token"]}))
     assert claims["sub"] == user.uid and claims["iss"] == settings.OAUTH_ISSUER
-    other, _ = make_client("Other")
+    other, _ = factories.oauth_client("Other")
     assert_error(api.post("/oauth/id-token-verify", {"client_id": other.client_id,
                                                      "id_token": body["id_token"]}), 401, 110)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_a_code_is_redeemed_once_under_concurrency():
-    user = make_account("race@example.com")
-    client, secret = make_client()
+    user = factories.account("race@example.com")
+    client, secret = factories.oauth_client()
     code = code_for(ApiClient(), user, client)
 
     def attempt(_):

@@ -3,18 +3,20 @@ import jwt
 import pytest
 from fxa.oauth import Client as PyFxAClient
 
+from accounts import hashing
 from oauth import crypto, keys, scopes
 from oauth.models import AccessToken
+from tests import factories
 from tests.helpers import assert_error, ok
 
-from .conftest import code_for, make_client
+from .conftest import code_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def jwt_rp(db):
-    client, secret = make_client("JWT RP", scope="openid profile " + scopes.OLDSYNC, trusted=True)
+    client, secret = factories.oauth_client("JWT RP", scope="openid profile " + scopes.OLDSYNC, trusted=True)
     client.jwt_access_tokens = True
     client.save()
     return client, secret
@@ -45,7 +47,7 @@ def test_access_token_is_a_signed_at_jwt_with_upstream_claims(api, user, jwt_rp,
     assert claims["fxa-generation"] == user.account.verifier_set_at
     # The record is keyed by the jti (the 64-hex token), never by the JWT itself.
     assert len(claims["jti"]) == 64
-    assert AccessToken.objects.get().token_id == crypto.token_id(claims["jti"])
+    assert AccessToken.objects.get().token_id == hashing.digest(hashing.OAUTH_TOKEN, claims["jti"])
 
 
 def test_audience_names_the_sync_tokenserver_or_the_resource(api, user, jwt_rp, settings):
@@ -102,7 +104,7 @@ def test_refresh_grants_mint_jwts_too(api, user, jwt_rp):
 
 
 def test_ppid_clients_jwts_carry_the_same_pairwise_sub_as_their_id_tokens(api, user):
-    client, secret = make_client("PPID JWT", ppid=True, scope="openid")
+    client, secret = factories.oauth_client("PPID JWT", ppid=True, scope="openid")
     client.jwt_access_tokens = True
     client.save()
     body = grant(api, user, client, secret, scope="openid", ppid_seed=7)

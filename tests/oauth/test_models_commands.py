@@ -7,10 +7,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from accounts import hashing
 from oauth import crypto, keys, scopes
 from oauth.models import AccessToken, AuthorizationCode, Client, RefreshToken
+from tests import factories
 
-from .conftest import REDIRECT, code_for, make_client
+from .conftest import REDIRECT, code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ def run(*args):
 
 
 def test_client_ids_are_16_hex_and_secrets_stored_as_sha256():
-    client, secret = make_client()
+    client, secret = factories.oauth_client()
     assert len(client.client_id) == 16 and int(client.client_id, 16) >= 0
     assert client.client_secret == hashlib.sha256(bytes.fromhex(secret)).hexdigest()
     assert secret not in json.dumps(list(Client.objects.values()), default=str)
@@ -72,7 +74,7 @@ def test_redirect_uris_must_be_https_except_loopback(uri, settings):
 
 
 def test_list_rotate_and_delete(api, user):
-    client, old = make_client()
+    client, old = factories.oauth_client()
     out, _ = run("list", "--json")
     assert [row["client_id"] for row in json.loads(out)] == [client.client_id]
     out, _ = run("rotate-secret", client.client_id, "--json")
@@ -88,7 +90,7 @@ def test_list_rotate_and_delete(api, user):
 def test_tokens_and_codes_are_stored_hashed(api, user, rp):
     client, secret = rp
     code = code_for(api, user, client, access_type="offline")
-    assert AuthorizationCode.objects.get().code == crypto.token_id(code)
+    assert AuthorizationCode.objects.get().code == hashing.digest(hashing.OAUTH_TOKEN, code)
     body = api.post("/token", {"client_id": client.client_id, "client_secret": secret,
                                "code": code}).json()
     access, refresh = AccessToken.objects.get(), RefreshToken.objects.get()

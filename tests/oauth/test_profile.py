@@ -12,13 +12,15 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 from PIL import Image, PngImagePlugin
 
+from accounts import hashing
 from accounts.models import Account, Avatar
 from oauth import crypto
 from oauth.models import AccessToken
 from oauth.profile import services as profile_services
-from tests.helpers import assert_error, make_account, ok
+from tests import factories
+from tests.helpers import assert_error, ok
 
-from .conftest import code_for, make_client
+from .conftest import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -27,10 +29,11 @@ DEFAULT_AVATAR = f"{settings.PUBLIC_URL}/v1/avatar/{'0' * 32}"
 
 def access_token(user, scope, *, expires_in=3600):
     """An access token of a trusted client, as /v1/token would issue it."""
-    client = make_client(trusted=True, scope="")[0]
+    client = factories.oauth_client(trusted=True, scope="")[0]
     value = crypto.random_hex()
     AccessToken.objects.create(
-        token_id=crypto.token_id(value), application=client, account=user.account, scope=scope,
+        token_id=hashing.digest(hashing.OAUTH_TOKEN, value), application=client,
+        account=user.account, scope=scope,
         expires=timezone.now() + timedelta(seconds=expires_in),
     )
     return value
@@ -321,7 +324,7 @@ def test_delete_avatar(api, user, pushes):
 
 
 def test_delete_refuses_another_accounts_avatar_and_bad_ids(api, user):
-    other = make_account("other@example.com")
+    other = factories.account("other@example.com")
     theirs = upload(access_token(other, "profile:avatar:write"), image_bytes()).json()
     token = access_token(user, "profile:avatar:write")
     response = api.delete(f"/avatar/{theirs['id']}", headers=bearer(token))

@@ -2,14 +2,14 @@
 public and canGrant clients (as upstream), and deleting the account deletes them."""
 import pytest
 
-from accounts import onepw
-from oauth import crypto
+from accounts import hashing, onepw
 from oauth.models import AccessToken, RefreshToken
+from tests import factories
 from tests.accounts.test_password_change import start_change
 from tests.accounts.test_password_reset import reset, reset_token_for
 from tests.helpers import MailingApiClient, ok, stretch
 
-from .conftest import code_for, make_client
+from .conftest import code_for
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,8 @@ def active(api, tokens):
     """Whether the grant still works: its access token introspects active and its refresh token
     (which introspection only describes for public clients) still exists."""
     access = ok(api.post("/introspect", {"token": tokens["access_token"]}))["active"]
-    refresh = RefreshToken.objects.filter(token_id=crypto.token_id(tokens["refresh_token"])).exists()
+    refresh_id = hashing.digest(hashing.OAUTH_TOKEN, tokens["refresh_token"])
+    refresh = RefreshToken.objects.filter(token_id=refresh_id).exists()
     assert access == refresh
     return access
 
@@ -45,7 +46,7 @@ def test_a_password_reset_revokes_every_grant(api, user, rp):
 
 def test_a_password_change_revokes_public_and_can_grant_clients_only(api, user, rp):
     confidential, secret = rp
-    browser, browser_secret = make_client("Browser", can_grant=True)
+    browser, browser_secret = factories.oauth_client("Browser", can_grant=True)
     kept = grant(api, user, confidential, secret)
     revoked = grant(api, user, browser, browser_secret)
     body, kb = start_change(api, user)

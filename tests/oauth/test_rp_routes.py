@@ -13,9 +13,10 @@ from django.utils import timezone
 from accounts.models import SessionToken, VerificationMethod
 from oauth import crypto, keys
 from oauth.models import AccessToken, AuthorizationCode, RefreshToken
+from tests import factories
 from tests.helpers import assert_error, ok
 
-from .conftest import REDIRECT, code_for, make_client, pkce_pair
+from .conftest import REDIRECT, code_for, pkce_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +123,7 @@ def test_expired_code(api, user, rp):
 
 def test_code_of_another_client(api, user, rp):
     client, _ = rp
-    other, other_secret = make_client("Other")
+    other, other_secret = factories.oauth_client("Other")
     code = code_for(api, user, client)
     assert_error(redeem(api, other, other_secret, code), 400, 106)
 
@@ -170,7 +171,7 @@ def test_refresh_with_narrowed_scope(api, user, rp):
                                 "grant_type": "refresh_token",
                                 "refresh_token": body["refresh_token"], "scope": "profile:write"})
     assert_error(wider, 400, 114)
-    other, other_secret = make_client("Other")
+    other, other_secret = factories.oauth_client("Other")
     stolen = api.post("/token", {"client_id": other.client_id, "client_secret": other_secret,
                                  "grant_type": "refresh_token",
                                  "refresh_token": body["refresh_token"]})
@@ -205,7 +206,7 @@ def test_verify_introspect_destroy(api, user, rp, public_rp):
     assert_error(api.post("/verify", {"token": access}), 400, 108)
     assert_error(api.post("/destroy", {"access_token": access}), 400, 108)
     # With client credentials the token must be that client's.
-    other, other_secret = make_client("Other")
+    other, other_secret = factories.oauth_client("Other")
     assert_error(api.post("/destroy", {"client_id": other.client_id, "client_secret": other_secret,
                                        "refresh_token": refresh}), 400, 108)
     ok(api.post("/destroy", {"client_id": client.client_id, "client_secret": secret,
@@ -230,7 +231,7 @@ def test_destroy_by_refresh_token_id(api, user, rp):
 
 
 def test_profile_fields_follow_scopes(api, user):
-    client, secret = make_client(trusted=True, scope="")
+    client, secret = factories.oauth_client(trusted=True, scope="")
     code = code_for(api, user, client, scope="openid profile:email")
     access = ok(redeem(api, client, secret, code))["access_token"]
     profile = ok(api.get("/profile", headers={"Authorization": f"Bearer {access}"}))
@@ -241,11 +242,11 @@ def test_profile_fields_follow_scopes(api, user):
     assert full["uid"] == user.uid and full["amrValues"] == ["pwd", "email"]
     assert full["twoFactorAuthentication"] is False and "sub" not in full
     denied = api.get("/profile", headers={"Authorization": "Bearer " + "ab" * 32})
-    assert denied.status_code == 403 and denied.json()["errno"] == 100
+    assert_error(denied, 403, 100)
 
 
 def test_ppid_clients_get_a_pairwise_sub(api, user):
-    client, secret = make_client(ppid=True, scope="openid")
+    client, secret = factories.oauth_client(ppid=True, scope="openid")
     body = ok(redeem(api, client, secret, code_for(api, user, client, scope="openid")))
     sub = decode_id_token(body["id_token"], client)["sub"]
     assert len(sub) == 32 and sub != user.uid
@@ -287,7 +288,7 @@ def test_errors_use_the_oauth_shape(api):
 
 
 def test_trusted_clients_may_widen_a_refresh_within_their_allowed_scopes(api, user):
-    client, secret = make_client(trusted=True, scope="profile:email profile:uid")
+    client, secret = factories.oauth_client(trusted=True, scope="profile:email profile:uid")
     body = ok(redeem(api, client, secret, code_for(api, user, client, scope="profile:email",
                                                    access_type="offline")))
     params = {"client_id": client.client_id, "client_secret": secret,
@@ -298,7 +299,7 @@ def test_trusted_clients_may_widen_a_refresh_within_their_allowed_scopes(api, us
 
 
 def test_standard_oidc_scopes_map_onto_fxa_scopes(api, user):
-    client, secret = make_client("OIDC RP", scope="openid email profile")
+    client, secret = factories.oauth_client("OIDC RP", scope="openid email profile")
     body = ok(redeem(api, client, secret, code_for(api, user, client, scope="openid email profile")))
     assert body["scope"] == "openid profile:email profile"
     info = ok(api.get("/profile", headers={"Authorization": f"Bearer {body['access_token']}"}))
@@ -306,7 +307,7 @@ def test_standard_oidc_scopes_map_onto_fxa_scopes(api, user):
     assert info["email"] == user.email and info["uid"] == user.uid
     assert {"locale", "avatar", "avatarDefault", "amrValues"} <= set(info)
     # An untrusted client gets `profile` only if it was registered with it.
-    narrow, _ = make_client("Email-only RP", scope="openid email")
+    narrow, _ = factories.oauth_client("Email-only RP", scope="openid email")
     refused = assert_error(api.post("/oauth/authorization", {
         "client_id": narrow.client_id, "state": "s", "scope": "openid email profile"},
         token=user.session_token), 400, 163)

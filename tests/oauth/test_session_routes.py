@@ -1,14 +1,16 @@
 """The session-token routes /v1/oauth/* (auth-server errnos)."""
 from urllib.parse import parse_qs, urlsplit
 
+import jwt
 import pytest
 
-from accounts.models import SessionToken, VerificationMethod
-from oauth import scopes
+from accounts.models import SessionToken
+from oauth import keys, scopes
 from oauth.models import AccessToken, RefreshToken
-from tests.helpers import assert_error, make_account, ok
+from tests import factories
+from tests.helpers import assert_error, ok
 
-from .conftest import REDIRECT, authorize, make_client, pkce_pair
+from .conftest import REDIRECT, authorize, pkce_pair
 
 pytestmark = pytest.mark.django_db
 
@@ -58,16 +60,22 @@ def test_public_clients_need_pkce(api, user, public_rp):
     ok(authorize(api, user, public_rp, code_challenge=challenge, code_challenge_method="S256"))
 
 
-def test_aal2_is_granted_to_a_two_factor_session(api, user, rp):
-    SessionToken.objects.filter(account=user.account).update(
-        verification_method=VerificationMethod.TOTP_2FA)
-    ok(authorize(api, user, rp[0], acr_values="AAL2"))
+def test_aal2_is_granted_to_a_two_factor_session_and_carried_in_its_tokens(api, rp):
+    user = factories.account("two-step.rp@example.com", totp=True)
+    client, secret = rp
+    code = ok(authorize(api, user, client, acr_values="AAL2", scope="openid profile"))["code"]
+    body = ok(api.post("/oauth/token", {"client_id": client.client_id, "client_secret": secret,
+                                        "code": code, "grant_type": "authorization_code"}))
+    claims = jwt.decode(body["id_token"], keys.current_key().private_key.public_key(),
+                        algorithms=["RS256"], audience=client.client_id)
+    assert (claims["acr"], claims["fxa-aal"]) == ("AAL2", 2)
+    assert "otp" in claims["amr"] and claims["sub"] == user.uid
 
 
 def test_unverified_account_and_session_are_refused(api, rp):
-    unverified = make_account("unverified@example.com", verified=False)
+    unverified = factories.account("unverified@example.com", verified=False)
     assert_error(authorize(api, unverified, rp[0]), 400, 104)
-    user = make_account("pending@example.com")
+    user = factories.account("pending@example.com")
     SessionToken.objects.filter(account=user.account).update(
         token_verification_id="ab" * 16, must_verify=True)
     assert_error(authorize(api, user, rp[0]), 400, 138)
@@ -94,7 +102,7 @@ def test_token_route_redeems_codes_with_auth_errnos(api, user, public_rp):
 
 
 def test_fxa_credentials_grant(api, user):
-    app, _ = make_client("Firefox", public=True, can_grant=True, trusted=True,
+    app, _ = factories.oauth_client("Firefox", public=True, can_grant=True, trusted=True,
                          scope="profile " + scopes.OLDSYNC)
     body = ok(api.post("/oauth/token", {"client_id": app.client_id, "grant_type": "fxa-credentials",
                                         "scope": "profile " + scopes.OLDSYNC,
@@ -108,11 +116,11 @@ def test_fxa_credentials_grant(api, user):
     # Without a session, and for clients that may not use the grant.
     assert_error(api.post("/oauth/token", {"client_id": app.client_id,
                                            "grant_type": "fxa-credentials"}), 401, 110)
-    other, _ = make_client("No grant", public=True)
+    other, _ = factories.oauth_client("No grant", public=True)
     assert_error(api.post("/oauth/token", {"client_id": other.client_id,
                                            "grant_type": "fxa-credentials", "scope": "openid"},
                           token=user.session_token), 400, 107)
-    confidential, _ = make_client("Confidential", can_grant=True)
+    confidential, _ = factories.oauth_client("Confidential", can_grant=True)
     assert_error(api.post("/oauth/token", {"client_id": confidential.client_id,
                                            "grant_type": "fxa-credentials", "scope": "openid"},
                           token=user.session_token), 400, 166)
@@ -129,7 +137,7 @@ def test_token_route_client_errors(api, user, rp):
 
 
 def test_destroy_and_client_info(api, user):
-    app, _ = make_client("App", public=True, can_grant=True, trusted=True)
+    app, _ = factories.oauth_client("App", public=True, can_grant=True, trusted=True)
     body = ok(api.post("/oauth/token", {"client_id": app.client_id, "grant_type": "fxa-credentials",
                                         "scope": "profile", "access_type": "offline"},
                        token=user.session_token))
@@ -145,7 +153,7 @@ def test_destroy_and_client_info(api, user):
 
 
 def test_scoped_key_data(api, user):
-    app, _ = make_client("Firefox", public=True, trusted=True, scope=scopes.OLDSYNC)
+    app, _ = factories.oauth_client("Firefox", public=True, trusted=True, scope=scopes.OLDSYNC)
     body = ok(api.post("/account/scoped-key-data", {"client_id": app.client_id,
                                                     "scope": "profile " + scopes.OLDSYNC},
                        token=user.session_token))

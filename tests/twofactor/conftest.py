@@ -1,14 +1,13 @@
 """Fixtures of the two-step authentication tests: a mailing API client, a verified account, and
 helpers that set up TOTP the way a user would (codes from pyotp, an independent implementation)."""
 
-import secrets
 import time
 
 import pyotp
 import pytest
 
-from accounts.tokens import create_session_token
-from tests.helpers import MailingApiClient, make_account, ok, token_credentials
+from tests import factories
+from tests.helpers import MailingApiClient, ok, token_credentials
 
 STEP = 30
 
@@ -21,7 +20,7 @@ def api():
 @pytest.fixture
 def user(db):
     """A verified account whose sign-up session is verified (by email, AAL1)."""
-    return make_account("two-step@example.com")
+    return factories.account("two-step@example.com")
 
 
 def code(secret, steps=0):
@@ -34,20 +33,6 @@ def mid_step():
     remaining = STEP - time.time() % STEP
     if remaining < 2:
         time.sleep(remaining + 0.05)
-
-
-def pending_session(account):
-    """A new sign-in session awaiting confirmation (as login makes for a TOTP account)."""
-    token, _ = create_session_token(
-        account, token_verification_id=secrets.token_hex(16), must_verify=True
-    )
-    return token
-
-
-def verified_session(account):
-    """Another session, verified by email (AAL1)."""
-    token, _ = create_session_token(account, verification_method=0)
-    return token
 
 
 def session_id(token):

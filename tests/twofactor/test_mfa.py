@@ -6,13 +6,15 @@ import jwt
 import pytest
 from django.conf import settings
 
-from accounts.models import SecurityEvent, SessionToken
+from accounts.models import SecurityEvent, SessionToken, VerificationMethod
+from accounts.services import attempts
 from accounts.twofactor import mfa, otp
 from accounts.twofactor.models import TotpToken
-from accounts.twofactor.services import attempts, has_enabled_totp
-from tests.helpers import assert_error, make_account, ok, sent
+from accounts.twofactor.services import has_enabled_totp
+from tests import factories
+from tests.helpers import assert_error, ok, sent
 
-from .conftest import code, mid_step, pending_session, session_id, verified_session
+from .conftest import code, mid_step, session_id
 
 pytestmark = pytest.mark.django_db
 
@@ -42,7 +44,7 @@ def test_request_mails_the_code_of_this_session_and_action(api, user):
     assert "X-Signin-Verify-Code" not in message.extra_headers
     assert expected in message.body
     assert expected != mfa.otp_code(user.account, session_id(user.session_token), "email")
-    other = verified_session(user.account)
+    other = factories.session(user.account, verification_method=VerificationMethod.EMAIL)
     assert expected != mfa.otp_code(user.account, session_id(other), "2fa")
     assert SecurityEvent.objects.filter(
         account=user.account, name="account.mfa_send_otp_code"
@@ -51,11 +53,11 @@ def test_request_mails_the_code_of_this_session_and_action(api, user):
 
 def test_request_needs_a_verified_session_of_a_verified_account(api, user):
     assert_error(
-        api.post("/mfa/otp/request", {"action": "2fa"}, token=pending_session(user.account)),
+        api.post("/mfa/otp/request", {"action": "2fa"}, token=factories.session(user.account, verified=False)),
         400,
         138,
     )
-    unverified = make_account("unverified-mfa@example.com", verified=False)
+    unverified = factories.account("unverified-mfa@example.com", verified=False)
     assert_error(
         api.post("/mfa/otp/request", {"action": "2fa"}, token=unverified.session_token), 400, 104
     )
@@ -194,7 +196,7 @@ def test_jwt_dies_with_its_session(api, user):
 
 
 def test_jwt_for_another_account_is_refused(api, user):
-    other = make_account("mfa-other@example.com")
+    other = factories.account("mfa-other@example.com")
     mixed = mfa.issue_token(other.uid, session_id(user.session_token), "2fa")
     assert_error(api.post("/mfa/totp/create", {}, headers=bearer(mixed)), 401, 110)
 

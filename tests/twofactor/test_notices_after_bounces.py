@@ -6,8 +6,10 @@ import pytest
 from accounts.models import EmailBounce, SessionToken, now_ms
 from accounts.twofactor.models import TotpToken
 from emails.models import OutboundEmail
+from tests import factories
 from tests.helpers import ok
-from .conftest import enable_totp, pending_session, session_id
+
+from .conftest import enable_totp, session_id
 from .test_recovery_codes import with_totp
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +29,7 @@ def test_enabling_totp_with_a_bounced_address_still_enables_it(api, user):
 def test_a_backup_code_sign_in_with_a_bounced_address_still_signs_in(api, user):
     codes = with_totp(user.account)
     bounced(user.account.email)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     assert ok(api.post("/session/verify/recoveryCode", {"code": codes[0]}, token=login)) == {"remaining": 7}
     assert SessionToken.objects.get(pk=session_id(login)).token_verified
     assert not OutboundEmail.objects.filter(template="postSigninRecoveryCode").exists()

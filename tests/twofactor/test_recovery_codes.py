@@ -3,13 +3,15 @@
 
 import pytest
 
-from accounts.models import SecurityEvent, SessionToken
+from accounts.models import SecurityEvent, SessionToken, VerificationMethod
+from accounts.services import attempts
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
-from accounts.twofactor.services import attempts, recovery_codes
-from tests.helpers import ApiClient, assert_error, make_account, ok, race, sent
+from accounts.twofactor.services import recovery_codes
+from tests import factories
+from tests.helpers import ApiClient, assert_error, ok, race, sent
 
-from .conftest import enable_totp, pending_session, session_id, verified_session
+from .conftest import enable_totp, session_id
 
 CROCKFORD = set("0123456789abcdefghjkmnpqrstvwxyz")
 
@@ -40,12 +42,12 @@ class TestReplacing:
 
     def test_session_below_the_accounts_level_is_110(self, api, user):
         enable_totp(api, user.session_token)
-        other = verified_session(user.account)
+        other = factories.session(user.account, verification_method=VerificationMethod.EMAIL)
         body = assert_error(api.get("/recoveryCodes", token=other), 401, 110)
         assert body["detail"] == "AAL mismatch"
 
     def test_unverified_session_is_138(self, api, user):
-        assert_error(api.get("/recoveryCodes", token=pending_session(user.account)), 400, 138)
+        assert_error(api.get("/recoveryCodes", token=factories.session(user.account, verified=False)), 400, 138)
 
     def test_get_answers_8_new_codes_and_removes_the_old_ones(self, api, user):
         enable_totp(api, user.session_token)
@@ -58,7 +60,7 @@ class TestReplacing:
             RecoveryCode.objects.filter(account=user.account).values_list("code_hash", flat=True)
         )
         assert len(stored) == 8 and not stored & set(first + second)  # hashes, not codes
-        login = pending_session(user.account)
+        login = factories.session(user.account, verified=False)
         assert_error(
             api.post("/session/verify/recoveryCode", {"code": first[0]}, token=login), 400, 156
         )
@@ -132,7 +134,7 @@ class TestSettingDuringSetup:
 class TestSpending:
     def test_a_code_verifies_the_sign_in_with_recovery_code(self, api, user):
         codes = with_totp(user.account)
-        login = pending_session(user.account)
+        login = factories.session(user.account, verified=False)
         assert ok(
             api.post("/session/verify/recoveryCode", {"code": codes[0].upper()}, token=login)
         ) == {"remaining": 7}
@@ -159,7 +161,7 @@ class TestSpending:
 
     def test_low_codes_mail_from_two_left(self, api, user):
         codes = with_totp(user.account)
-        login = pending_session(user.account)
+        login = factories.session(user.account, verified=False)
         for n, code in enumerate(codes[:6]):
             assert ok(api.post("/session/verify/recoveryCode", {"code": code}, token=login)) == {
                 "remaining": 7 - n
@@ -175,7 +177,7 @@ class TestSpending:
         with_totp(user.account)
         body = {} if code is None else {"code": code}
         assert_error(
-            api.post("/session/verify/recoveryCode", body, token=pending_session(user.account)),
+            api.post("/session/verify/recoveryCode", body, token=factories.session(user.account, verified=False)),
             400,
             errno,
         )
@@ -183,7 +185,7 @@ class TestSpending:
     def test_codes_without_two_step_authentication_do_nothing(self, api, user):
         ok(api.post("/totp/create", {}, token=user.session_token))
         ok(api.post("/recoveryCodes", {"recoveryCodes": ["abcdefghjk"]}, token=user.session_token))
-        login = pending_session(user.account)
+        login = factories.session(user.account, verified=False)
         assert_error(
             api.post("/session/verify/recoveryCode", {"code": "abcdefghjk"}, token=login), 400, 156
         )
@@ -191,9 +193,9 @@ class TestSpending:
 
     def test_another_accounts_code_is_not_found(self, api, user):
         with_totp(user.account)
-        other = make_account("other-two-step@example.com")
+        other = factories.account("other-two-step@example.com")
         other_codes = with_totp(other.account)
-        login = pending_session(user.account)
+        login = factories.session(user.account, verified=False)
         assert_error(
             api.post("/session/verify/recoveryCode", {"code": other_codes[0]}, token=login),
             400,
@@ -203,9 +205,9 @@ class TestSpending:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_code_is_spent_once_when_ten_requests_race():
-    user = make_account("race@example.com")
+    user = factories.account("race@example.com")
     code = with_totp(user.account)[0]
-    logins = [pending_session(user.account) for _ in range(10)]
+    logins = [factories.session(user.account, verified=False) for _ in range(10)]
 
     def spend(index):
         response = ApiClient().post("/session/verify/recoveryCode", {"code": code}, token=logins[index])
@@ -228,14 +230,14 @@ def test_wrong_codes_are_capped_per_account(api, user):
             api.post(
                 "/session/verify/recoveryCode",
                 {"code": "zzzzzzzzzz"},
-                token=pending_session(user.account),
+                token=factories.session(user.account, verified=False),
             ),
             400,
             156,
         )
     assert_error(
         api.post(
-            "/session/verify/recoveryCode", {"code": codes[0]}, token=pending_session(user.account)
+            "/session/verify/recoveryCode", {"code": codes[0]}, token=factories.session(user.account, verified=False)
         ),
         429,
         114,

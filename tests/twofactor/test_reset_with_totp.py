@@ -3,7 +3,7 @@ passwordForgotToken, which /password/forgot/verify_code then requires."""
 import pytest
 
 from accounts.models import PasswordForgotToken, SecurityEvent
-from accounts.twofactor.services import attempts
+from accounts.services import attempts
 from tests.accounts.test_password_reset import send_code, verify_code
 from tests.helpers import assert_error, ok, sent
 

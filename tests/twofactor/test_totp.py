@@ -4,20 +4,15 @@ import base64
 
 import pytest
 
-from accounts.models import KeyFetchToken, SecurityEvent, SessionToken, now_ms
+from accounts.models import KeyFetchToken, SecurityEvent, SessionToken, VerificationMethod, now_ms
+from accounts.services import attempts
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
-from accounts.twofactor.services import attempts, has_enabled_totp
-from tests.helpers import assert_error, make_account, ok, sent
+from accounts.twofactor.services import has_enabled_totp
+from tests import factories
+from tests.helpers import assert_error, ok, sent
 
-from .conftest import (
-    code,
-    enable_totp,
-    mid_step,
-    pending_session,
-    session_id,
-    verified_session,
-)
+from .conftest import code, enable_totp, mid_step, session_id
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +52,7 @@ def test_create_answers_a_base32_secret_and_a_png_qr_code(api, user):
 
 
 def test_setup_verify_complete_enables_totp_and_raises_the_session_to_aal2(api, user):
-    other = verified_session(user.account)
+    other = factories.session(user.account, verification_method=VerificationMethod.EMAIL)
     assert status(api, user.session_token)["sessionVerificationMethod"] == "email"
 
     enable_totp(api, user.session_token)
@@ -88,7 +83,7 @@ def test_create_when_totp_is_enabled_is_154(api, user):
 
 
 def test_create_complete_and_destroy_need_a_verified_session(api, user):
-    token = pending_session(user.account)
+    token = factories.session(user.account, verified=False)
     assert_error(api.post("/totp/create", {}, token=token), 400, 138)
     assert_error(api.post("/totp/setup/complete", {}, token=token), 400, 138)
     assert_error(api.post("/totp/destroy", {}, token=token), 400, 138)
@@ -158,7 +153,7 @@ def test_older_flow_enables_on_first_session_verification_and_answers_backup_cod
     assert status(api, user.session_token)["sessionVerificationMethod"] == "totp-2fa"
     assert len(sent("postAddTwoStepAuthentication")) == 1
     # The codes answered are the account's.
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     assert ok(
         api.post("/session/verify/recoveryCode", {"code": body["recoveryCodes"][0]}, token=login)
     ) == {"remaining": 7}
@@ -178,7 +173,7 @@ def test_older_flow_keeps_codes_set_during_setup(api, user):
 
 def test_valid_code_verifies_a_sign_in_with_totp_2fa(api, user):
     secret = enabled_token(user.account)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     assert status(api, login)["sessionVerified"] is False
     mid_step()
     assert ok(api.post("/session/verify/totp", {"code": code(secret)}, token=login)) == {
@@ -196,7 +191,7 @@ def test_valid_code_verifies_a_sign_in_with_totp_2fa(api, user):
 @pytest.mark.parametrize("steps", [-1, 1])
 def test_codes_of_the_previous_and_next_period_are_accepted(api, user, steps):
     secret = enabled_token(user.account)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     mid_step()
     assert ok(api.post("/session/verify/totp", {"code": code(secret, steps)}, token=login)) == {
         "success": True
@@ -206,7 +201,7 @@ def test_codes_of_the_previous_and_next_period_are_accepted(api, user, steps):
 @pytest.mark.parametrize("steps", [-2, 2])
 def test_codes_two_periods_away_are_refused(api, user, steps):
     secret = enabled_token(user.account)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     mid_step()
     assert ok(api.post("/session/verify/totp", {"code": code(secret, steps)}, token=login)) == {
         "success": False
@@ -217,7 +212,7 @@ def test_codes_two_periods_away_are_refused(api, user, steps):
 
 def test_a_code_is_accepted_once(api, user):
     secret = enabled_token(user.account)
-    first, second = pending_session(user.account), pending_session(user.account)
+    first, second = factories.session(user.account, verified=False), factories.session(user.account, verified=False)
     mid_step()
     current = code(secret)
     assert ok(api.post("/session/verify/totp", {"code": current}, token=first)) == {"success": True}
@@ -241,7 +236,7 @@ def test_verify_without_totp_is_155_and_the_misspelled_alias_works(api, user):
         api.post("/session/verifiy/totp", {"code": "123456"}, token=user.session_token), 400, 155
     )
     secret = enabled_token(user.account)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     mid_step()
     assert ok(api.post("/session/verifiy/totp", {"code": code(secret)}, token=login)) == {
         "success": True
@@ -250,7 +245,7 @@ def test_verify_without_totp_is_155_and_the_misspelled_alias_works(api, user):
 
 def test_hawk_signed_verification(api, user):
     secret = enabled_token(user.account)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     mid_step()
     body = {"code": code(secret), "service": "sync"}
     assert ok(api.post("/session/verify/totp", body, token=login, scheme="hawk")) == {
@@ -260,7 +255,7 @@ def test_hawk_signed_verification(api, user):
 
 def test_verification_also_confirms_the_key_fetch_token_of_the_sign_in(api, user):
     secret = enabled_token(user.account)
-    login = pending_session(user.account)
+    login = factories.session(user.account, verified=False)
     waiting = SessionToken.objects.get(pk=session_id(login)).token_verification_id
     KeyFetchToken.objects.create(
         token_id="ab" * 32,
@@ -301,7 +296,7 @@ def test_destroy_of_a_pending_setup_sends_no_mail(api, user):
 
 def test_accounts_are_independent(api, user):
     enable_totp(api, user.session_token)
-    other = make_account("someone-else@example.com")
+    other = factories.account("someone-else@example.com")
     assert not has_enabled_totp(other.account)
     assert ok(api.get("/totp/exists", token=other.session_token)) == {
         "exists": False,
@@ -314,13 +309,13 @@ def test_wrong_codes_are_capped_per_account(api, user):
     mid_step()
     wrong = "000000" if code(secret) != "000000" else "111111"
     for _ in range(attempts.MAX_FAILURES):
-        login = pending_session(user.account)
+        login = factories.session(user.account, verified=False)
         assert ok(api.post("/session/verify/totp", {"code": wrong}, token=login)) == {
             "success": False
         }
     body = assert_error(
         api.post(
-            "/session/verify/totp", {"code": code(secret)}, token=pending_session(user.account)
+            "/session/verify/totp", {"code": code(secret)}, token=factories.session(user.account, verified=False)
         ),
         429,
         114,

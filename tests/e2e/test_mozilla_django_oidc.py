@@ -1,6 +1,6 @@
 """mozilla-django-oidc, a standard Django OIDC relying party, against the live server over real HTTP.
 
-The RP (``tests/oauth/oidc_rp``) runs as its own gunicorn process configured from our discovery
+The RP (``tests/e2e/oidc_rp``) runs as its own gunicorn process configured from our discovery
 document; a ``requests.Session`` plays the browser. The RP exchanges the code at /v1/token with
 client_secret_post, checks the RS256 id_token against /v1/jwks (with its nonce) and reads
 /v1/profile as userinfo. ``sign_in`` does what our pages do once the user has signed in
@@ -17,11 +17,10 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 import pytest
 import requests
 
-from tests.helpers import make_account
+from tests import factories
 from tests.live import ManagedProcess, free_port
 
-from .conftest import make_client
-from .test_live_rp import sign_in
+from .test_oauth_rp_libraries import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -31,12 +30,12 @@ def oidc_rp(live_stack, tmp_path):
     """The RP serving on a free loopback port, registered with us as a confidential client."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    client, secret = make_client("mozilla-django-oidc RP", redirect_uris=(f"{url}/oidc/callback/",),
+    client, secret = factories.oauth_client("mozilla-django-oidc RP", redirect_uris=(f"{url}/oidc/callback/",),
                                  scope="openid email")
     metadata = requests.get(live_stack.url + "/.well-known/openid-configuration", timeout=10).json()
     env = {
         **live_stack.env,
-        "DJANGO_SETTINGS_MODULE": "tests.oauth.oidc_rp.settings",
+        "DJANGO_SETTINGS_MODULE": "tests.e2e.oidc_rp.settings",
         "RP_SECRET_KEY": secrets.token_hex(32),
         "RP_DATABASE": str(tmp_path / "rp.sqlite3"),
         "OIDC_RP_CLIENT_ID": client.client_id,
@@ -50,7 +49,7 @@ def oidc_rp(live_stack, tmp_path):
                    env=env, check=True, timeout=60)
     # No control socket: gunicorn's default path is per user, shared with the live server's.
     server = ManagedProcess("oidc-rp", [
-        sys.executable, "-m", "gunicorn", "tests.oauth.oidc_rp.wsgi", "--bind", f"127.0.0.1:{port}",
+        sys.executable, "-m", "gunicorn", "tests.e2e.oidc_rp.wsgi", "--bind", f"127.0.0.1:{port}",
         "--workers", "1", "--no-control-socket"], env)
     try:
         _wait_until_serving(server, url)
@@ -100,7 +99,7 @@ def with_code(callback_url, code):
 
 
 def test_mozilla_django_oidc_login(live_stack, oidc_rp):
-    user = make_account("mdo.rp@example.com")
+    user = factories.account("mdo.rp@example.com")
 
     browser = requests.Session()
     callback = sign_in(live_stack, user, start_login(oidc_rp, browser))

@@ -8,8 +8,7 @@ import pytest
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from tests.foundation import assert_api_headers, assert_error
-from tests.helpers import stretch
+from tests.helpers import assert_api_headers, assert_error, stretch
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 

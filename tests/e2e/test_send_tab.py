@@ -12,26 +12,22 @@ import requests
 
 from accounts.devices.models import Device, DeviceCommand
 from accounts.models import now_ms
+from tests import factories
+from tests.devices.conftest import OPEN_URI, VAPID_KEY_PEM, VAPID_SUBJECT, push_service
 from tests.helpers import authorization
-from tests.live import LiveStack
 
-from .conftest import OPEN_URI, VAPID_KEY_PEM, VAPID_SUBJECT, new_session, quick_account
+# The live server's devices may use the loopback push service; pushes are signed with a test key.
+PUSH_ENV = {
+    "PUSH_EXTRA_ALLOWED_HOSTS": "127.0.0.1",
+    "VAPID_PRIVATE_KEY": VAPID_KEY_PEM,
+    "VAPID_SUBJECT": VAPID_SUBJECT,
+}
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(scope="module")
-def push_stack(django_db_setup, django_db_blocker, push_service):
-    """A live stack whose devices may use the loopback push service, with a VAPID key."""
-    from django.db import connection
-
-    stack = LiveStack(connection.settings_dict, extra_env={
-        "PUSH_EXTRA_ALLOWED_HOSTS": "127.0.0.1",
-        "VAPID_PRIVATE_KEY": VAPID_KEY_PEM,
-        "VAPID_SUBJECT": VAPID_SUBJECT,
-    }).start()
-    yield stack
-    stack.stop()
+pytestmark = [
+    pytest.mark.e2e, pytest.mark.django_db(transaction=True),
+    pytest.mark.live_stack(extra_env=PUSH_ENV),
+]
+__all__ = ["push_service"]  # the fixture, shared with tests/devices
 
 
 class Client:
@@ -48,10 +44,10 @@ class Client:
         return response.json()
 
 
-def test_send_tab(push_stack, push_service):
-    user = quick_account("send-tab@example.com")
-    a = Client(push_stack, user.session_token)
-    b = Client(push_stack, new_session(user.account))
+def test_send_tab(live_stack, push_service):
+    user = factories.account("send-tab@example.com")
+    a = Client(live_stack, user.session_token)
+    b = Client(live_stack, factories.session(user.account))
     b_push = push_service.subscribe()
 
     a_device = a.request("POST", "/account/device", {"name": "Desktop A", "type": "desktop"})
@@ -68,7 +64,7 @@ def test_send_tab(push_stack, push_service):
         "enqueued": True, "notified": True}
 
     [message] = b_push.wait_for_messages(1)
-    url = f"{push_stack.url}/v1/account/device/commands?index=1&limit=1"
+    url = f"{live_stack.url}/v1/account/device/commands?index=1&limit=1"
     assert message == {
         "version": 1,
         "command": "fxaccounts:command_received",
@@ -91,9 +87,9 @@ def test_send_tab(push_stack, push_service):
     assert b.request("GET", "/account/device/commands") == {"index": 0, "last": True, "messages": []}
 
 
-def test_a_push_service_answering_410_expires_the_endpoint(push_stack, push_service):
-    user = quick_account("gone@example.com")
-    a = Client(push_stack, user.session_token)
+def test_a_push_service_answering_410_expires_the_endpoint(live_stack, push_service):
+    user = factories.account("gone@example.com")
+    a = Client(live_stack, user.session_token)
     gone = push_service.subscribe()
     gone.expire(410)
     device = a.request("POST", "/account/device", {"name": "Gone", **gone.registration()})
@@ -104,6 +100,6 @@ def test_a_push_service_answering_410_expires_the_endpoint(push_stack, push_serv
     push_service.wait_for(gone.path)
     deadline = time.monotonic() + 30
     while not Device.objects.get(pk=device["id"]).push_endpoint_expired:
-        assert time.monotonic() < deadline, push_stack.worker.output()
+        assert time.monotonic() < deadline, live_stack.worker.output()
         time.sleep(0.1)
     assert a.request("GET", "/account/devices")[0]["pushEndpointExpired"] is True

@@ -18,9 +18,9 @@ from authlib.oidc.core import CodeIDToken
 from fxa.errors import ClientError
 from fxa.oauth import Client as PyFxAClient
 
-from tests.helpers import authorization, make_account
-
-from .conftest import REDIRECT, make_client
+from tests import factories
+from tests.factories import REDIRECT
+from tests.helpers import authorization
 
 with warnings.catch_warnings():
     # authlib's JOSE module (what its OIDC id_token validation builds on) announces joserfc.
@@ -45,8 +45,8 @@ def sign_in(live, user, authorize_url):
 
 def test_authlib_relying_party(live_stack, monkeypatch):
     monkeypatch.setenv("AUTHLIB_INSECURE_TRANSPORT", "1")
-    user = make_account("live.rp@example.com")
-    client, _ = make_client("Live RP", public=True, scope="openid profile")
+    user = factories.account("live.rp@example.com")
+    client, _ = factories.oauth_client("Live RP", public=True, scope="openid profile")
 
     metadata = requests.get(live_stack.url + "/.well-known/openid-configuration", timeout=10).json()
     assert metadata["issuer"] == live_stack.url
@@ -97,9 +97,9 @@ def test_authlib_relying_party(live_stack, monkeypatch):
 
 
 def test_pyfxa_oauth_client(live_stack):
-    user = make_account("live.pyfxa@example.com")
-    app, _ = make_client("PyFxA app", public=True, scope="profile")
-    rp, secret = make_client("PyFxA RP", scope="profile")
+    user = factories.account("live.pyfxa@example.com")
+    app, _ = factories.oauth_client("PyFxA app", public=True, scope="profile")
+    rp, secret = factories.oauth_client("PyFxA RP", scope="profile")
     fxa_session = SimpleNamespace(token=user.session_token)
 
     public = PyFxAClient(app.client_id, server_url=live_stack.url)

@@ -17,23 +17,15 @@ from accounts.models import Account
 from accounts.twofactor import mfa
 from emails.models import OutboundEmail
 from tests.helpers import token_credentials
-
-from .conftest import mid_step
+from tests.twofactor.conftest import mid_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "pässwörd two-step"
 
 
-@pytest.fixture
-def server(live_stack):
-    """The live server's /v1 URL; its log is printed after the test (shown if the test fails)."""
-    yield live_stack.url + "/v1"
-    print(f"--- live server log (tail) ---\n{live_stack.server.output()}")
-
-
-def test_pyfxa09_mfa_totp_lifecycle(server):
-    client = Client(server_url=server)
+def test_pyfxa09_mfa_totp_lifecycle(live_stack):
+    client = Client(server_url=live_stack.api_url)
     email = f"e2e.totp-{uuid.uuid4().hex}@example.com"
     session = client.create_account(email, PASSWORD)
     session.verify_email_code(Account.objects.get(uid=session.uid).email_code)

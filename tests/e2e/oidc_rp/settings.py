@@ -4,7 +4,7 @@ import os
 SECRET_KEY = os.environ["RP_SECRET_KEY"]
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
-ROOT_URLCONF = "tests.oauth.oidc_rp.urls"
+ROOT_URLCONF = "tests.e2e.oidc_rp.urls"
 USE_TZ = True
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 
