@@ -19,6 +19,7 @@ from rest_framework.permissions import BasePermission
 
 from . import hawk, ports
 from .errors import AppError, Errno
+from .services.assurance import check_verified_session
 from .models import (
     AccountResetToken,
     KeyFetchToken,
@@ -198,6 +199,16 @@ class TokenRequired(BasePermission):
             raise AppError.token_not_found()
         if getattr(view, "payload_required", False) and not request._request.body:
             raise AppError(Errno.INVALID_REQUEST_SIGNATURE, message="Payload is required")
+        return True
+
+
+class VerifiedSessionRequired(BasePermission):
+    """upstream's verifiedSessionToken: verified email (104), session (138), full AAL (110)."""
+
+    def has_permission(self, request, view):
+        if request.auth is None:
+            raise AppError.token_not_found()
+        check_verified_session(request.auth)
         return True
 
 

@@ -1,9 +1,7 @@
 """Device, command-queue, push and attached-client routes (thin: validate, one service call, render)."""
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from accounts.authentication import SessionTokenAuthentication, TokenRequired
-from accounts.errors import AppError, Errno
+from accounts.authentication import SessionTokenAuthentication, TokenRequired, VerifiedSessionRequired
 from accounts.views.base import PublicView, SessionView
 from oauth.authentication import RefreshTokenAuthentication
 
@@ -32,19 +30,6 @@ class DeviceTokenView(PublicView):
     def owner(self):
         return DeviceOwner.of(self.request.user, self.request.auth)
 
-
-class VerifiedSessionRequired(BasePermission):
-    """upstream's verifiedSessionToken: verified email (104), verified session (138), full AAL."""
-
-    def has_permission(self, request, view):
-        session = request.auth
-        if not session.account.email_verified:
-            raise AppError(Errno.ACCOUNT_UNVERIFIED)
-        if not session.token_verified:
-            raise AppError(Errno.SESSION_UNVERIFIED)
-        if session.authenticator_assurance_level < session.account.authenticator_assurance_level:
-            raise AppError.aal_mismatch()
-        return True
 
 
 class DeviceView(DeviceTokenView):

@@ -55,15 +55,6 @@ class MfaScopeRequired(BasePermission):
         return True
 
 
-class VerifiedSessionRequired(BasePermission):
-    """upstream's verifiedSessionToken: verified email (104), session (138), full AAL (110)."""
-
-    def has_permission(self, request, view):
-        if request.auth is None:
-            raise AppError.token_not_found()
-        check_verified_session(request.auth)
-        return True
-
 
 class MfaTokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.twofactor.authentication.MfaTokenAuthentication"

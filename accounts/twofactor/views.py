@@ -14,7 +14,9 @@ from accounts.validators import key_stretch_v2
 from accounts.views.base import PublicView, SessionView
 from accounts.views.password import PasswordForgotView
 
-from .authentication import MfaScopeRequired, MfaTokenAuthentication, VerifiedSessionRequired
+from accounts.authentication import VerifiedSessionRequired
+
+from .authentication import MfaScopeRequired, MfaTokenAuthentication
 from .serializers import (
     MfaPasswordChangeSerializer,
     MfaOtpRequestSerializer,
