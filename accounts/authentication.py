@@ -2,7 +2,7 @@
 
 Each token type has its own class; a route lists the classes it accepts. A request whose
 credentials name a token of another type, or an unknown token, is passed over (None), so a route
-that accepts several types tries each; ``TokenRequired`` then answers 401 errno 110.
+that accepts several types tries each; ``permissions.TokenRequired`` then answers 401 errno 110.
 
 Unlike upstream (which stopped checking Hawk in 2024), Hawk requests are verified: the MAC over
 upstream's normalized string (host and port from PUBLIC_URL, or the Host header), the payload
@@ -15,11 +15,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http.request import split_domain_port
 from rest_framework.authentication import BaseAuthentication
-from rest_framework.permissions import BasePermission
 
 from . import hawk, ports
 from .errors import AppError, Errno
-from .services.assurance import check_verified_session
 from .models import (
     AccountResetToken,
     KeyFetchToken,
@@ -44,7 +42,7 @@ class Credentials:
         self.hawk = hawk_attributes
 
 
-def _read_credentials(request):
+def read_credentials(request):
     """The request's token credentials (parsed once per request), or None."""
     django_request = request._request
     if hasattr(django_request, "_fxa_credentials"):
@@ -107,7 +105,7 @@ class TokenAuthentication(BaseAuthentication):
     model = None
 
     def authenticate(self, request):
-        credentials = _read_credentials(request)
+        credentials = read_credentials(request)
         if credentials is None:
             return None
         if credentials.scheme == "bearer" and credentials.prefix != self.model.bearer_prefix:
@@ -187,38 +185,3 @@ class PasswordForgotTokenAuthentication(ExpiringTokenAuthentication):
 class AccountResetTokenAuthentication(ExpiringTokenAuthentication):
     model = AccountResetToken
     lifetime_setting = "ACCOUNT_RESET_TOKEN_LIFETIME"
-
-
-class TokenRequired(BasePermission):
-    """The route needs one of its token types; otherwise 401 errno 110."""
-
-    def has_permission(self, request, view):
-        if request.auth is None:
-            if _read_credentials(request) is None:
-                raise AppError.missing_authentication()
-            raise AppError.token_not_found()
-        if getattr(view, "payload_required", False) and not request._request.body:
-            raise AppError(Errno.INVALID_REQUEST_SIGNATURE, message="Payload is required")
-        return True
-
-
-class VerifiedSessionRequired(BasePermission):
-    """upstream's verifiedSessionToken: verified email (104), session (138), full AAL (110)."""
-
-    def has_permission(self, request, view):
-        if request.auth is None:
-            raise AppError.token_not_found()
-        check_verified_session(request.auth)
-        return True
-
-
-class TokenOptional(BasePermission):
-    """A token is optional, but credentials that were sent must be valid (hapi's "optional" mode).
-
-    Serving a caller whose token is unknown as anonymous would hide a signed-out session from it.
-    """
-
-    def has_permission(self, request, view):
-        if request.auth is None and _read_credentials(request) is not None:
-            raise AppError.token_not_found()
-        return True

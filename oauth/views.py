@@ -26,7 +26,7 @@ from accounts.middleware import CONTENT_SECURITY_POLICY
 from accounts.pages.flows import FlowPage
 from accounts.parsers import JsonBodyParser
 from accounts.services.context import RequestContext
-from accounts.authentication import TokenOptional, TokenRequired
+from accounts.permissions import TokenOptional, TokenRequired
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
 
 from . import auth_server, grants, keys, serializers, services, tokens

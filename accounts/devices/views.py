@@ -1,7 +1,8 @@
 """Device, command-queue, push and attached-client routes (thin: validate, one service call, render)."""
 from rest_framework.response import Response
 
-from accounts.authentication import SessionTokenAuthentication, TokenRequired, VerifiedSessionRequired
+from accounts.authentication import SessionTokenAuthentication
+from accounts.permissions import TokenRequired, VerifiedSessionRequired
 from accounts.views.base import PublicView, SessionView
 from oauth.authentication import RefreshTokenAuthentication
 

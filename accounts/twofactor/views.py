@@ -7,14 +7,12 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.response import Response
 
-from accounts.authentication import TokenRequired
+from accounts.permissions import TokenRequired, VerifiedSessionRequired
 from accounts.serializers import KeysQuerySerializer
 from accounts.services import password_change
 from accounts.validators import key_stretch_v2
 from accounts.views.base import PublicView, SessionView
 from accounts.views.password import PasswordForgotView
-
-from accounts.authentication import VerifiedSessionRequired
 
 from .authentication import MfaScopeRequired, MfaTokenAuthentication
 from .serializers import (

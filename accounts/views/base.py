@@ -1,12 +1,8 @@
 """Shared view plumbing: authentication bundles per token type."""
 from rest_framework.views import APIView
 
-from ..authentication import (
-    KeyFetchTokenAuthentication,
-    SessionTokenAuthentication,
-    TokenOptional,
-    TokenRequired,
-)
+from ..authentication import KeyFetchTokenAuthentication, SessionTokenAuthentication
+from ..permissions import TokenOptional, TokenRequired
 from ..services.context import RequestContext
 from ..validators import validated, validated_query
 

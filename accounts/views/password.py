@@ -5,8 +5,8 @@ from ..authentication import (
     AccountResetTokenAuthentication,
     PasswordChangeTokenAuthentication,
     PasswordForgotTokenAuthentication,
-    TokenRequired,
 )
+from ..permissions import TokenRequired
 from ..serializers import (
     KeysQuerySerializer,
     PasswordChangeFinishSerializer,

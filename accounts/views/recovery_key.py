@@ -2,7 +2,8 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from ..authentication import AccountResetTokenAuthentication, TokenRequired
+from ..authentication import AccountResetTokenAuthentication
+from ..permissions import TokenRequired
 from ..errors import AppError
 from ..serializers.recovery_key import (
     RecoveryKeyCreateSerializer,

@@ -1,0 +1,45 @@
+"""Who may call a route: the DRF permission classes every view names in ``permission_classes``.
+
+Authentication (accounts/authentication.py) only says which token, if any, a request carries;
+these decide what the route needs of it, so the services behind a view trust their caller.
+"""
+from rest_framework.permissions import BasePermission
+
+from .authentication import read_credentials
+from .errors import AppError, Errno
+from .services.assurance import check_verified_session
+
+
+class TokenRequired(BasePermission):
+    """The route needs one of its token types; otherwise 401 errno 110."""
+
+    def has_permission(self, request, view):
+        if request.auth is None:
+            if read_credentials(request) is None:
+                raise AppError.missing_authentication()
+            raise AppError.token_not_found()
+        if getattr(view, "payload_required", False) and not request._request.body:
+            raise AppError(Errno.INVALID_REQUEST_SIGNATURE, message="Payload is required")
+        return True
+
+
+class VerifiedSessionRequired(BasePermission):
+    """upstream's verifiedSessionToken: verified email (104), session (138), full AAL (110)."""
+
+    def has_permission(self, request, view):
+        if request.auth is None:
+            raise AppError.token_not_found()
+        check_verified_session(request.auth)
+        return True
+
+
+class TokenOptional(BasePermission):
+    """A token is optional, but credentials that were sent must be valid (hapi's "optional" mode).
+
+    Serving a caller whose token is unknown as anonymous would hide a signed-out session from it.
+    """
+
+    def has_permission(self, request, view):
+        if request.auth is None and read_credentials(request) is not None:
+            raise AppError.token_not_found()
+        return True
