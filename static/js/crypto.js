@@ -138,6 +138,23 @@ export async function stretchV2(clientSalt, password) {
  * The public tokenId of a token (§4.1): HKDF(token, tokenType, 96)[0:32], as hex. It is the
  * Hawk id and the part after the prefix in `Authorization: Bearer fxs_<tokenId>`.
  */
+/**
+ * New credentials for `password` wrapping `kB` (onepw.md §2.2), as /account/create and
+ * /account/reset take them: v1 stretched with `email` (the address the account hashes with) and v2
+ * with a fresh clientSalt, so old and new clients both unwrap the same kB.
+ */
+export async function newPasswordCredentials(email, password, kB) {
+  const clientSalt = newClientSalt();
+  const [v1, v2] = await Promise.all([stretchV1(email, password), stretchV2(clientSalt, password)]);
+  return {
+    authPW: bytesToHex(v1.authPW),
+    wrapKb: bytesToHex(xor(kB, v1.unwrapBKey)),
+    authPWVersion2: bytesToHex(v2.authPW),
+    wrapKbVersion2: bytesToHex(xor(kB, v2.unwrapBKey)),
+    clientSalt,
+  };
+}
+
 export async function deriveTokenId(tokenHex, tokenType) {
   if (!TOKEN_TYPES.has(tokenType)) {
     throw new Error("unknown token type: " + tokenType);

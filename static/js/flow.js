@@ -10,6 +10,12 @@ export function isOAuth() {
   return params.has("client_id");
 }
 
+/** `path` under /oauth/ when this page is there (the RP's flow stays on its twin pages). */
+export function pagePath(path) {
+  const underOAuth = location.pathname === "/oauth" || location.pathname.startsWith("/oauth/");
+  return underOAuth ? "/oauth" + path : path;
+}
+
 /** `path` with the current query, changed by `changes` (a null value removes a parameter). */
 export function pageUrl(path, changes = {}) {
   const query = new URLSearchParams(params);

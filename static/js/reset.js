@@ -2,7 +2,7 @@
 // the state of one reset carried from page to page, the passwordForgotToken → accountResetToken
 // exchange with the second-factor step it may need, and the reset's error messages.
 import { ApiError, Errno, post } from "./api.js";
-import { pageUrl } from "./flow.js";
+import { pagePath, pageUrl } from "./flow.js";
 import { format, gettext } from "./i18n.js";
 import { errorMessage, onSubmit, showError } from "./ui.js";
 
@@ -40,9 +40,8 @@ export function clearReset() {
 
 /** The reset page at `path` (under /oauth/ when this one is), without the mail link's parameters. */
 export function resetUrl(path, changes = {}) {
-  const prefix = location.pathname.startsWith("/oauth/") ? "/oauth" : "";
   const cleared = Object.fromEntries(LINK_PARAMS.map((name) => [name, null]));
-  return pageUrl(prefix + path, { ...cleared, ...changes });
+  return pageUrl(pagePath(path), { ...cleared, ...changes });
 }
 
 export function resetGo(path, changes = {}, { replace = false } = {}) {

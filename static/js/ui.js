@@ -11,6 +11,11 @@ const CODE_ERRNOS = new Set([
   Errno.INVALID_EXPIRED_OTP_CODE,
 ]);
 
+/** A wrong or expired code (an answer to show under the code field). */
+export function isCodeError(error) {
+  return error instanceof ApiError && CODE_ERRNOS.has(error.errno);
+}
+
 /** A sentence for the user about a failed call (or any other error). */
 export function errorMessage(error) {
   if (!(error instanceof ApiError)) {
@@ -31,7 +36,7 @@ export function errorMessage(error) {
     }
     return gettext("The server is busy or down for maintenance. Try again in a few minutes.");
   }
-  if (CODE_ERRNOS.has(error.errno)) return gettext("That code is wrong or has expired. Check it, or ask for a new one.");
+  if (isCodeError(error)) return gettext("That code is wrong or has expired. Check it, or ask for a new one.");
   switch (error.errno) {
     case Errno.INCORRECT_PASSWORD:
       return gettext("Incorrect password.");

@@ -7,7 +7,7 @@
 // lands here: its passwordForgotToken and code are only spent when the user submits the form,
 // never on opening the page (mail scanners open links and may run their scripts).
 import { ApiError, Errno, get, post } from "../api.js";
-import { bytesToHex, hexToBytes, newClientSalt, randomBytes, stretchV1, stretchV2, xor } from "../crypto.js";
+import { hexToBytes, newPasswordCredentials, randomBytes } from "../crypto.js";
 import { pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
 import {
@@ -141,15 +141,8 @@ function checkPassword(password, confirm, email) {
 async function reset(state, password) {
   const withKey = Boolean(state.kB && state.recoveryKeyId);
   const kB = withKey ? hexToBytes(state.kB) : randomBytes(32);
-  const v1 = await stretchV1(emailToHashWith(state), password);
-  const clientSalt = newClientSalt();
-  const v2 = await stretchV2(clientSalt, password);
   const body = {
-    authPW: bytesToHex(v1.authPW),
-    wrapKb: bytesToHex(xor(kB, v1.unwrapBKey)),
-    authPWVersion2: bytesToHex(v2.authPW),
-    wrapKbVersion2: bytesToHex(xor(kB, v2.unwrapBKey)),
-    clientSalt,
+    ...(await newPasswordCredentials(emailToHashWith(state), password, kB)),
     sessionToken: true,
   };
   if (withKey) body.recoveryKeyId = state.recoveryKeyId;

@@ -1,6 +1,6 @@
 // Email-first (content-server.md §3): ask whether the account exists, then sign in or sign up.
 import { post } from "../api.js";
-import { finish, go, params } from "../flow.js";
+import { finish, go, pagePath, params } from "../flow.js";
 import { currentAccount, forgetAccount, liveAccount } from "../session.js";
 import { gettext } from "../i18n.js";
 import { FieldError, onSubmit } from "../ui.js";
@@ -24,16 +24,8 @@ export async function init() {
       throw new FieldError(input, gettext("Enter a valid email address."));
     }
     const { exists } = await post("/account/status", { email });
-    go(exists ? signinPath() : signupPath(), { email });
+    go(exists ? pagePath("/signin") : pagePath("/signup"), { email });
   });
-}
-
-function signinPath() {
-  return location.pathname.startsWith("/oauth") ? "/oauth/signin" : "/signin";
-}
-
-function signupPath() {
-  return location.pathname.startsWith("/oauth") ? "/oauth/signup" : "/signup";
 }
 
 // "Continue as …": the browser already holds a session for this server.
@@ -45,7 +37,7 @@ function showContinueAs(account, form) {
   document.getElementById("continue-button").addEventListener("click", () => {
     // A verified session needs no password again (unless the RP asks for a fresh sign-in there).
     if (account.verified && account.emailVerified !== false && !params.has("max_age")) finish("signin");
-    else go(signinPath(), { email: account.email });
+    else go(pagePath("/signin"), { email: account.email });
   });
   document.getElementById("use-another").addEventListener("click", () => {
     forgetAccount();

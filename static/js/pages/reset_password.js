@@ -2,7 +2,7 @@
 // code by mail (POST /v1/password/forgot/send_otp). A new reset starts here: any older one in this
 // tab is dropped.
 import { Errno, post } from "../api.js";
-import { flowFields, pageUrl, params } from "../flow.js";
+import { flowFields, pagePath, pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { RESET_WITH_SECONDARY_EMAIL, clearReset, resetErrorMessage, resetGo, saveReset } from "../reset.js";
 import { describeService } from "../service.js";
@@ -14,7 +14,7 @@ export async function init() {
   const input = document.getElementById("email");
   input.value = params.get("email") || "";
   const signin = document.querySelector("[data-signin-link]");
-  signin.href = pageUrl(location.pathname.startsWith("/oauth/") ? "/oauth/" : "/");
+  signin.href = pageUrl(pagePath("/"));
 
   onSubmit(form, async () => {
     const email = input.value.trim();

@@ -4,7 +4,7 @@
 // or on to where the user was going.
 import { ApiError, Errno, post } from "../api.js";
 import { bytesToHex, stretchV1, stretchV2 } from "../crypto.js";
-import { continueAfterLogin, flowFields, go, pageUrl, params } from "../flow.js";
+import { continueAfterLogin, flowFields, go, pagePath, pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { describeService } from "../service.js";
 import { currentAccount } from "../session.js";
@@ -13,22 +13,19 @@ import { FieldError, bindPasswordToggles, cleanCode, errorMessage, onSubmit, sho
 const BOUNCED = new Set([Errno.BOUNCE_COMPLAINT, Errno.BOUNCE_HARD, Errno.BOUNCE_SOFT]);
 
 // The OAuth twin of a path when this page is under /oauth/ (the RP's parameters stay in the query).
-function prefixed(path) {
-  return location.pathname.startsWith("/oauth") ? "/oauth" + path : path;
-}
 
 export async function init() {
   const email = params.get("email") || currentAccount()?.email;
-  if (!email) return go(prefixed("/"), {}, { replace: true });
+  if (!email) return go(pagePath("/"), {}, { replace: true });
   describeService();
   bindPasswordToggles();
   for (const element of document.querySelectorAll("[data-email]")) element.textContent = email;
   document.getElementById("username").value = email;
   for (const link of document.querySelectorAll("[data-change-email]")) {
-    link.href = pageUrl(prefixed("/"), { email: null });
+    link.href = pageUrl(pagePath("/"), { email: null });
   }
   for (const link of document.querySelectorAll("[data-carry-query]")) {
-    link.href = pageUrl(prefixed(link.getAttribute("href")), { email });
+    link.href = pageUrl(pagePath(link.getAttribute("href")), { email });
   }
 
   const password = document.getElementById("password");
@@ -156,7 +153,7 @@ async function startUnblock(email) {
   if (unblock.hidden) {
     await post("/account/login/send_unblock_code", { email, ...flowFields() });
     showStep("unblock-step");
-    history.replaceState(null, "", pageUrl(prefixed("/signin_unblock"), { email }));
+    history.replaceState(null, "", pageUrl(pagePath("/signin_unblock"), { email }));
     document.getElementById("unblock-code").focus();
     return;
   }

@@ -1,10 +1,7 @@
 // /signin_bounced (content-server.md §3 "Sign-in", errno 133/134/135): mail to the address came
 // back, so it cannot be confirmed. Offers another address, or a new account.
-import { pageUrl, params } from "../flow.js";
+import { pagePath, pageUrl, params } from "../flow.js";
 
-function prefixed(path) {
-  return location.pathname.startsWith("/oauth/") ? "/oauth" + path : path;
-}
 
 export function init() {
   const email = params.get("email");
@@ -12,9 +9,9 @@ export function init() {
     for (const element of document.querySelectorAll("[data-email]")) element.textContent = email;
   }
   for (const link of document.querySelectorAll("[data-change-email]")) {
-    link.href = pageUrl(prefixed("/"), { email: null });
+    link.href = pageUrl(pagePath("/"), { email: null });
   }
   for (const link of document.querySelectorAll("[data-signup-link]")) {
-    link.href = pageUrl(prefixed("/"), { email: null });
+    link.href = pageUrl(pagePath("/"), { email: null });
   }
 }

@@ -1,15 +1,15 @@
 // /signin_recovery_code (content-server.md §3 "Sign-in"): a backup authentication code stands in
 // for the authenticator app (POST /session/verify/recoveryCode); each code works once.
 import { ApiError, Errno, post } from "../api.js";
-import { finish, pageUrl } from "../flow.js";
+import { finish, pagePath, pageUrl } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { FieldError, cleanCode, onSubmit } from "../ui.js";
-import { prefixed, secondFactorError, sessionToConfirm } from "./signin_totp_code.js";
+import { secondFactorError, sessionToConfirm } from "./signin_totp_code.js";
 
 export async function init() {
   const account = await sessionToConfirm();
   if (!account) return;
-  document.querySelector("[data-totp-link]").href = pageUrl(prefixed("/signin_totp_code"));
+  document.querySelector("[data-totp-link]").href = pageUrl(pagePath("/signin_totp_code"));
 
   const form = document.getElementById("code-form");
   const input = document.getElementById("code");

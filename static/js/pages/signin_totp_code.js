@@ -2,7 +2,7 @@
 // app confirms this sign-in (POST /session/verify/totp). A wrong code is not an HTTP error there:
 // the answer says `success: false`. The backup-code page shares the session handling below.
 import { ApiError, post } from "../api.js";
-import { finish, flowFields, go, pageUrl } from "../flow.js";
+import { finish, flowFields, go, pagePath, pageUrl } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { describeService } from "../service.js";
 import { currentAccount, liveAccount, signOut } from "../session.js";
@@ -10,9 +10,6 @@ import { FieldError, cleanCode, onSubmit } from "../ui.js";
 
 const TOTP_TOKEN_NOT_FOUND = 155;
 
-export function prefixed(path) {
-  return location.pathname.startsWith("/oauth/") ? "/oauth" + path : path;
-}
 
 /**
  * The held session that this second step confirms, or null after sending the user elsewhere:
@@ -22,7 +19,7 @@ export async function sessionToConfirm() {
   const held = currentAccount();
   const account = held ? await liveAccount().catch(() => held) : null;
   if (!account) {
-    go(prefixed("/"), { email: null }, { replace: true });
+    go(pagePath("/"), { email: null }, { replace: true });
     return null;
   }
   if (account.verified && account.emailVerified !== false) {
@@ -32,7 +29,7 @@ export async function sessionToConfirm() {
   describeService();
   // Another account: this half-done sign-in is abandoned, so end its session.
   for (const link of document.querySelectorAll("[data-change-email]")) {
-    link.href = pageUrl(prefixed("/"), { email: null });
+    link.href = pageUrl(pagePath("/"), { email: null });
     link.addEventListener("click", async (event) => {
       event.preventDefault();
       await signOut();
@@ -54,7 +51,7 @@ export async function init() {
   const account = await sessionToConfirm();
   if (!account) return;
   const recovery = document.querySelector("[data-recovery-link]");
-  recovery.href = pageUrl(prefixed("/signin_recovery_code"));
+  recovery.href = pageUrl(pagePath("/signin_recovery_code"));
 
   const form = document.getElementById("code-form");
   const input = document.getElementById("code");

@@ -6,8 +6,8 @@
 // static/data/common-passwords.txt is Django's own list (django/contrib/auth/common-passwords.txt.gz)
 // cut to the entries of 8 characters or more (shorter ones fail the length rule anyway).
 import { ApiError, Errno, post } from "../api.js";
-import { bytesToHex, newClientSalt, randomBytes, stretchV1, stretchV2, xor } from "../crypto.js";
-import { flowFields, go, pageUrl, params } from "../flow.js";
+import { newPasswordCredentials, randomBytes } from "../crypto.js";
+import { flowFields, go, pagePath, pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { describeService } from "../service.js";
 import { storeAccount } from "../session.js";
@@ -53,14 +53,11 @@ export function isTooYoung() {
   }
 }
 
-function prefixed(path) {
-  return location.pathname.startsWith("/oauth/") ? "/oauth" + path : path;
-}
 
 export async function init() {
   if (isTooYoung()) return go("/cannot_create_account", {}, { replace: true });
   const email = params.get("email");
-  if (!email) return go(prefixed("/"), {}, { replace: true });
+  if (!email) return go(pagePath("/"), {}, { replace: true });
   describeService();
   bindPasswordToggles();
   const commonLoaded = loadCommonPasswords();
@@ -68,10 +65,10 @@ export async function init() {
   for (const element of document.querySelectorAll("[data-email]")) element.textContent = email;
   document.getElementById("username").value = email;
   for (const link of document.querySelectorAll("[data-change-email]")) {
-    link.href = pageUrl(prefixed("/"), { email: null });
+    link.href = pageUrl(pagePath("/"), { email: null });
   }
   for (const link of document.querySelectorAll("[data-signin-link]")) {
-    link.href = pageUrl(prefixed("/signin"), { email });
+    link.href = pageUrl(pagePath("/signin"), { email });
   }
 
   const form = document.getElementById("signup-form");
@@ -120,7 +117,7 @@ export async function init() {
     try {
       const response = await createAccount(email, password.value);
       storeAccount({ uid: response.uid, email, sessionToken: response.sessionToken, verified: false });
-      return go(prefixed("/confirm_signup_code"), { email });
+      return go(pagePath("/confirm_signup_code"), { email });
     } catch (error) {
       if (error instanceof ApiError && error.errno === Errno.ACCOUNT_EXISTS) {
         document.getElementById("signup-step").hidden = true;
@@ -135,16 +132,9 @@ export async function init() {
 
 /** POST /account/create?keys=true with both stretches wrapping one random kB (onepw.md §2). */
 async function createAccount(email, password) {
-  const clientSalt = newClientSalt();
-  const [v1, v2] = await Promise.all([stretchV1(email, password), stretchV2(clientSalt, password)]);
-  const kB = randomBytes(32);
   const body = {
     email,
-    authPW: bytesToHex(v1.authPW),
-    wrapKb: bytesToHex(xor(kB, v1.unwrapBKey)),
-    authPWVersion2: bytesToHex(v2.authPW),
-    wrapKbVersion2: bytesToHex(xor(kB, v2.unwrapBKey)),
-    clientSalt,
+    ...(await newPasswordCredentials(email, password, randomBytes(32))),
     verificationMethod: "email-otp",
     ...flowFields(),
   };
