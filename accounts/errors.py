@@ -160,7 +160,7 @@ class Errno(ErrnoTable):
     INCORRECT_EMAIL_CASE = 120, 400, "Incorrect email case"
     DEVICE_UNKNOWN = 123, 400, "Unknown device"
     DEVICE_CONFLICT = 124, 400, "Session already registered by another device"
-    REQUEST_BLOCKED = 125, 400, "The request was blocked for security reasons", PENDING
+    REQUEST_BLOCKED = 125, 400, "The request was blocked for security reasons", "Request blocked"
     ACCOUNT_RESET = 126, 400, "Account must be reset"
     INVALID_UNBLOCK_CODE = 127, 400, "Invalid unblock code"
     INVALID_PHONE_NUMBER = 129, 400, "Invalid phone number", PENDING

@@ -371,6 +371,48 @@ OAUTH2_PROVIDER = {
     "GRANT_ADMIN_CLASS": "oauth.admin.AuthorizationCodeAdmin",
 }
 
+# Customs: rate limits and blocks (customs.md; accounts/customs/).
+CUSTOMS_RULES = env(
+    "CUSTOMS_RULES",
+    str(BASE_DIR / "accounts" / "customs" / "default_rules.txt"),
+    "Rate-limit rules in upstream's grammar (action : blockOn : max : window : ban [: policy]): "
+    "a file path, or the rules themselves (a value containing ':', rules separated by newlines "
+    "or ';'). Set but empty (`CUSTOMS_RULES=`): customs is off.",
+)
+if os.environ.get("CUSTOMS_RULES") == "":  # env() reads an empty value as unset
+    CUSTOMS_RULES = ""
+CUSTOMS_IGNORE_IPS = env(
+    "CUSTOMS_IGNORE_IPS", [], "Comma-separated client IPs or CIDR ranges never rate limited.", list
+)
+CUSTOMS_IGNORE_EMAILS = env(
+    "CUSTOMS_IGNORE_EMAILS", [],
+    "Comma-separated regular expressions; an email matching one is never rate limited.", list,
+)
+CUSTOMS_IGNORE_UIDS = env(
+    "CUSTOMS_IGNORE_UIDS", [], "Comma-separated account uids never rate limited.", list
+)
+CUSTOMS_EMAIL_ALIAS_DOMAINS = env(
+    "CUSTOMS_EMAIL_ALIAS_DOMAINS",
+    ["gmail.com", "googlemail.com"],
+    "Comma-separated mail domains where a +tag in the address is dropped before counting (and, "
+    "for Gmail, dots), so aliases of one mailbox share its limits.",
+    list,
+)
+CUSTOMS_KEY_PREFIX = env(
+    "CUSTOMS_KEY_PREFIX", "customs", "Prefix of the customs counters and blocks in the cache."
+)
+TRUSTED_PROXY_COUNT = env(
+    "TRUSTED_PROXY_COUNT",
+    0,
+    "Number of reverse proxies in front of the server that append to X-Forwarded-For. The client "
+    "IP is the address that many hops from the right of it; 0: REMOTE_ADDR, the header ignored.",
+    int,
+)
+# django-ratelimit counts for customs: in the shared cache, failing open when the cache is down.
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_CACHE_PREFIX = f"{CUSTOMS_KEY_PREFIX}:rl:"
+
 # Web pages: /metrics-flow (events.md §4).
 FLOW_ID_KEY = env(
     "FLOW_ID_KEY",

@@ -59,6 +59,15 @@ def _tasks_run_in_process(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def _fresh_customs():
+    """Every test starts with no customs counters or blocks, under the default rules: the
+    suite's thousands of sign-ins from 127.0.0.1 are not one attacker's."""
+    from tests.helpers import clear_customs
+
+    clear_customs()
+
+
 class LiveStacks:
     """The live stacks of this test process. The default one lives for the session; one with
     other options, until a test asks for yet other options (so at most two run at a time)."""

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from .. import ports
+from .. import customs, ports
 from ..errors import AppError, Errno
 from ..models import Account, Email, VerificationMethod, now_ms
 from ..tokens import create_key_fetch_token, create_session_token, spend
@@ -126,12 +126,54 @@ def login(email, auth_pw, context, *, keys=False, verification_method=None,
           original_login_email=None, unblock_code=None, links=None):
     """POST /account/login: a new session for the right password, and the mail it calls for.
 
-    A valid ``unblock_code`` makes the session born verified (400 errno 127 otherwise). It is
-    spent before the password is checked, as upstream does: one code buys one password attempt,
-    so it cannot lift the sign-in rate limits for guessing.
+    Customs counts every attempt (``accountLogin``). A refused caller may send the unblock code
+    mailed to the address (customs.md §4): a valid ``unblock_code`` passes the block, clears it
+    once the password is right, and makes the session born verified (400 errno 127 otherwise).
+    It is spent before the password is checked, as upstream does: one code buys one password
+    attempt, so it cannot lift the limits for guessing. While blocked, every other failure is
+    answered with the block, so a refused caller learns nothing about the account.
     """
+    try:
+        customs.check("accountLogin", context, email=email, unblockable=True)
+    except customs.Blocked as blocked:
+        if unblock_code is None or not blocked.unblockable:
+            raise
+        return _login_unblocked(blocked, email, auth_pw, context, unblock_code, keys=keys,
+                                verification_method=verification_method,
+                                original_login_email=original_login_email, links=links)
     if unblock_code is not None:
-        unblock.consume(find_account(email)[0], unblock_code)
+        _spend_unblock_code(email, unblock_code, context)
+    return _login(email, auth_pw, context, keys=keys, verification_method=verification_method,
+                  original_login_email=original_login_email, unblocked=unblock_code is not None,
+                  links=links)
+
+
+def _spend_unblock_code(email, code, context):
+    customs.check("unblockEmail", context, email=email)
+    try:
+        unblock.consume(find_account(email)[0], code)
+    except AppError:
+        customs.check("unblockCodeFailed", context, email=email)
+        raise
+
+
+def _login_unblocked(blocked, email, auth_pw, context, unblock_code, **options):
+    """A sign-in that customs refused, retried with an unblock code: any failure is the block."""
+    try:
+        _spend_unblock_code(email, unblock_code, context)
+        issued = _login(email, auth_pw, context, unblocked=True, **options)
+    except customs.Blocked:
+        raise
+    except AppError as error:
+        if error.errno == Errno.INVALID_UNBLOCK_CODE:
+            raise
+        raise blocked from None
+    customs.unblock(context, email=email, uid=issued.account.uid)
+    return issued
+
+
+def _login(email, auth_pw, context, *, keys, verification_method, original_login_email,
+           unblocked, links):
     account, match = passwords.check_credentials(
         email, auth_pw, context, original_login_email=original_login_email
     )
@@ -142,7 +184,7 @@ def login(email, auth_pw, context, *, keys=False, verification_method=None,
     verification_method = verification.signin_method(account, verification_method)
     signin = verification.decide(
         account, context, keys=keys, requested_method=verification_method,
-        unblocked=unblock_code is not None,
+        unblocked=unblocked,
     )
     now = now_ms()
     with transaction.atomic():

@@ -7,7 +7,7 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
-from .. import onepw
+from .. import customs, onepw
 from ..errors import AppError, Errno
 from . import security_events
 from .lookup import find_account
@@ -135,4 +135,6 @@ def check_credentials(email, auth_pw, context, *, uid=None, original_login_email
     except AppError as error:
         if error.errno in (Errno.INCORRECT_PASSWORD, Errno.INCORRECT_EMAIL_CASE):
             security_events.record(account, "account.login.failure", context)
+        if error.errno == Errno.INCORRECT_PASSWORD:
+            customs.check("passwordCheckFailed", context, email=email)
         raise

@@ -1,0 +1,342 @@
+"""The customs service: every rate limit, block and ban of the server (customs.md §1-§4).
+
+``check(action, context, email=…, uid=…, token=…)`` is called once per action, from the service
+that does it, before its transaction. It refuses with ``Blocked`` (429 errno 114, or 400 errno
+125 for a blocklisted address) or returns. Counting is django-ratelimit's (``get_usage``: one
+counter per rule and value in a fixed window, in the shared cache); customs adds upstream's
+grammar, block and ban records that outlast the window, the three policies and the unblock path.
+
+How a check decides, for the rules of ``action`` (or ``default``):
+1. one cache read fetches the open block of every rule and the ban of every value;
+2. if any is open, the request is refused and nothing is counted: a caller who is already
+   refused cannot push the other counters (an attacker locked out on ``ip_email`` must not
+   reach the ``email`` limit that would lock the owner out everywhere);
+3. otherwise every rule counts the attempt; one over its maximum opens a block (``block``), a
+   ban on the value (``ban``), or only a metric (``report``), and its counter starts again.
+The refusal with the longest wait wins. Cache errors fail open: logged and counted, never a 500.
+"""
+import ipaddress
+import logging
+import math
+import re
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.cache import caches
+from django_ratelimit import ALL
+from django_ratelimit.core import _get_window, _make_cache_key, get_usage
+from prometheus_client import Counter
+
+from ..errors import AppError, Errno, localized_wait
+from .rules import DEFAULT_ACTION, parse_rules
+
+logger = logging.getLogger("fxa.customs")
+
+CHECKS = Counter(
+    "fxa_customs_checks", "Customs checks by action and decision.", ["action", "decision"]
+)
+
+# Counters are per rule, whatever the HTTP method (django-ratelimit's sentinel for "all").
+_METHOD = ALL
+
+
+class Blocked(AppError):
+    """A request customs refuses. ``unblockable``: an unblock code from the mail lifts it."""
+
+    unblockable = False
+    action = None
+
+    @classmethod
+    def too_many(cls, action, retry_after, *, unblockable=False):
+        extra = {"verificationMethod": "email-captcha", "verificationReason": "login"} if unblockable else {}
+        error = cls(
+            Errno.THROTTLED,
+            headers={"Retry-After": str(retry_after)},
+            retryAfter=retry_after,
+            retryAfterLocalized=localized_wait(retry_after),
+            **extra,
+        )
+        error.action, error.unblockable = action, unblockable
+        return error
+
+    @classmethod
+    def request_blocked(cls, action):
+        error = cls(Errno.REQUEST_BLOCKED)
+        error.action = action
+        return error
+
+
+@dataclass(frozen=True)
+class Values:
+    """The properties a check counts on (rules.BLOCK_ON); None where the caller has none."""
+
+    ip: str | None = None
+    email: str | None = None
+    uid: str | None = None
+    token: str | None = None
+
+    @property
+    def ip_email(self):
+        return f"{self.ip}_{self.email}" if self.ip and self.email else None
+
+    @property
+    def ip_uid(self):
+        return f"{self.ip}_{self.uid}" if self.ip and self.uid else None
+
+    def of(self, block_on):
+        return getattr(self, block_on)
+
+
+@dataclass(frozen=True)
+class BlockRecord:
+    """An open block or ban, as stored in the cache (and listed to operators)."""
+
+    action: str
+    block_on: str
+    value: str
+    policy: str
+    started_at: float  # epoch seconds
+    duration: int
+    attempts: int
+
+    @property
+    def retry_after(self):
+        return max(1, math.ceil(self.started_at + self.duration - time.time()))
+
+
+# Rules and configuration.
+
+@lru_cache(maxsize=4)
+def _parse(text):
+    return parse_rules(text)
+
+
+def rules_text(setting=None):
+    """The rules the CUSTOMS_RULES setting names: its file's text, or the setting itself."""
+    setting = settings.CUSTOMS_RULES if setting is None else setting
+    if not setting or ":" in setting:
+        return setting or ""
+    return Path(setting).read_text()
+
+
+def ruleset():
+    """``{action: rules}`` of the configured rules (empty when customs is off)."""
+    return _parse(rules_text())
+
+
+def rules_for(action):
+    rules = ruleset()
+    return rules.get(action) or rules.get(DEFAULT_ACTION) or ()
+
+
+def normalize_email(email):
+    """Lower case; for CUSTOMS_EMAIL_ALIAS_DOMAINS no +tag (and, at Gmail, no dots)."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    if not local:
+        return email.strip().lower()
+    if domain in settings.CUSTOMS_EMAIL_ALIAS_DOMAINS:
+        local = local.split("+", 1)[0]
+        if domain in ("gmail.com", "googlemail.com"):
+            local = local.replace(".", "")
+    return f"{local}@{domain}"
+
+
+def _ignored(values, raw_email):
+    if values.uid and values.uid in settings.CUSTOMS_IGNORE_UIDS:
+        return True
+    if raw_email and any(re.search(pattern, raw_email) for pattern in settings.CUSTOMS_IGNORE_EMAILS):
+        return True
+    return bool(values.ip) and _ip_in(values.ip, tuple(settings.CUSTOMS_IGNORE_IPS))
+
+
+@lru_cache(maxsize=64)
+def _networks(entries):
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _ip_in(ip, entries):
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return False
+    return any(address in network for network in _networks(entries))
+
+
+# Cache keys.
+
+def _cache():
+    return caches[settings.RATELIMIT_USE_CACHE]
+
+
+def _safe(value):
+    return quote(value, safe="@._+-")
+
+
+def block_key(rule, value):
+    return f"{settings.CUSTOMS_KEY_PREFIX}:block:{rule.block_on}={_safe(value)}:{rule.action}:{rule.id}"
+
+
+def ban_key(block_on, value):
+    return f"{settings.CUSTOMS_KEY_PREFIX}:ban:{block_on}={_safe(value)}"
+
+
+def _group(rule):
+    return f"{rule.action}:{rule.id}"
+
+
+def _rate(rule):
+    return (rule.max_attempts, rule.window)
+
+
+def _counter_key(rule, value):
+    """django-ratelimit's key for the rule's counter of ``value`` in the current window."""
+    return _make_cache_key(_group(rule), _get_window(value, rule.window), _rate(rule), value, _METHOD)
+
+
+def _count(rule, value):
+    """One more attempt; the usage (count, limit, should_limit) or None when the cache failed."""
+    return get_usage(
+        None, group=_group(rule), key=lambda group, request: value, rate=_rate(rule),
+        method=_METHOD, increment=True,
+    )
+
+
+# The check.
+
+def check(action, context=None, *, ip=None, email=None, uid=None, token=None, unblockable=False):
+    """Count ``action`` for the caller, or raise ``Blocked``.
+
+    ``context`` (a RequestContext) gives the client IP unless ``ip`` is given. Properties that a
+    rule counts on but the call does not have are skipped for that rule. ``unblockable``: the
+    caller can take an unblock code (sign-in), so a refusal says ``verificationMethod`` when
+    ``unblockEmail`` still allows one.
+    """
+    ip = ip or (context.ip_address if context is not None else None)
+    values = Values(ip=ip, email=normalize_email(email) if email else None, uid=uid, token=token)
+    rules = rules_for(action)
+    if not rules:
+        return
+    if _ignored(values, email):
+        CHECKS.labels(action, "ignored").inc()
+        return
+    try:
+        refusal = _decide(action, rules, values)
+        if refusal is not None and unblockable and refusal.policy != "ban":
+            unblockable = not _exhausted("unblockEmail", values)
+    except Exception:  # noqa: BLE001 - the cache is down: fail open, never a 500
+        logger.warning("Customs check %s failed open", action, exc_info=True)
+        CHECKS.labels(action, "error").inc()
+        return
+    if refusal is None:
+        CHECKS.labels(action, "allowed").inc()
+        return
+    CHECKS.labels(action, "banned" if refusal.policy == "ban" else "blocked").inc()
+    raise Blocked.too_many(action, refusal.retry_after, unblockable=unblockable and refusal.policy != "ban")
+
+
+def _applicable(rules, values):
+    return [(rule, values.of(rule.block_on)) for rule in rules if values.of(rule.block_on)]
+
+
+def _open_records(cache, action, applicable):
+    """The open blocks of these rules and bans of their values, read in one round trip."""
+    keys = {block_key(rule, value): rule for rule, value in applicable}
+    keys.update({ban_key(rule.block_on, value): rule for rule, value in applicable})
+    found = cache.get_many(list(keys))
+    return [BlockRecord(**record) for record in found.values()]
+
+
+def _decide(action, rules, values):
+    cache = _cache()
+    applicable = _applicable(rules, values)
+    records = _open_records(cache, action, applicable)
+    if records:
+        return max(records, key=lambda record: record.retry_after)
+    refusals = []
+    for rule, value in applicable:
+        usage = _count(rule, value)
+        if usage is None or not usage["should_limit"]:
+            continue
+        if rule.policy == "report":
+            logger.info("Customs rule %s:%s exceeded by %s (report only)", action, rule.id, value)
+            CHECKS.labels(action, "reported").inc()
+            continue
+        refusals.append(_open(cache, rule, value, usage["count"]))
+    return max(refusals, key=lambda record: record.retry_after) if refusals else None
+
+
+def _open(cache, rule, value, attempts):
+    """Store the block (or ban) ``rule`` earned for ``value``, and restart its counter."""
+    record = BlockRecord(
+        action=rule.action, block_on=rule.block_on, value=value, policy=rule.policy,
+        started_at=time.time(), duration=rule.duration, attempts=attempts,
+    )
+    key = ban_key(rule.block_on, value) if rule.policy == "ban" else block_key(rule, value)
+    cache.set(key, record.__dict__, timeout=rule.duration)
+    cache.delete(_counter_key(rule, value))
+    logger.warning("Customs %s %s=%s on %s for %d s", rule.policy, rule.block_on, value,
+                   rule.action, rule.duration)
+    return record
+
+
+def _exhausted(action, values):
+    """Whether ``action`` would refuse these values now (an open block, or a full counter)."""
+    cache = _cache()
+    applicable = _applicable(rules_for(action), values)
+    if _open_records(cache, action, applicable):
+        return True
+    counters = cache.get_many([_counter_key(rule, value) for rule, value in applicable])
+    return any(
+        counters.get(_counter_key(rule, value), 0) >= rule.max_attempts for rule, value in applicable
+    )
+
+
+# Lifting blocks.
+
+def unblock(context=None, *, ip=None, email=None, uid=None, by_operator=False):
+    """Clear the counters and blocks of every rule keyed on the given values.
+
+    Self-service (an unblock code used, a password reset) clears what is keyed on the email, the
+    uid and their pairs with the IP; the bare IP's counters survive, shared as they are behind a
+    NAT, and bans stay. ``by_operator`` clears the IP's and the bans too. Returns the number of
+    records removed.
+    """
+    ip = ip or (context.ip_address if context is not None else None)
+    values = Values(ip=ip, email=normalize_email(email) if email else None, uid=uid)
+    bans = by_operator
+    wanted = {"email", "uid", "ip_email", "ip_uid"} | ({"ip", "token"} if by_operator else set())
+    keys = []
+    for action_rules in ruleset().values():
+        for rule in action_rules:
+            value = values.of(rule.block_on)
+            if rule.block_on in wanted and value:
+                keys += [block_key(rule, value), _counter_key(rule, value)]
+                if bans:
+                    keys.append(ban_key(rule.block_on, value))
+    try:
+        cache = _cache()
+        removed = sum(1 for key in set(keys) if cache.delete(key))
+    except Exception:  # noqa: BLE001 - nothing to clear while the cache is down
+        logger.warning("Customs unblock failed", exc_info=True)
+        return 0
+    CHECKS.labels("unblock", "cleared").inc()
+    return removed
+
+
+def open_records(*, ip=None, email=None, uid=None):
+    """The blocks and bans open now on these values (for operators): every rule, every action."""
+    values = Values(ip=ip, email=normalize_email(email) if email else None, uid=uid)
+    applicable = [
+        (rule, values.of(rule.block_on))
+        for action_rules in ruleset().values() for rule in action_rules if values.of(rule.block_on)
+    ]
+    found = _cache().get_many(
+        list({block_key(rule, value) for rule, value in applicable}
+             | {ban_key(rule.block_on, value) for rule, value in applicable})
+    )
+    return sorted((BlockRecord(**record) for record in found.values()),
+                  key=lambda record: (record.action, record.block_on))
