@@ -8,7 +8,8 @@ grammar, block and ban records that outlast the window, the three policies and t
 
 How a check decides, for the rules of ``action`` (or ``default``):
 1. one cache read fetches the open block of every rule and the ban of every value;
-2. if any is open, the request is refused and nothing is counted: a caller who is already
+2. if any is open (or the caller's IP, address, uid… is banned, whatever the action), the
+   request is refused and nothing is counted: a caller who is already
    refused cannot push the other counters (an attacker locked out on ``ip_email`` must not
    reach the ``email`` limit that would lock the owner out everywhere);
 3. otherwise every rule counts the attempt; one over its maximum opens a block (``block``), a
@@ -20,7 +21,7 @@ import logging
 import math
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -32,7 +33,7 @@ from django_ratelimit.core import _get_window, _make_cache_key, get_usage
 from prometheus_client import Counter
 
 from ..errors import AppError, Errno, localized_wait
-from .rules import DEFAULT_ACTION, parse_rules
+from .rules import BLOCK_ON, DEFAULT_ACTION, parse_rules
 
 logger = logging.getLogger("fxa.customs")
 
@@ -116,11 +117,17 @@ def _parse(text):
 
 
 def rules_text(setting=None):
-    """The rules the CUSTOMS_RULES setting names: its file's text, or the setting itself."""
+    """The rules the CUSTOMS_RULES setting names: its file's text (read once per process), or the
+    setting itself."""
     setting = settings.CUSTOMS_RULES if setting is None else setting
     if not setting or ":" in setting:
         return setting or ""
-    return Path(setting).read_text()
+    return _read(setting)
+
+
+@lru_cache(maxsize=4)
+def _read(path):
+    return Path(path).read_text()
 
 
 def ruleset():
@@ -129,8 +136,16 @@ def ruleset():
 
 
 def rules_for(action):
-    rules = ruleset()
-    return rules.get(action) or rules.get(DEFAULT_ACTION) or ()
+    """The rules of ``action``: its own, or the ``default`` ones counted under its name."""
+    return _rules_for(rules_text(), action)
+
+
+@lru_cache(maxsize=256)
+def _rules_for(text, action):
+    rules = _parse(text)
+    if action in rules:
+        return rules[action]
+    return tuple(replace(rule, action=action) for rule in rules.get(DEFAULT_ACTION, ()))
 
 
 def normalize_email(email):
@@ -242,18 +257,19 @@ def _applicable(rules, values):
     return [(rule, values.of(rule.block_on)) for rule in rules if values.of(rule.block_on)]
 
 
-def _open_records(cache, action, applicable):
-    """The open blocks of these rules and bans of their values, read in one round trip."""
-    keys = {block_key(rule, value): rule for rule, value in applicable}
-    keys.update({ban_key(rule.block_on, value): rule for rule, value in applicable})
-    found = cache.get_many(list(keys))
+def _open_records(cache, applicable, values):
+    """The open blocks of these rules, and the bans of every value the caller has (a banned IP
+    is refused everything), read in one round trip."""
+    keys = [block_key(rule, value) for rule, value in applicable]
+    keys += [ban_key(block_on, values.of(block_on)) for block_on in BLOCK_ON if values.of(block_on)]
+    found = cache.get_many(keys)
     return [BlockRecord(**record) for record in found.values()]
 
 
 def _decide(action, rules, values):
     cache = _cache()
     applicable = _applicable(rules, values)
-    records = _open_records(cache, action, applicable)
+    records = _open_records(cache, applicable, values)
     if records:
         return max(records, key=lambda record: record.retry_after)
     refusals = []
@@ -287,7 +303,7 @@ def _exhausted(action, values):
     """Whether ``action`` would refuse these values now (an open block, or a full counter)."""
     cache = _cache()
     applicable = _applicable(rules_for(action), values)
-    if _open_records(cache, action, applicable):
+    if _open_records(cache, applicable, values):
         return True
     counters = cache.get_many([_counter_key(rule, value) for rule, value in applicable])
     return any(
