@@ -304,7 +304,7 @@ class AppError(ApiError):
     @classmethod
     def translate(cls, exc):
         if isinstance(exc, drf_exceptions.ValidationError):
-            return from_validation_errors(exc.detail)
+            return from_validation_errors(exc.detail, getattr(exc, "source", "payload"))
         if isinstance(exc, drf_exceptions.ParseError):
             return cls(Errno.INVALID_JSON)
         if isinstance(exc, drf_exceptions.MethodNotAllowed):

@@ -1,20 +1,46 @@
 """Request checks and headers that upstream's HTTP layer applies to every /v1 request.
 
-Back-off, missing Content-Length and oversized bodies are answered before any view runs, and
-every answer gets the ``Timestamp`` header (and CORS headers). A view that takes larger bodies
+Back-off, missing Content-Length, oversized bodies and input the database cannot hold are
+answered before any view runs, and every answer gets the ``Timestamp`` header (and CORS headers,
+and ``Cache-Control: no-store`` unless the view set its own). A view that takes larger bodies
 (the avatar upload) says so with a ``max_body_bytes`` attribute (None: it checks the size itself).
 """
 import time
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.translation import get_supported_language_variant
+from rest_framework.renderers import JSONRenderer
 
 from .errors import AppError, Errno, render_error
+from .parsers import UnstorableInput, storable
 
 API_PREFIX = "/v1/"
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 CORS_EXPOSED_HEADERS = "Timestamp, Accept-Language, Retry-After"
+
+
+def _unstorable_input(request, view_kwargs):
+    """``UnstorableInput`` naming the path segments or query parameters the database could not
+    hold (NUL bytes, lone surrogates), or None. Bodies are checked by the JSON parser."""
+    keys = [name for name, value in view_kwargs.items() if isinstance(value, str) and not storable(value)]
+    if keys or not storable(request.path_info):
+        return UnstorableInput(keys, source="params")
+    keys = [name for name, values in request.GET.lists()
+            if not storable(name) or not all(storable(value) for value in values)]
+    return UnstorableInput(keys, source="query") if keys else None
+
+
+def _answer_as_view(view_func, request, exc):
+    """The answer the view's own error family gives ``exc`` (auth, OAuth or profile errnos)."""
+    view_class = getattr(view_func, "cls", None)
+    if view_class is None:
+        return render_error(AppError.from_exception(exc))
+    response = view_class().get_exception_handler()(exc, {"request": request, "view": None})
+    response.accepted_renderer = JSONRenderer()
+    response.accepted_media_type = JSONRenderer.media_type
+    response.renderer_context = {}
+    return response.render()
 
 
 def _precheck(request, view_func):
@@ -49,15 +75,21 @@ class ApiEdgeMiddleware:
         if is_api:
             response["Access-Control-Allow-Origin"] = "*"
             response["Access-Control-Expose-Headers"] = CORS_EXPOSED_HEADERS
+            # Answers carry tokens, keys and codes; the few public ones set their own caching.
+            response.headers.setdefault("Cache-Control", "no-store")
         response["Timestamp"] = str(int(time.time()))
         return response
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         # Every /v1 path routes to a view (unknown ones to the 404 view), so each is checked.
-        if request.path_info.startswith(API_PREFIX):
+        is_api = request.path_info.startswith(API_PREFIX)
+        if is_api:
             error = _precheck(request, view_func)
             if error is not None:
                 return render_error(error)
+        unstorable = _unstorable_input(request, view_kwargs)
+        if unstorable is not None:
+            return _answer_as_view(view_func, request, unstorable) if is_api else HttpResponseBadRequest()
         return None
 
     @staticmethod

@@ -28,6 +28,7 @@ urlpatterns = [
     re_path(r"^v1/", plumbing.unknown_route),
 ]
 
+handler400 = plumbing.bad_request
 handler500 = plumbing.server_error
 
 if settings.DEBUG:

@@ -17,14 +17,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
-from rest_framework.parsers import FormParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AppError, Errno
 from accounts.middleware import CONTENT_SECURITY_POLICY
 from accounts.pages.flows import FlowPage
-from accounts.parsers import JsonBodyParser
+from accounts.parsers import FormBodyParser, JsonBodyParser
 from accounts.services.context import RequestContext
 from accounts.permissions import TokenOptional, TokenRequired
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
@@ -58,7 +57,7 @@ class ClientView(APIView):
     """An RP-facing route: OAuth errnos, JSON or form-encoded bodies, no token authentication."""
 
     authentication_classes = []
-    parser_classes = [FormParser, JsonBodyParser]
+    parser_classes = [FormBodyParser, JsonBodyParser]
     body_serializer = None
 
     def get_exception_handler(self):
@@ -71,7 +70,7 @@ class ClientView(APIView):
 class AuthServerMixin:
     """A session-token /v1/oauth/* route: auth-server errnos."""
 
-    parser_classes = [FormParser, JsonBodyParser]
+    parser_classes = [FormBodyParser, JsonBodyParser]
 
     def get_exception_handler(self):
         return auth_exception_handler

@@ -2,6 +2,7 @@
 import logging
 
 from django.http import HttpResponseServerError
+from django.views.defaults import bad_request as page_bad_request
 from django.views.decorators.csrf import csrf_exempt
 
 from ..errors import AppError, Errno, render_error
@@ -13,6 +14,14 @@ logger = logging.getLogger("fxa.errors")
 @csrf_exempt
 def unknown_route(request):
     return render_error(AppError.not_found())
+
+
+def bad_request(request, exception):
+    """Django's own 400s (a Host header not in ALLOWED_HOSTS, other suspicious requests): JSON
+    for /v1 clients, as upstream's hapi answers a bad request (errno 999, status 400)."""
+    if request.path_info.startswith(API_PREFIX):
+        return render_error(AppError(Errno.UNEXPECTED_ERROR, code=400, message="Bad Request"))
+    return page_bad_request(request, exception)
 
 
 def server_error(request):
