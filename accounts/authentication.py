@@ -8,6 +8,7 @@ Unlike upstream (which stopped checking Hawk in 2024), Hawk requests are verifie
 upstream's normalized string (host and port from PUBLIC_URL, or the Host header), the payload
 hash when one is sent, the timestamp within HAWK_TIMESTAMP_SKEW, and the nonce not seen before.
 """
+import logging
 import re
 import time
 
@@ -18,6 +19,8 @@ from rest_framework.authentication import BaseAuthentication
 
 from . import hawk, ports
 from .errors import AppError, Errno
+
+logger = logging.getLogger("fxa.auth")
 from .models import (
     AccountResetToken,
     KeyFetchToken,
@@ -93,10 +96,22 @@ def verify_hawk(request, attributes, auth_key_hex, token_id):
     # Integer seconds: a float conversion would overflow on an absurd (yet signed) ts.
     if abs(int(time.time()) - int(attributes["ts"])) > skew:
         raise AppError.invalid_timestamp()
-    # cache.add is atomic (SET NX on Redis): of two requests with one nonce, only one gets in.
-    nonce_key = f"hawk-nonce:{token_id}:{attributes['ts']}:{attributes['nonce']}"
-    if not cache.add(nonce_key, 1, timeout=2 * skew + 1):
+    if not _first_use_of_nonce(f"hawk-nonce:{token_id}:{attributes['ts']}:{attributes['nonce']}", skew):
         raise AppError(Errno.INVALID_NONCE)
+
+
+def _first_use_of_nonce(key, skew):
+    """cache.add is atomic (SET NX on Redis): of two requests with one nonce, only one gets in.
+
+    With the cache down the request is let through, logged: the MAC and timestamp still hold,
+    and upstream keeps no nonce cache at all, so an outage costs replay protection within the
+    skew window rather than every signed request.
+    """
+    try:
+        return cache.add(key, 1, timeout=2 * skew + 1)
+    except Exception:  # noqa: BLE001 - whatever the cache client raises when Redis is down
+        logger.warning("Hawk nonce cache unavailable; replay check skipped", exc_info=True)
+        return True
 
 
 class TokenAuthentication(BaseAuthentication):

@@ -194,7 +194,7 @@ class Errno(ErrnoTable):
         150, 400, "Can not resend email code to an email that does not belong to this account"
     )
     # 500 when the message could not be queued; upstream answers 422 (``code=422``) for some causes.
-    FAILED_TO_SEND_EMAIL = 151, 500, "Failed to send email"
+    FAILED_TO_SEND_EMAIL = 151, 500, "Failed to send email", PENDING  # mail waits in the outbox instead
     INVALID_TOKEN_VERIFICATION_CODE = 152, 400, "Invalid token confirmation code"
     EXPIRED_TOKEN_VERIFICATION_CODE = 153, 400, "Expired token confirmation code", PENDING
     TOTP_TOKEN_EXISTS = 154, 400, "TOTP token already exists for this account."

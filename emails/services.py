@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 from kombu.exceptions import KombuError
 
-from accounts.errors import AppError, Errno
 
 from . import catalog
 from .models import OutboundEmail
@@ -38,9 +37,9 @@ def send_email(template, to, *, account=None, locale="", context=None):
     ``context`` the protocol data the template's links and code headers are built from (the
     table in ``emails.catalog``). Returns the ``OutboundEmail`` row.
 
-    If the broker refuses the task once the transaction has committed, the on-commit hook raises
-    ``AppError(Errno.FAILED_TO_SEND_EMAIL)`` (errno 151) so the request answers it; the row stays
-    queued for the periodic re-queue.
+    The row is the promise: if the broker refuses the task once the transaction has committed,
+    the request still succeeds (the change it answers for is committed) and the row stays queued
+    for the periodic re-queue, which sends it once the broker is back.
     """
     spec = catalog.get(template)
     recipients = [to] if isinstance(to, str) else list(to)
@@ -58,13 +57,8 @@ def send_email(template, to, *, account=None, locale="", context=None):
         context=context,
         next_attempt_at=timezone.now(),
     )
-    transaction.on_commit(lambda: _queue_or_fail(email.pk))
+    transaction.on_commit(lambda: queue_delivery(email.pk))
     return email
-
-
-def _queue_or_fail(email_id):
-    if not queue_delivery(email_id):
-        raise AppError(Errno.FAILED_TO_SEND_EMAIL)
 
 
 def queue_delivery(email_id):
