@@ -7,7 +7,7 @@ from rest_framework.permissions import BasePermission
 
 from .authentication import read_credentials
 from .errors import AppError, Errno
-from .services.assurance import check_verified_session
+from .services.assurance import check_granting_session, check_verified_session
 
 
 class TokenRequired(BasePermission):
@@ -43,3 +43,31 @@ class TokenOptional(BasePermission):
         if request.auth is None and read_credentials(request) is not None:
             raise AppError.token_not_found()
         return True
+
+
+class GrantingSessionRequired(BasePermission):
+    """The session authorizing an OAuth grant (``check_granting_session``). The view says what
+    the grant is: ``view.granted_keys()`` is True when it carries scoped keys, False when not,
+    and None when the session authorizes no grant on this request (the token endpoint's other
+    grants, authenticated by the client)."""
+
+    def has_permission(self, request, view):
+        keyed = view.granted_keys()
+        if keyed is not None:
+            if request.auth is None:
+                raise AppError.token_not_found()
+            check_granting_session(request.auth, keyed=keyed)
+        return True
+
+
+class AssertionSessionRequired(GrantingSessionRequired):
+    """The RP-family routes, where upstream takes an identity assertion minted from the session:
+    a session that could not have minted one answers OAuth's 104 Invalid assertion."""
+
+    def has_permission(self, request, view):
+        from oauth.errors import OAuthError
+
+        try:
+            return super().has_permission(request, view)
+        except AppError as error:
+            raise OAuthError.invalid_assertion(error.message) from None

@@ -20,12 +20,17 @@ from django.views.decorators.http import require_http_methods
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.errors import AppError, Errno
+from accounts.errors import Errno
 from accounts.middleware import CONTENT_SECURITY_POLICY
 from accounts.pages.flows import FlowPage
 from accounts.parsers import FormBodyParser, JsonBodyParser
 from accounts.services.context import RequestContext
-from accounts.permissions import TokenOptional, TokenRequired
+from accounts.permissions import (
+    AssertionSessionRequired,
+    GrantingSessionRequired,
+    TokenOptional,
+    TokenRequired,
+)
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
 
 from . import auth_server, grants, keys, serializers, services, tokens
@@ -76,18 +81,6 @@ class AuthServerMixin:
         return auth_exception_handler
 
 
-def _grantor(request, keyed=False):
-    """The session authorizing a grant: verified account, and a confirmed session when needed."""
-    session = request.auth
-    if not session.account.email_verified:
-        raise AppError(Errno.ACCOUNT_UNVERIFIED)
-    if not session.token_verified and (session.must_verify or keyed):
-        raise AppError(Errno.SESSION_UNVERIFIED)
-    if session.account.authenticator_assurance_level > session.authenticator_assurance_level:
-        raise AppError.aal_mismatch()
-    return services.Grantor.from_session(session)
-
-
 def _keyed(params):
     try:
         requested = scope_lib.parse(params.get("scope") or "")
@@ -99,33 +92,51 @@ def _keyed(params):
 # Session-token routes (auth-server errnos).
 
 
+class GrantMixin:
+    """A route where the session authorizes an OAuth grant; ``granted_keys`` tells the
+    permission whether the grant carries scoped keys (its body's scope or keys_jwe)."""
+
+    def granted_keys(self):
+        return _keyed(self.body())
+
+    def grantor(self):
+        return services.Grantor.from_session(self.request.auth)
+
+
 @sensitive
-class OAuthAuthorizationView(AuthServerMixin, SessionView):
+class OAuthAuthorizationView(GrantMixin, AuthServerMixin, SessionView):
     body_serializer = serializers.AuthorizationBody
+    permission_classes = [TokenRequired, GrantingSessionRequired]
 
     def post(self, request):
-        params = self.body()
-        return Response(grants.authorization_response(_grantor(request, _keyed(params)), params))
+        return Response(grants.authorization_response(self.grantor(), self.body()))
 
 
 @sensitive
-class OAuthTokenView(AuthServerMixin, OptionalSessionView):
+class OAuthTokenView(GrantMixin, AuthServerMixin, OptionalSessionView):
     body_serializer = serializers.TokenBody
+    permission_classes = [TokenOptional, GrantingSessionRequired]
 
-    def post(self, request):
-        params = self.body()
+    def body(self):
+        params = super().body()
         if not params.get("grant_type"):
             params["grant_type"] = "authorization_code" if params.get("code") else "fxa-credentials"
-        grantor = None
-        if params["grant_type"] == "fxa-credentials":
-            if request.auth is None:
-                raise AppError.token_not_found()
-            grantor = _grantor(request, _keyed(params))
+        return params
+
+    def granted_keys(self):
+        """Only the fxa-credentials grant is authorized by the session."""
+        params = self.body()
+        return _keyed(params) if params["grant_type"] == "fxa-credentials" else None
+
+    def post(self, request):
+        params = self.body()
+        grantor = self.grantor() if params["grant_type"] == "fxa-credentials" else None
         # With a session token the Authorization header is the session's, not client credentials.
         authorization = request.META.get("HTTP_AUTHORIZATION") if request.auth is None else None
+        context = RequestContext.from_request(request)
         with transaction.atomic():
-            issued = grants.token_response(params, authorization, grantor)
-            body = auth_server.complete_grant(issued, RequestContext.from_request(request))
+            issued = grants.token_response(params, authorization, grantor, context)
+            body = auth_server.complete_grant(issued, context)
         return Response(body, headers=NO_STORE)
 
 
@@ -153,13 +164,16 @@ class IdTokenVerifyView(AuthServerMixin, PublicView):
             params["client_id"], params["id_token"], params.get("expiry_grace_period", 0)))
 
 
-class ScopedKeyDataView(AuthServerMixin, SessionView):
+class ScopedKeyDataView(GrantMixin, AuthServerMixin, SessionView):
     body_serializer = serializers.ScopedKeyDataBody
+    permission_classes = [TokenRequired, GrantingSessionRequired]
+
+    def granted_keys(self):
+        return True
 
     def post(self, request):
         params = self.body()
-        grantor = _grantor(request, keyed=True)
-        return Response(services.scoped_key_data(grantor, params["client_id"], params["scope"]))
+        return Response(services.scoped_key_data(self.grantor(), params["client_id"], params["scope"]))
 
 
 # RP-facing routes (OAuth errnos).
@@ -171,7 +185,8 @@ class TokenView(ClientView):
 
     def post(self, request):
         params = self.body()
-        issued = grants.token_response(params, request.META.get("HTTP_AUTHORIZATION"))
+        issued = grants.token_response(params, request.META.get("HTTP_AUTHORIZATION"),
+                                       context=RequestContext.from_request(request))
         return Response(issued.body, headers=NO_STORE)
 
 
@@ -234,18 +249,7 @@ class JwksView(ClientView):
         return response
 
 
-def _rp_grantor(request, keyed=False):
-    """The session behind an RP-family route (upstream: the identity assertion minted from it).
-
-    A session that could not have produced an assertion answers OAuth's 104 Invalid assertion.
-    """
-    try:
-        return _grantor(request, keyed)
-    except AppError as error:
-        raise OAuthError.invalid_assertion(error.message) from None
-
-
-class AuthorizationView(ClientView, OptionalSessionView):
+class AuthorizationView(GrantMixin, ClientView, OptionalSessionView):
     """GET: to the authorization page with the same query (oauth.md §5). POST: an authorization
     by the signed-in user: a code (``response_type=code``) or, for canGrant clients, an access token
     (``response_type=token``). Upstream authenticates the POST with an identity assertion minted
@@ -255,7 +259,9 @@ class AuthorizationView(ClientView, OptionalSessionView):
     body_serializer = serializers.ClientAuthorizationBody
 
     def get_permissions(self):
-        return [TokenRequired() if self.request.method == "POST" else TokenOptional()]
+        if self.request.method == "POST":
+            return [TokenRequired(), AssertionSessionRequired()]
+        return [TokenOptional()]
 
     def get(self, request):
         if "keys_jwk" in request.GET:
@@ -264,7 +270,7 @@ class AuthorizationView(ClientView, OptionalSessionView):
 
     def post(self, request):
         params = self.body()
-        grantor = _rp_grantor(request, _keyed(params))
+        grantor = self.grantor()
         if params.get("response_type") == "token":
             if not services.get_client(params["client_id"]).can_grant:
                 raise OAuthError(OAuthErrno.INVALID_RESPONSE_TYPE)
@@ -274,17 +280,20 @@ class AuthorizationView(ClientView, OptionalSessionView):
         return Response(grants.authorization_response(grantor, params))
 
 
-class KeyDataView(ClientView, SessionView):
+class KeyDataView(GrantMixin, ClientView, SessionView):
     """POST /v1/key-data: scoped-key metadata (oauth.md §9), OAuth errnos; the session token
     stands for upstream's assertion."""
 
     authentication_classes = SessionView.authentication_classes
     body_serializer = serializers.ScopedKeyDataBody
+    permission_classes = [TokenRequired, AssertionSessionRequired]
+
+    def granted_keys(self):
+        return True
 
     def post(self, request):
         params = self.body()
-        grantor = _rp_grantor(request, keyed=True)
-        return Response(services.scoped_key_data(grantor, params["client_id"], params["scope"]))
+        return Response(services.scoped_key_data(self.grantor(), params["client_id"], params["scope"]))
 
 
 # Discovery documents (outside /v1; not in the /v1 OpenAPI document).

@@ -4,15 +4,27 @@ from .. import ports
 from ..errors import AppError, Errno
 
 
-def check_verified_session(session):
-    """Verified email (104), verified session (138), and the account's assurance level (110)."""
+def check_session(session, *, confirmed=True):
+    """What a session has proven, as the errno it lacks: a verified email (104), a confirmed
+    sign-in (138, when ``confirmed`` is needed), and the account's assurance level (110)."""
     account = session.account
     if not account.email_verified:
         raise AppError(Errno.ACCOUNT_UNVERIFIED)
-    if not session.token_verified:
+    if confirmed and not session.token_verified:
         raise AppError(Errno.SESSION_UNVERIFIED)
     if session.authenticator_assurance_level < account.authenticator_assurance_level:
         raise AppError.aal_mismatch()
+
+
+def check_verified_session(session):
+    """upstream's verifiedSessionToken: every check of ``check_session``."""
+    check_session(session)
+
+
+def check_granting_session(session, *, keyed):
+    """A session authorizing an OAuth grant: its sign-in must be confirmed when it was asked to
+    be (mustVerify) or when the grant carries scoped keys."""
+    check_session(session, confirmed=session.must_verify or keyed)
 
 
 def require_second_factor_if_enabled(account, session):
