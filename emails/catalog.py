@@ -75,7 +75,9 @@ EIGHT_DIGITS = re.compile(r"^[0-9]{8}$")
 UNBLOCK_CODE = re.compile(r"^[0-9A-Za-z]{8}$")
 UID = HEX32
 
-# Credentials in a context: hidden in the admin and dropped from the stored row once it is sent.
+# Credentials in a context: sealed in the stored row (``emails.sealing``), never shown in the
+# admin, wiped once the row is sent, failed or expired. Every other key of the table above is
+# a non-secret (addresses, the uid, link options such as ``resume``, device and flow data).
 SECRET_CONTEXT_KEYS = frozenset({"code", "token", "unblockCode"})
 
 # Context keys every template accepts, and the headers they become (§15).

@@ -152,8 +152,19 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Mozilla accounts <accounts@localhost>", "Sender of every message."
 )
 EMAIL_TIMEOUT = env("EMAIL_TIMEOUT", 10, "Seconds an SMTP connection or command may take.", int)
-EMAIL_MAX_ATTEMPTS = env(
-    "EMAIL_MAX_ATTEMPTS", 8, "Delivery attempts per message before it is marked failed.", int
+EMAIL_MAX_AGE = env(
+    "EMAIL_MAX_AGE",
+    3 * 24 * 3600,
+    "Seconds a message is retried before it is marked expired, unless what it carries (a code, "
+    "a token) expires sooner.",
+    int,
+)
+EMAIL_SEALING_KEY = env(
+    "EMAIL_SEALING_KEY",
+    [],
+    "Comma-separated keys (newest first) that seal the codes and tokens of queued mail; older "
+    "ones still open what they sealed. Unset: derived from SECRET_KEY.",
+    list,
 )
 EMAIL_RETRY_BACKOFF = env(
     "EMAIL_RETRY_BACKOFF",

@@ -43,7 +43,6 @@ DEFAULT_ENV = {
     "EMAIL_TIMEOUT": "5",
     "EMAIL_RETRY_BACKOFF": "1",
     "EMAIL_RETRY_BACKOFF_MAX": "2",
-    "EMAIL_MAX_ATTEMPTS": "3",
     "DEFAULT_FROM_EMAIL": "Accounts <accounts@sink.example>",
 }
 
@@ -161,7 +160,7 @@ class LiveStack:
             app.conf.task_default_queue = previous
 
     def wait_for_mail_delivered(self, timeout=30):
-        """Wait until the worker is done with every queued message (sent, or failed for good):
+        """Wait until the worker is done with every queued message (sent, failed or expired):
         a test's tables must not be flushed under a delivery in progress."""
         from emails.models import OutboundEmail
 

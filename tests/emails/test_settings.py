@@ -11,7 +11,7 @@ from fxa_project.celery import app as celery_app
 
 PROBE = (
     "import json, fxa_project.settings as s; print(json.dumps([s.EMAIL_BACKEND, "
-    "s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_RETRY_BACKOFF, s.EMAIL_MAX_ATTEMPTS]))"
+    "s.CELERY_TASK_ALWAYS_EAGER, s.EMAIL_RETRY_BACKOFF, s.EMAIL_MAX_AGE, s.EMAIL_SEALING_KEY]))"
 )
 
 
@@ -26,20 +26,22 @@ def _configuration(**overrides):
 
 
 def test_embedded_default_is_the_dev_mailbox_with_tasks_in_process():
-    backend, eager, backoff, attempts = _configuration()
+    backend, eager, backoff, max_age, sealing_keys = _configuration()
     assert backend == "emails.backends.DevMailboxBackend"
     assert eager is True
-    assert (backoff, attempts) == (10, 8)
+    assert (backoff, max_age) == (10, 3 * 24 * 3600)
+    assert sealing_keys == []  # derived from SECRET_KEY
 
 
 def test_smtp_and_retry_settings_come_from_the_environment():
-    backend, eager, backoff, attempts = _configuration(
+    backend, eager, backoff, max_age, sealing_keys = _configuration(
         EMAIL_HOST="smtp.example.com", REDIS_URL="redis://127.0.0.1:6379/9",
-        EMAIL_RETRY_BACKOFF="1.5", EMAIL_MAX_ATTEMPTS="3",
+        EMAIL_RETRY_BACKOFF="1.5", EMAIL_MAX_AGE="3600", EMAIL_SEALING_KEY="new-key, old-key",
     )
     assert backend == "django.core.mail.backends.smtp.EmailBackend"
     assert eager is False
-    assert (backoff, attempts) == (1.5, 3)
+    assert (backoff, max_age) == (1.5, 3600)
+    assert sealing_keys == ["new-key", "old-key"]  # newest first
 
 
 def test_beat_names_only_registered_tasks_and_requeues_stale_mail():
