@@ -197,6 +197,27 @@ BACKOFF_RETRY_AFTER = env(
     "Seconds; when non-zero every /v1 request answers 503 errno 201 with this Retry-After.",
     int,
 )
+# Overload protection of the server-side scrypt (accounts/services/scrypt_gate.py).
+SCRYPT_MAX_CONCURRENT = env(
+    "SCRYPT_MAX_CONCURRENT",
+    os.cpu_count() or 1,
+    "scrypt computations (~0.25 s of a core and 64 MiB each) one process runs at once.",
+    int,
+)
+SCRYPT_MAX_PENDING = env(
+    "SCRYPT_MAX_PENDING",
+    2 * SCRYPT_MAX_CONCURRENT,
+    "Requests of one process that may wait for a scrypt slot; any further one answers 503 "
+    "errno 201 at once.",
+    int,
+)
+SCRYPT_MAX_WAIT = env(
+    "SCRYPT_MAX_WAIT",
+    5.0,
+    "Seconds a request waits for a scrypt slot before it answers 503 errno 201; also the "
+    "Retry-After of those answers.",
+    float,
+)
 HAWK_TIMESTAMP_SKEW = env(
     "HAWK_TIMESTAMP_SKEW",
     60,

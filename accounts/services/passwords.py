@@ -1,7 +1,9 @@
 """Server-side password verifiers (onepw.md §3): deriving, storing and checking them, and
 ``check_credentials``, the email + authPW check of every sign-in and re-authentication.
 
-scrypt costs ~0.2 s and 64 MiB, so callers run these before opening a transaction.
+scrypt costs ~0.2 s and 64 MiB, so callers run these before opening a transaction. Every
+scrypt runs in a place of ``scrypt_gate`` (bounded per process); when none is free soon enough
+the request is refused with 503 errno 201 and ``Retry-After``.
 """
 import hmac
 import secrets
@@ -9,7 +11,7 @@ from dataclasses import dataclass, field
 
 from .. import customs, onepw
 from ..errors import AppError, Errno
-from . import security_events
+from . import scrypt_gate, security_events
 from .lookup import find_account
 
 # An authSalt of all 0xff marks an account locked by an administrator (onepw.md §3.3).
@@ -43,7 +45,11 @@ def new_password(auth_pw, wrap_kb=None, v2=None):
     ``v2`` is the validated key-stretching v2 fields (authPWVersion2, wrapKbVersion2, clientSalt).
     """
     auth_salt = secrets.token_bytes(32)
-    verifier = onepw.derive_verifier(auth_pw, auth_salt)
+    with scrypt_gate.slot():  # one place for both verifiers: never refused half-way
+        verifier = onepw.derive_verifier(auth_pw, auth_salt)
+        verifier_v2 = (
+            onepw.derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt) if v2 else None
+        )
     wrap_wrap_kb = (
         onepw.xor(wrap_kb, verifier.wrapwrap_key) if wrap_kb is not None else secrets.token_bytes(32)
     )
@@ -54,7 +60,6 @@ def new_password(auth_pw, wrap_kb=None, v2=None):
         wrap_kb=onepw.xor(wrap_wrap_kb, verifier.wrapwrap_key),
     )
     if v2:
-        verifier_v2 = onepw.derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt)
         stored.verify_hash_version2 = verifier_v2.verify_hash.hex()
         stored.wrap_kb_version2 = bytes.fromhex(v2["wrapKbVersion2"])
         stored.wrap_wrap_kb_version2 = onepw.xor(
@@ -74,7 +79,8 @@ class PasswordMatch:
 
 def match_password(account, auth_pw):
     """The PasswordMatch for ``auth_pw`` (v1 or v2), or None; one scrypt either way."""
-    verifier = onepw.derive_verifier(auth_pw, bytes.fromhex(account.auth_salt))
+    with scrypt_gate.slot():
+        verifier = onepw.derive_verifier(auth_pw, bytes.fromhex(account.auth_salt))
     candidate = verifier.verify_hash.hex()
     if hmac.compare_digest(candidate, account.verify_hash):
         return PasswordMatch(1, onepw.xor(bytes.fromhex(account.wrap_wrap_kb), verifier.wrapwrap_key))
