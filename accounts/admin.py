@@ -1,4 +1,5 @@
-"""Support tooling for the auth server's data: accounts, sessions, security events, bounces.
+"""Support tooling for the auth server's data: accounts, sessions, security events, bounces,
+and customs (the blocklist, the open blocks and bans).
 
 Every action that changes an account calls the service the API uses (deleting an account is
 ``delete_account``, signing a session out ``end_session``), so devices are told and events
@@ -8,22 +9,34 @@ Credentials never reach a page: key material, verifiers and email codes are show
 placeholders, and a session's tokenId (which authenticates as ``Bearer fxs_<tokenId>``) is shown,
 linked and selected only by its first 16 hex characters.
 """
+import ipaddress
 import json
+import logging
 import re
 from datetime import datetime, timezone
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import OuterRef, Q, Subquery
-from django.urls import reverse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from .models import Account, Email, EmailBounce, SecurityEvent, SessionToken
+from .customs import ledger, open_records
+from .errors import localized_wait
+from .models import (
+    Account, BlocklistEntry, CustomsBlock, Email, EmailBounce, SecurityEvent, SessionToken,
+)
 from .services import accounts, bounces, sessions, verification
 from .services.context import RequestContext
+
+customs_logger = logging.getLogger("fxa.customs")
 
 TOKEN_REFERENCE_LENGTH = 16
 TOKEN_REFERENCE = re.compile(rf"^[0-9a-f]{{{TOKEN_REFERENCE_LENGTH}}}$")
@@ -346,3 +359,121 @@ class EmailBounceAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         bounces.clear(queryset, _staff_context(request))
+
+
+@admin.register(BlocklistEntry)
+class BlocklistEntryAdmin(admin.ModelAdmin):
+    """The customs blocklist: listed IPs, CIDR ranges and mail domains are refused every check
+    (400 errno 125). Saving or deleting an entry reaches every process within
+    CUSTOMS_BLOCKLIST_REFRESH seconds (``accounts/customs/blocklist.py``)."""
+
+    list_display = ("kind", "value", "note", "created", "created_by")
+    list_filter = ("kind",)
+    search_fields = ("value", "note")
+    fields = ("kind", "value", "note")
+
+    def get_readonly_fields(self, request, obj=None):
+        # Another value is another entry: delete this one and add that.
+        return ("kind", "value") if obj is not None else ()
+
+    @admin.display(description="added", ordering="created_at")
+    def created(self, entry):
+        return format_ms(entry.created_at)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user.get_username()
+        super().save_model(request, obj, form, change)
+        customs_logger.warning("Customs blocklist: %s %s %s %s (%s)", _staff(request),
+                               "changed" if change else "added", obj.kind, obj.value, obj.note)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        customs_logger.warning("Customs blocklist: %s removed %s %s", _staff(request), obj.kind, obj.value)
+
+    def delete_queryset(self, request, queryset):
+        entries = [str(entry) for entry in queryset]
+        super().delete_queryset(request, queryset)
+        customs_logger.warning("Customs blocklist: %s removed %s", _staff(request), ", ".join(entries))
+
+
+@admin.register(CustomsBlock)
+class CustomsBlockAdmin(admin.ModelAdmin):
+    """Rate limiting (upstream's admin-panel page): the blocks and bans open now, found by ip,
+    email and/or uid (or all that the ledger knows of), and "clear"; clearing needs the delete
+    permission of this model."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        # One page; the ledger rows are no objects to edit (the cache holds the records).
+        name = f"{self.opts.app_label}_{self.opts.model_name}_changelist"
+        return [path("", self.admin_site.admin_view(self.rate_limiting_view), name=name)]
+
+    def rate_limiting_view(self, request):
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        source = request.POST if request.method == "POST" else request.GET
+        query = {name: source.get(name, "").strip() for name in ("ip", "email", "uid")}
+        problems = _customs_query_problems(query)
+        values = {name: value or None for name, value in query.items()}
+        if request.method == "POST":
+            if not self.has_delete_permission(request):
+                raise PermissionDenied
+            if problems:
+                for problem in problems:
+                    self.message_user(request, problem, messages.ERROR)
+            elif request.POST.get("key"):
+                try:
+                    removed = ledger.clear_key(request.POST["key"], by=_staff(request))
+                except ValueError as error:
+                    self.message_user(request, str(error), messages.ERROR)
+                else:
+                    self.message_user(request, f"{removed} record(s) cleared.", messages.SUCCESS)
+            elif any(values.values()):
+                removed = ledger.clear(**values, by=_staff(request))
+                self.message_user(request, f"{removed} block(s), ban(s) and counter(s) cleared for "
+                                  f"{_described(values)}.", messages.SUCCESS)
+            else:
+                self.message_user(request, "Enter an ip, an email or a uid to clear.", messages.ERROR)
+            return redirect(f"{request.path}?{urlencode({k: v for k, v in query.items() if v})}")
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+        entries = [] if problems else open_records(**values, with_keys=True)
+        rows = [{
+            "key": key, "action": record.action, "block_on": record.block_on, "value": record.value,
+            "policy": record.policy, "attempts": record.attempts,
+            "started": format_ms(record.started_at * 1000), "retry_after": record.retry_after,
+            "retry_after_localized": localized_wait(record.retry_after),
+        } for key, record in entries]
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": "Rate limiting: active blocks and bans",
+            "query": query,
+            "searched": any(values.values()),
+            "rows": rows,
+            "can_clear": self.has_delete_permission(request),
+            "blocklist_url": reverse("admin:accounts_blocklistentry_changelist"),
+        }
+        return TemplateResponse(request, "admin/accounts/customsblock/rate_limiting.html", context)
+
+
+def _customs_query_problems(query):
+    problems = []
+    if query["ip"]:
+        try:
+            ipaddress.ip_address(query["ip"])
+        except ValueError:
+            problems.append(f"Not an IP address: {query['ip']}")
+    if query["uid"] and not re.fullmatch(r"[0-9a-f]{32}", query["uid"]):
+        problems.append("A uid is 32 lowercase hex characters.")
+    return problems
+
+
+def _described(values):
+    return ", ".join(f"{name} {value}" for name, value in values.items() if value)

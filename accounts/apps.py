@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class AccountsConfig(AppConfig):
@@ -6,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Mozilla accounts"
 
     def ready(self):
-        from .customs import checks  # noqa: F401 - registers the rules check
+        from .customs.checks import customs_rules_valid
+
+        checks.register(customs_rules_valid, checks.Tags.security)

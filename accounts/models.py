@@ -370,3 +370,70 @@ class Avatar(models.Model):
 
     def __str__(self):
         return f"Avatar {self.id} of {self.account_id}"
+
+
+class BlocklistEntry(models.Model):
+    """An IP address, CIDR range or email domain that customs refuses outright (400 errno 125).
+
+    Managed in the admin and with ``manage.py customs blocklist``; ``accounts/customs/blocklist.py``
+    keeps a compiled copy in each process, so no check reads this table.
+    """
+
+    class Kind(models.TextChoices):
+        IP = "ip", "IP address"
+        CIDR = "cidr", "CIDR range"
+        EMAIL_DOMAIN = "email_domain", "email domain"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # Normalised by clean(): an address or network as ipaddress writes it, a lower-case domain.
+    value = models.CharField(max_length=255)
+    note = models.CharField(max_length=255, blank=True, help_text="Why it is listed.")
+    created_at = models.BigIntegerField(default=now_ms)
+    created_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        verbose_name_plural = "blocklist entries"
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="one_blocklist_entry")
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.value}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from .customs.blocklist import normalize_value
+
+        try:
+            self.value = normalize_value(self.kind, self.value)
+        except ValueError as error:
+            raise ValidationError({"value": str(error)}) from None
+
+
+class CustomsBlock(models.Model):
+    """The ledger of blocks and bans customs opened, so that operators can list them without
+    knowing the IP and email a pair record is keyed on.
+
+    An index only: the record in the cache is the truth (a row whose block was cleared or ran out
+    is not listed, and rows are pruned once they expire). Written when a block opens, never on a
+    check that passes.
+    """
+
+    key = models.TextField()  # the block's (or ban's) cache key
+    action = models.CharField(max_length=64)
+    block_on = models.CharField(max_length=16)
+    value = models.CharField(max_length=400, db_index=True)
+    policy = models.CharField(max_length=8)
+    attempts = models.PositiveIntegerField(default=0)
+    started_at = models.BigIntegerField()  # ms
+    expires_at = models.BigIntegerField(db_index=True)  # ms
+
+    class Meta:
+        verbose_name = "rate-limit block"
+        verbose_name_plural = "rate limiting: active blocks and bans"
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.policy} {self.block_on}={self.value} on {self.action}"

@@ -433,6 +433,13 @@ CUSTOMS_EMAIL_ALIAS_DOMAINS = env(
 CUSTOMS_KEY_PREFIX = env(
     "CUSTOMS_KEY_PREFIX", "customs", "Prefix of the customs counters and blocks in the cache."
 )
+CUSTOMS_BLOCKLIST_REFRESH = env(
+    "CUSTOMS_BLOCKLIST_REFRESH",
+    5.0,
+    "Seconds a process uses its copy of the customs blocklist before it looks (one cache read) "
+    "whether an operator changed it; 0: look on every check.",
+    float,
+)
 TRUSTED_PROXY_COUNT = env(
     "TRUSTED_PROXY_COUNT",
     0,

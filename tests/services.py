@@ -74,7 +74,8 @@ for _name, _value in TEST_ENVIRONMENT.items():
     os.environ.setdefault(_name, _value)
 # Customs counters of this test process (and the live servers it starts, which inherit it), so
 # that tests/conftest.py can start each test with none, whatever the other xdist workers do.
-os.environ.setdefault("CUSTOMS_KEY_PREFIX", f"customs-test-{os.getpid()}")
+# Always set: xdist workers inherit the controller's environment, and each needs its own.
+os.environ["CUSTOMS_KEY_PREFIX"] = f"customs-test-{os.getpid()}"
 
 
 def pytest_sessionstart(session):

@@ -10,7 +10,6 @@ from .rules import DEFAULT_ACTION, RuleError, parse_rules
 from .service import rules_text
 
 
-@checks.register(checks.Tags.security)
 def customs_rules_valid(app_configs, **kwargs):
     try:
         rules = parse_rules(rules_text())
