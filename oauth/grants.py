@@ -14,6 +14,7 @@ and may only narrow their scope (trusted clients may add allowed scopes), 64-hex
 
 FxA's failures are ``OAuthError``s raised from the hooks (oauthlib lets them through); the few
 generic oauthlib errors left are mapped onto the OAuth errno table (``errors.from_oauthlib``).
+Customs counts each refresh token exchanged, per token and per IP (``tokenExchange``).
 """
 import json
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from oauthlib.oauth2.rfc6749.endpoints.token import TokenEndpoint
 from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
-from accounts import hashing
+from accounts import customs, hashing
 
 from . import crypto, jwts, services
 from . import scopes as scope_lib
@@ -383,15 +384,46 @@ TOKEN_PARAMS = ("grant_type", "client_id", "client_secret", "code", "code_verifi
                 "refresh_token", "scope", "access_type", "ttl", "ppid_seed", "resource")
 
 
-@transaction.atomic
-def token_response(params, authorization=None, grantor=None):
+class TokenExchangeRefused(OAuthError):
+    """Customs refused a refresh grant: its 429 (errno 114, ``retryAfter``, ``Retry-After``) on
+    the session-token routes, and on the RP-facing ones the same status, headers and members in
+    the OAuth family's body (whose table has no errno for it: 999, its "Unspecified error")."""
+
+    def __init__(self, blocked):
+        super().__init__(OAuthErrno.UNEXPECTED, code=blocked.code, message=blocked.message,
+                         headers=blocked.headers, **blocked.extra)
+        self.blocked = blocked
+
+    def to_app_error(self):
+        return self.blocked
+
+
+def check_token_exchange(body, context):
+    """``tokenExchange``: one more use of the presented refresh token (its hash) from this IP."""
+    if body.get("grant_type") != "refresh_token" or not body.get("refresh_token"):
+        return
+    try:
+        customs.check("tokenExchange", context,
+                      token=hashing.digest(hashing.OAUTH_TOKEN, body["refresh_token"]))
+    except customs.Blocked as blocked:
+        raise TokenExchangeRefused(blocked) from None
+
+
+def token_response(params, authorization=None, grantor=None, context=None):
     """Run one token request: ``IssuedTokens`` (``.body`` is the response) or an ``OAuthError``.
 
     ``authorization`` is the request's Authorization header when it may carry HTTP Basic client
-    credentials; ``grantor`` the signed-in user for the fxa-credentials grant.
+    credentials; ``grantor`` the signed-in user for the fxa-credentials grant; ``context`` the
+    request's (customs counts refresh grants on its IP), before the grant's transaction.
     """
     body = {key: str(params[key]) for key in TOKEN_PARAMS if params.get(key) is not None}
     body.setdefault("grant_type", "authorization_code")
+    check_token_exchange(body, context)
+    return _token_response(body, authorization, grantor)
+
+
+@transaction.atomic
+def _token_response(body, authorization, grantor):
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if authorization:
         headers["Authorization"] = authorization

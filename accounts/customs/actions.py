@@ -31,6 +31,7 @@ ACTIONS = {
     "passwordForgotVerifyOtp": UNAUTHENTICATED,
     "passwordForgotVerifyOtpPerDay": UNAUTHENTICATED,
     "recoveryKeyExists": IP_ONLY | {"email", "ip_email", "uid", "ip_uid"},
+    "getRecoveryKey": AUTHENTICATED,  # a key id checked (no rule upstream: the default's)
     # Mail and codes of a signed-in account.
     "sendVerifyCode": AUTHENTICATED,
     "verifySessionCode": AUTHENTICATED,

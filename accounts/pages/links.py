@@ -48,6 +48,7 @@ FAILURES = {
     ),
     Errno.ACCOUNT_UNKNOWN: _("The account this link was sent for no longer exists."),
 }
+THROTTLED = _("Too many confirmation attempts for this account from here. Try again %(wait)s.")
 SPENT_UNBLOCK_CODE = _(
     "This authorization code was already used, has expired, or was replaced by a newer one: it "
     "can no longer be used to sign in. If you did not try to sign in, change your password."
@@ -85,6 +86,11 @@ class LinkConfirmationPage(View):
                 service=data["service"] or None,
             )
         except AppError as error:
+            if error.errno == Errno.THROTTLED:  # customs: recoveryEmailVerifyCode
+                response = self.page(request, "error", status=429, message=THROTTLED % {
+                    "wait": error.extra["retryAfterLocalized"]})
+                response["Retry-After"] = error.headers["Retry-After"]
+                return response
             if error.errno not in FAILURES:
                 raise
             return self.page(request, "error", message=FAILURES[error.errno], status=400)
@@ -153,7 +159,8 @@ class ReportSigninPage(LinkConfirmationPage):
         if not form.is_valid():
             return self.page(request, "error", message=BROKEN_LINK, status=400)
         try:
-            unblock.reject(form.cleaned_data["uid"].lower(), form.cleaned_data["unblockCode"])
+            unblock.reject(form.cleaned_data["uid"].lower(), form.cleaned_data["unblockCode"],
+                           RequestContext.from_request(request))
         except AppError as error:
             if error.errno != Errno.INVALID_UNBLOCK_CODE:
                 raise

@@ -50,6 +50,7 @@ def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None
     Mails the sign-up confirmation (a link, or a 6-digit code for ``email-otp``; ``links``: the
     link options the client sent) unless the account is pre-verified.
     """
+    customs.check("accountCreate", context, email=email)
     if not pre_verified:
         # The confirmation mail would be refused (upstream answers the mailer's 133/134/135).
         bounces.check(email, template="verify")
@@ -158,16 +159,19 @@ def _spend_unblock_code(email, code, context):
 
 
 def _login_unblocked(blocked, email, auth_pw, context, unblock_code, **options):
-    """A sign-in that customs refused, retried with an unblock code: any failure is the block."""
+    """A sign-in that customs refused, retried with an unblock code. Until the code is proven,
+    every failure but a wrong code is the block (an unknown address looks like a known one);
+    once it is, the caller has shown they read the account's mail, and the sign-in answers as
+    any other (a wrong password is 103)."""
     try:
         _spend_unblock_code(email, unblock_code, context)
-        issued = _login(email, auth_pw, context, unblocked=True, **options)
     except customs.Blocked:
         raise
     except AppError as error:
         if error.errno == Errno.INVALID_UNBLOCK_CODE:
             raise
         raise blocked from None
+    issued = _login(email, auth_pw, context, unblocked=True, **options)
     customs.unblock(context, email=email, uid=issued.account.uid)
     return issued
 
@@ -221,8 +225,9 @@ def _login(email, auth_pw, context, *, keys, verification_method, original_login
     return issued
 
 
-def credentials_status(email):
+def credentials_status(email, context):
     """POST /account/credentials/status: which key-stretching version the account uses."""
+    customs.check("getCredentialsStatus", context, email=email)
     account, _ = find_account(email)
     if account.disabled_at or not account.has_password:
         raise AppError(Errno.LOGIN_WITH_INVALID_EMAIL)
@@ -235,12 +240,17 @@ def credentials_status(email):
     return body
 
 
-def account_exists(email):
+def account_exists(email, context):
+    """POST /account/status: whether ``email`` names an account (an enumeration probe: counted)."""
+    customs.check("accountStatusCheck", context, email=email)
+    return account_or_none(email) is not None
+
+
+def account_or_none(email):
     try:
-        find_account(email)
+        return find_account(email)[0]
     except AppError:
-        return False
-    return True
+        return None
 
 
 def fetch_keys(key_fetch_token):
@@ -252,13 +262,24 @@ def fetch_keys(key_fetch_token):
 
 
 def destroy_account(email, auth_pw, context, session=None):
-    """POST /account/destroy: erase the account after checking its password."""
-    account, _ = find_account(email)
-    if session is not None and session.account_id != account.uid:
+    """POST /account/destroy: erase the account after checking its password.
+
+    Customs counts every attempt (``accountDestroy``, on the session's account or the one the
+    address names) and wrong passwords (``accountDestroyFailed``).
+    """
+    account = account_or_none(email)
+    uid = session.account_id if session is not None else getattr(account, "uid", None)
+    customs.check("accountDestroy", context, email=email, uid=uid)
+    if account is None or (session is not None and session.account_id != account.uid):
         raise AppError.unknown_account(email)
     assurance.require_second_factor_if_enabled(account, session)
     if account.has_password:
-        passwords.check_password(account, auth_pw, email)
+        try:
+            passwords.check_password(account, auth_pw, email)
+        except AppError as error:
+            if error.errno == Errno.INCORRECT_PASSWORD:
+                customs.check("accountDestroyFailed", context, email=email, uid=account.uid)
+            raise
     delete_account(account, context, by="user")
     return account
 
@@ -281,7 +302,9 @@ def delete_account(account, context=None, *, by):
         ))
 
 
-def account_uid_exists(uid):
+def account_uid_exists(uid, context):
+    """GET /account/status?uid=: whether the uid is an account's (counted as a probe)."""
+    customs.check("accountStatusCheck", context, uid=uid)
     return Account.objects.filter(uid=uid).exists()
 
 

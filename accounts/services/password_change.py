@@ -1,15 +1,20 @@
 """Changing the password with the old one (onepw.md §6.3), including the v1 → v2 upgrade."""
 from django.db import transaction
 
-from .. import ports
+from .. import customs, ports
 from ..errors import AppError
 from ..models import Account, SessionToken, now_ms
 from ..tokens import create_key_fetch_token, create_password_change_token, spend
-from . import assurance, credentials, notices, passwords, security_events
+from . import assurance, credentials, notices, passwords, scrypt_gate, security_events
+from .customs_checks import check_account
 
 
 def start(email, old_auth_pw, context):
-    """POST /password/change/start: a passwordChangeToken and a keyFetchToken for the old wrapKb."""
+    """POST /password/change/start: a passwordChangeToken and a keyFetchToken for the old wrapKb.
+
+    Unauthenticated (the old password is the proof): customs counts it on the address
+    (``passwordChange``)."""
+    customs.check("passwordChange", context, email=email)
     account, match = passwords.check_credentials(email, old_auth_pw, context)
     with transaction.atomic():
         password_change_token = create_password_change_token(account)
@@ -28,8 +33,9 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
     session and sends nothing; a real change signs out every other session.
     """
     account = password_change_token.account
-    is_upgrade = _is_upgrade(account, auth_pw, v2)
-    stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
+    with scrypt_gate.slot():  # one place for every scrypt of the change: never refused half-way
+        is_upgrade = _is_upgrade(account, auth_pw, v2)
+        stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
     with transaction.atomic():
         spend(password_change_token)
         account = Account.objects.select_for_update().get(pk=account.pk)
@@ -43,12 +49,15 @@ def change_with_step_up(session, auth_pw, wrap_kb, context, *, old_auth_pw=None,
                         keys=False):
     """POST /mfa/password/change: what /password/change/finish does, authorized by a step-up JWT
     (scope ``mfa:password``) instead of a passwordChangeToken. ``old_auth_pw``, when sent, must be
-    the current password (103). The answer is a replacement of the JWT's session."""
+    the current password (103). The answer is a replacement of the JWT's session. Customs
+    counts it on the account (``authenticatedPasswordChange``)."""
     account = session.account
-    if old_auth_pw is not None and passwords.match_password(account, old_auth_pw) is None:
-        raise AppError.incorrect_password(account.email)
-    is_upgrade = _is_upgrade(account, auth_pw, v2)
-    stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
+    check_account("authenticatedPasswordChange", account, context)
+    with scrypt_gate.slot():  # one place for every scrypt of the change: never refused half-way
+        if old_auth_pw is not None and passwords.match_password(account, old_auth_pw) is None:
+            raise AppError.incorrect_password(account.email)
+        is_upgrade = _is_upgrade(account, auth_pw, v2)
+        stored = passwords.new_password(auth_pw, wrap_kb=wrap_kb, v2=v2)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
         template = _session_of(account, session.pk)

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from .. import hashing, ports
+from .. import customs, hashing, ports
 from ..errors import AppError, Errno
 from ..models import (
     Account,
@@ -26,7 +26,8 @@ from ..tokens import (
     spend,
     ttl_seconds,
 )
-from . import assurance, attempts, credentials, notices, passwords, security_events, verification
+from . import assurance, credentials, notices, passwords, security_events, verification
+from .customs_checks import account_address
 from .lookup import find_account
 from .mail import send_email
 
@@ -74,6 +75,7 @@ def _send_recovery_email(account, address, context, pass_code, token=None, links
 
 def send_code(email, context, links=None):
     """POST /password/forgot/send_code: a new passwordForgotToken, its code mailed (``recovery``)."""
+    customs.check("passwordForgotSendCode", context, email=email)
     account, email_row = _resettable_account(email)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)
@@ -89,6 +91,7 @@ def resend_code(forgot_token, context, links=None):
     Only the passCode's hash is stored, so the mail carries a fresh code (the earlier one stops
     working) and no token: the client that asked holds it. The tries left are kept.
     """
+    customs.check("passwordForgotResendCode", context, email=account_address(forgot_token.account))
     with transaction.atomic():
         row = PasswordForgotToken.objects.select_for_update().filter(pk=forgot_token.pk).first()
         if row is None:
@@ -118,8 +121,10 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
     A wrong code costs one of the token's tries (105 with the ``tries`` left and ``ttl``); the
     last one deletes the token. The right code also proves the mailbox: the primary address
     becomes verified. For a two-step account the token must first have passed /totp/verify or
-    /totp/verify/recoveryCode (400 errno 138 otherwise, no try spent).
+    /totp/verify/recoveryCode (400 errno 138 otherwise, no try spent). Customs counts every
+    attempt on the address (``passwordForgotVerifyCode``).
     """
+    customs.check("passwordForgotVerifyCode", context, email=account_address(forgot_token.account))
     with transaction.atomic():
         # The row lock orders concurrent attempts: each sees the tries the previous one left,
         # and only the first right one finds the row.
@@ -184,6 +189,7 @@ def send_otp(email, context):
 
     A new code replaces the previous one. Kept hashed in the cache, as upstream keeps it in Redis.
     """
+    customs.check("passwordForgotSendOtp", context, email=email)
     account, email_row = _resettable_account(email)
     code = f"{secrets.randbelow(10 ** OTP_DIGITS):0{OTP_DIGITS}d}"
     with transaction.atomic():
@@ -200,15 +206,15 @@ def send_otp(email, context):
 def verify_otp(email, code, context):
     """POST /password/forgot/verify_otp: the mailed code buys a passwordForgotToken and its passCode.
 
-    Wrong codes count against the account (429 errno 114 after ten within 15 minutes), so the
-    10^8 codes cannot be walked. A right code is spent by deleting it: of concurrent requests only
-    one gets a token.
+    Customs counts every attempt on the address and IP, per 10 minutes and per day
+    (``passwordForgotVerifyOtp``, ``passwordForgotVerifyOtpPerDay``), so the 10^8 codes cannot
+    be walked. A right code is spent by deleting it: of concurrent requests only one gets a token.
     """
+    customs.check("passwordForgotVerifyOtp", context, email=email)
+    customs.check("passwordForgotVerifyOtpPerDay", context, email=email)
     account, _email_row = _resettable_account(email)
-    attempts.check(account, "password_forgot_otp")
     stored = cache.get(_otp_key(account))
     if not hashing.matches(hashing.RESET_OTP, _otp_secret(account, code), stored):
-        attempts.record_failure(account, "password_forgot_otp")
         raise AppError(Errno.INVALID_VERIFICATION_CODE)
     if not cache.delete(_otp_key(account)):
         raise AppError(Errno.INVALID_VERIFICATION_CODE)
@@ -250,6 +256,10 @@ def reset_account(reset_token, auth_pw, context, *, wrap_kb=None, recovery_key_i
         credentials.reset_account(account, stored, keys_changed=recovery_key_id is None, now=now)
         security_events.record(account, "account.password_reset_success", context)
         security_events.record(account, "account.reset", context)
+        # A reset proves the mailbox: the address's self-service blocks go once it commits
+        # (upstream's unblockIfReset), so the owner can sign in with the new password.
+        address, uid = account_address(account), account.uid
+        transaction.on_commit(lambda: customs.unblock(context, email=address, uid=uid))
         if recovery_key_id is not None:
             notices.notify("passwordResetAccountRecovery", account, context)
         if not want_session:

@@ -1,17 +1,16 @@
 """Account recovery keys (auth-api-responses.md §6, onepw.md §7): the server keeps the client's
-encrypted kB bundle and hands it back, during a reset, to whoever proves the key (its id)."""
-from django.core.cache import cache
+encrypted kB bundle and hands it back, during a reset, to whoever proves the key (its id).
+
+Customs counts lookups by address (``recoveryKeyExists``: they tell whether an account exists)
+and checks of a key id (``getRecoveryKey``), as upstream does."""
 from django.db import transaction
 
-from .. import hashing
+from .. import customs, hashing
 from ..errors import AppError, Errno
 from ..models import Account, RecoveryKey
 from . import assurance, notices, security_events
+from .customs_checks import check_account
 from .lookup import find_account
-
-# Lookups by email (no session) during a reset: per client IP, as upstream's customs limits them.
-EMAIL_LOOKUPS_PER_WINDOW = 20
-EMAIL_LOOKUP_WINDOW = 15 * 60  # seconds
 
 
 def _hash_id(recovery_key_id):
@@ -53,6 +52,7 @@ def create(session, recovery_key_id, recovery_data, context, *, enabled=True, re
 def verify(session, recovery_key_id, context):
     """POST /recoveryKey/verify: the id proves the client holds the key; enables a pending key."""
     assurance.check_verified_session(session)
+    check_account("getRecoveryKey", session.account_id, context)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=session.account_id)
         key = RecoveryKey.objects.filter(account=account).first()
@@ -87,25 +87,13 @@ def remove(session, context):
     return {}
 
 
-def _limit_email_lookup(context):
-    """429 errno 114 when this IP asked about too many addresses lately (account enumeration)."""
-    key = f"recovery-key-email-lookups:{context.ip_address}"
-    cache.add(key, 0, timeout=EMAIL_LOOKUP_WINDOW)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=EMAIL_LOOKUP_WINDOW)
-        count = 1
-    if count > EMAIL_LOOKUPS_PER_WINDOW:
-        raise AppError.throttled(EMAIL_LOOKUP_WINDOW)
-
-
 def _account_of(session, email, context):
+    """The session's account, or (counted by customs: an account probe) the address's."""
     if session is not None:
         return session.account
     if email is None:
         raise AppError.missing_parameter("email")
-    _limit_email_lookup(context)
+    customs.check("recoveryKeyExists", context, email=email)
     return find_account(email)[0]
 
 
@@ -121,8 +109,9 @@ def exists(session, email, context):
     return {"exists": RecoveryKey.objects.filter(account=account, enabled=True).exists()}
 
 
-def recovery_data(reset_token, recovery_key_id):
+def recovery_data(reset_token, recovery_key_id, context=None):
     """GET /recoveryKey/{recoveryKeyId} (accountResetToken): the encrypted bundle for the right id."""
+    check_account("getRecoveryKey", reset_token.account_id, context)
     key = RecoveryKey.objects.filter(account_id=reset_token.account_id, enabled=True).first()
     if key is None:
         raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)

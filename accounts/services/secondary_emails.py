@@ -17,6 +17,7 @@ from .. import otp
 from ..errors import AppError, Errno
 from ..models import Account, Email, PasswordChangeToken, now_ms
 from . import notices, security_events
+from .customs_checks import check_account
 from .mail import send_email
 
 logger = logging.getLogger("fxa.accounts")
@@ -36,8 +37,10 @@ def list_emails(account):
 
 
 def add(session, email, context):
-    """POST /recovery_email: claim ``email`` as an unverified secondary and mail it a code."""
+    """POST /recovery_email: claim ``email`` as an unverified secondary and mail it a code
+    (customs: ``createEmail``, on the account)."""
     account = session.account
+    check_account("createEmail", account, context)
     if not account.email_verified:
         raise AppError(Errno.ACCOUNT_UNVERIFIED)
     if not session.token_verified:
@@ -104,8 +107,12 @@ def _send_code(account, row, context):
 
 
 def resend_code(session, email, context):
-    """POST /recovery_email/secondary/resend_code: the same code (within its step) again."""
+    """POST /recovery_email/secondary/resend_code: the same code (within its step) again.
+
+    Customs counts it on the account and on the address that gets the mail
+    (``recoveryEmailSecondaryResendCode``)."""
     account = session.account
+    check_account("recoveryEmailSecondaryResendCode", account, context, email=email)
     row = Email.objects.filter(account=account, normalized_email=email.lower()).first()
     if row is None:
         raise AppError(Errno.RESEND_EMAIL_CODE_TO_UNOWNED_EMAIL)
@@ -119,9 +126,11 @@ def verify_code(session, email, code, context):
     """POST /recovery_email/secondary/verify_code: confirm a secondary address with its code.
 
     Confirming an address that is already verified succeeds silently (upstream), so a reused
-    code answers {} without sending anything again.
+    code answers {} without sending anything again. Customs counts every attempt
+    (``recoveryEmailSecondaryVerifyCode``).
     """
     account = session.account
+    check_account("recoveryEmailSecondaryVerifyCode", account, context, email=email)
     normalized = email.lower()
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=account.pk)

@@ -3,7 +3,7 @@ import secrets
 
 from django.db import transaction
 
-from .. import ports
+from .. import customs, ports
 from ..errors import AppError
 from ..models import SessionToken, now_ms
 from ..tokens import create_key_fetch_token, create_session_token
@@ -90,8 +90,10 @@ def reauth(session, email, auth_pw, context, *, keys=False, verification_method=
     """POST /session/reauth: prove the password again on an existing session.
 
     Sends the sign-in mail as /account/login does (upstream calls ``sendSigninNotifications``),
-    but no new-sign-in notice: the session is not new.
+    but no new-sign-in notice: the session is not new. Customs counts every attempt on the
+    session's account (``authenticatedAccountLogin``).
     """
+    customs.check("authenticatedAccountLogin", context, email=email, uid=session.account_id)
     account, match = passwords.check_credentials(email, auth_pw, context, uid=session.account_id)
     verification_method = verification.signin_method(account, verification_method)
     with transaction.atomic():

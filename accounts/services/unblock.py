@@ -4,14 +4,19 @@ A code is 8 characters of Crockford's base32 alphabet, upper case; an account ha
 new one replaces the old), valid for an hour and good for one sign-in. Only a keyed hash is
 stored (``hashing.UNBLOCK_CODE``, bound to the uid), compared by lookup on the hash.
 """
+import logging
 import secrets
 
 from django.db import transaction
 
-from .. import hashing
+from .. import customs, hashing
 from ..errors import AppError, Errno
 from ..models import Account, UnblockCode, now_ms
+from . import security_events
+from .lookup import find_account
 from .mail import send_email
+
+logger = logging.getLogger("fxa.accounts")
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 LENGTH = 8
@@ -26,8 +31,14 @@ def new_code():
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 
-def send_unblock_code(account, context):
-    """POST /account/login/send_unblock_code: a fresh code, mailed to the account's addresses."""
+def send_unblock_code(email, context):
+    """POST /account/login/send_unblock_code: a fresh code, mailed to the account's addresses.
+
+    Counted by customs before the address is looked up (``sendUnblockCode``): it sends mail,
+    and its 102 for an unknown address would otherwise be a free account probe.
+    """
+    customs.check("sendUnblockCode", context, email=email)
+    account, _ = find_account(email)
     code = new_code()
     with transaction.atomic():
         # The lock serializes two requests for one account: the later code wins, no duplicate key.
@@ -59,12 +70,21 @@ def consume(account, code, *, check_expiry=True):
         raise AppError(Errno.INVALID_UNBLOCK_CODE)
 
 
-def reject(uid, code):
-    """POST /account/login/reject_unblock_code: the user says "not me"; the code is deleted."""
+def reject(uid, code, context=None):
+    """POST /account/login/reject_unblock_code: the user says "not me".
+
+    The code is deleted, so nobody signs in with it, and the report is kept: a security event
+    on the account (upstream logs ``account.login.rejectedUnblockCode``) and a warning for the
+    operators, who may want to block whoever asked for the code.
+    """
     account = Account.objects.filter(uid=uid).first()
     if account is None:
         raise AppError(Errno.INVALID_UNBLOCK_CODE)
-    consume(account, code, check_expiry=False)
+    with transaction.atomic():
+        consume(account, code, check_expiry=False)
+        security_events.record(account, "account.login.rejectedUnblockCode", context)
+    logger.warning("Unblock code of account %s reported as not requested (report from %s)",
+                   account.uid, (context.ip_address if context else None) or "-")
 
 
 def prune_expired():

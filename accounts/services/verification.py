@@ -33,6 +33,7 @@ from ..models import (
     now_ms,
 )
 from . import notices
+from .customs_checks import check_account
 from .mail import send_email, send_notification
 
 # The link options a confirmation mail carries (the sign-in one has no ``style``).
@@ -245,23 +246,35 @@ def verify_session_code(session, code, context, *, service=None, scopes=()):
     The code also confirms the account's address if it was not yet. Email OTP codes are
     time-based, not single use, as upstream's: the same code stays valid for its window (so a
     resend within one step repeats it), and presenting it again is a no-op success.
+
+    Customs counts every attempt on the account (``verifySessionCode``) and wrong codes per IP
+    (``verifySessionCodeFailed``).
     """
+    check_account("verifySessionCode", session.account_id, context)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=session.account_id)
-        if not otp.verify(code, account.email_code):
-            raise AppError(Errno.INVALID_EXPIRED_OTP_CODE)
-        session = SessionToken.objects.filter(pk=session.pk).first()
-        if session is None:
-            raise AppError.token_not_found()
-        confirmed = False
-        if session.token_verification_id is not None:
-            confirmed = bool(
-                verify_tokens(account, session.token_verification_id, VerificationMethod.EMAIL_2FA)
-            )
-        if not account.email_verified:
-            verify_account(account, context, service=service, scopes=scopes)
-        elif confirmed:
-            send_new_device_login(account, context)
+        wrong = not otp.verify(code, account.email_code)
+        if not wrong:
+            _confirm_session_with_code(account, session, context, service, scopes)
+    if wrong:
+        check_account("verifySessionCodeFailed", account, context)
+        raise AppError(Errno.INVALID_EXPIRED_OTP_CODE)
+
+
+def _confirm_session_with_code(account, session, context, service, scopes):
+    """The rest of verify_session_code once the code is right (inside its transaction)."""
+    session = SessionToken.objects.filter(pk=session.pk).first()
+    if session is None:
+        raise AppError.token_not_found()
+    confirmed = False
+    if session.token_verification_id is not None:
+        confirmed = bool(
+            verify_tokens(account, session.token_verification_id, VerificationMethod.EMAIL_2FA)
+        )
+    if not account.email_verified:
+        verify_account(account, context, service=service, scopes=scopes)
+    elif confirmed:
+        send_new_device_login(account, context)
 
 
 def verify_link_code(uid, code, context=None, *, service=None):
@@ -270,8 +283,10 @@ def verify_link_code(uid, code, context=None, *, service=None):
     The code confirms the sessions (and keyFetchTokens) waiting on it; the account's address is
     confirmed when the code is its email code, or confirmed a session of an unverified account.
     A code that matches nothing is 105, unless it is the emailCode of an already verified
-    account (a stale sign-up link, silently accepted as upstream does).
+    account (a stale sign-up link, silently accepted as upstream does). Customs counts every
+    attempt on the uid (``recoveryEmailVerifyCode``).
     """
+    check_account("recoveryEmailVerifyCode", uid, context)
     with transaction.atomic():
         account = Account.objects.select_for_update().filter(uid=uid).first()
         if account is None:
@@ -289,8 +304,10 @@ def verify_link_code(uid, code, context=None, *, service=None):
 
 
 def resend_session_code(session, context):
-    """POST /session/resend_code: the current 6-digit code, for sign-in or sign-up."""
+    """POST /session/resend_code: the current 6-digit code, for sign-in or sign-up (customs:
+    ``sendVerifyCode``)."""
     account = Account.objects.get(pk=session.account_id)
+    check_account("sendVerifyCode", account, context)
     if ports.has_enabled_totp(account):
         return  # confirmed with the authenticator app, never by mail
     with transaction.atomic():
@@ -310,8 +327,10 @@ def resend_recovery_email_code(session, context, *, email=None, kind=None, links
     the session's tokenVerificationId while the session is unverified (confirming it then confirms
     the address too), else the emailCode; the template is ``verifyPrimary`` for
     ``type: upgradeSession``, ``verify`` for an unverified account, else ``verifyLogin``.
+    Customs counts every request on the account (``recoveryEmailResendCode``).
     """
     account = Account.objects.get(pk=session.account_id)
+    check_account("recoveryEmailResendCode", account, context)
     if email is not None:
         row = Email.objects.filter(account=account, normalized_email=email.lower()).first()
         if row is None:

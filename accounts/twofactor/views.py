@@ -69,7 +69,7 @@ class TotpSetupVerifyView(SessionView):
 
     def post(self, request):
         data = self.body()
-        return Response(totp.verify_setup(request.auth, data["code"]))
+        return Response(totp.verify_setup(request.auth, data["code"], self.context()))
 
 
 class TotpSetupCompleteView(SessionView):

@@ -92,11 +92,11 @@ class AccountStatusView(OptionalSessionView):
         query = validated_query(AccountStatusQuerySerializer, request)
         if "uid" not in query:
             raise AppError.missing_parameter("uid")
-        return Response({"exists": accounts.account_uid_exists(query["uid"])})
+        return Response({"exists": accounts.account_uid_exists(query["uid"], self.context())})
 
     def post(self, request):
         data = self.body()
-        body = {"exists": accounts.account_exists(data["email"])}
+        body = {"exists": accounts.account_exists(data["email"], self.context())}
         if data["thirdPartyAuthStatus"]:
             body.update(accounts.third_party_auth_status(data["email"]))
         return Response(body)
@@ -109,7 +109,7 @@ class CredentialsStatusView(PublicView):
 
     def post(self, request):
         data = self.body()
-        return Response(accounts.credentials_status(data["email"]))
+        return Response(accounts.credentials_status(data["email"], self.context()))
 
 
 class AccountKeysView(KeyFetchView):

@@ -61,7 +61,9 @@ class RecoveryKeyDataView(PublicView):
 
     def get(self, request, recoveryKeyId):  # noqa: N803 - the route's wire name
         data = validated(RecoveryKeyIdSerializer, {"recoveryKeyId": recoveryKeyId}, source="params")
-        return Response(recovery_keys.recovery_data(request.auth, data["recoveryKeyId"]))
+        return Response(
+            recovery_keys.recovery_data(request.auth, data["recoveryKeyId"], self.context())
+        )
 
 
 class RecoveryKeyHintView(OptionalSessionView):

@@ -2,7 +2,7 @@
 from rest_framework.response import Response
 
 from ..serializers.verification import RejectUnblockCodeSerializer, SendUnblockCodeSerializer
-from ..services import lookup, unblock
+from ..services import unblock
 from .base import PublicView
 
 
@@ -13,8 +13,7 @@ class SendUnblockCodeView(PublicView):
 
     def post(self, request):
         data = self.body()
-        account, _ = lookup.find_account(data["email"])
-        unblock.send_unblock_code(account, self.context())
+        unblock.send_unblock_code(data["email"], self.context())
         return Response({})
 
 
@@ -25,5 +24,5 @@ class RejectUnblockCodeView(PublicView):
 
     def post(self, request):
         data = self.body()
-        unblock.reject(data["uid"], data["unblockCode"])
+        unblock.reject(data["uid"], data["unblockCode"], self.context())
         return Response({})

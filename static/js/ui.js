@@ -24,7 +24,15 @@ export function errorMessage(error) {
   if (error.errno === Errno.NETWORK) {
     return gettext("We could not reach the server. Check your connection and try again.");
   }
-  if (error.errno === Errno.THROTTLED || error.errno === Errno.REQUEST_BLOCKED) {
+  if (error.errno === Errno.REQUEST_BLOCKED) {
+    // Customs' 400 errno 125: an address or IP it refuses outright (an operator's blocklist).
+    if (error.retryAfterLocalized) {
+      return format(gettext("This request was blocked for your security. Try again %(when)s."), { when: error.retryAfterLocalized });
+    }
+    return gettext("This request was blocked for your security. Try again later.");
+  }
+  if (error.errno === Errno.THROTTLED) {
+    // Customs' 429 errno 114, with the wait in the request's language (retryAfterLocalized).
     if (error.retryAfterLocalized) {
       return format(gettext("You have tried too many times. Try again %(when)s."), { when: error.retryAfterLocalized });
     }

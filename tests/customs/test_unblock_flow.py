@@ -70,13 +70,14 @@ def test_the_unblock_code_from_the_mail_lifts_the_block_and_verifies_the_session
     assert_error(login(api, user.email, "wrong password"), 429, 114)
 
 
-def test_while_blocked_a_wrong_unblock_code_is_127_and_a_wrong_password_stays_hidden(api, user):
+def test_while_blocked_a_wrong_unblock_code_is_127_and_with_a_right_one_the_password_speaks(api, user):
     block(api)
     assert_error(login(api, user.email, unblockCode="AAAAAAAA"), 400, 127)
     ok(api.post("/account/login/send_unblock_code", {"email": user.email}))
     code = last("unblockCode").extra_headers["X-Unblock-Code"]
-    assert_error(login(api, user.email, "wrong password", unblockCode=code), 429, 114)
+    assert_error(login(api, user.email, "wrong password", unblockCode=code), 400, 103)
     assert not SessionToken.objects.filter(account_id=user.uid).exclude(pk=user.session_id).exists()
+    assert_error(login(api, user.email, unblockCode=code), 400, 127)  # the code is spent
 
 
 def test_another_ip_is_not_blocked_by_this_one(api, user):

@@ -1,4 +1,4 @@
-"""The password-reset pages in Chromium against the live stack (gunicorn + Celery, mail to the SMTP
+"""The password-reset pages in Chromium against the live live_stack (gunicorn + Celery, mail to the SMTP
 sink): the 8-digit code, the TOTP and backup-code steps of a two-step account, the account
 recovery key (kB kept, checked with PyFxA 0.9), the older link of the ``recovery`` mail, and the
 errors a user meets. No request the browser makes carries the new password.
@@ -9,7 +9,6 @@ from urllib.parse import quote
 
 import pytest
 import requests
-from django.core.cache import cache
 from fxa.core import Client
 from playwright.sync_api import expect
 
@@ -29,34 +28,27 @@ OTP = "X-Password-Forgot-Otp"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
-@pytest.fixture
-def stack(live_stack):
-    # The pages ask /recoveryKey/exists by email, limited per IP in the shared cache.
-    cache.delete("recovery-key-email-lookups:127.0.0.1")
-    return live_stack
-
-
 def unique_email():
     return f"reset-page-{uuid.uuid4().hex[:12]}@example.com"
 
 
-def api(stack):
-    return stack.url + "/v1"
+def api(live_stack):
+    return live_stack.url + "/v1"
 
 
 def bearer(token_hex, token_type="sessionToken", prefix="fxs"):
     return {"Authorization": f"Bearer {prefix}_{token_credentials(token_hex, token_type)[0]}"}
 
 
-def login_errno(stack, email, password):
+def login_errno(live_stack, email, password):
     """None when /account/login accepts the password (v1 stretch, as PyFxA 0.9 does), else the errno."""
-    response = requests.post(f"{api(stack)}/account/login",
+    response = requests.post(f"{api(live_stack)}/account/login",
                              json={"email": email, "authPW": stretch(email, password)[0]}, timeout=30)
     return None if response.status_code == 200 else response.json()["errno"]
 
 
-def kb_of(stack, email, password):
-    session = Client(server_url=api(stack)).login(email, password, keys=True)
+def kb_of(live_stack, email, password):
+    session = Client(server_url=api(live_stack)).login(email, password, keys=True)
     return session.fetch_keys()[1]
 
 
@@ -67,15 +59,15 @@ def recovery_key_text(key):
     return " ".join(text[index:index + 4] for index in range(0, 32, 4))
 
 
-def enable_totp(stack, session_token):
+def enable_totp(live_stack, session_token):
     """TOTP set up through the API; the setup spends the previous period's code."""
     headers = bearer(session_token)
     mid_step()
-    secret = requests.post(f"{api(stack)}/totp/create", json={}, headers=headers, timeout=30).json()["secret"]
-    verified = requests.post(f"{api(stack)}/totp/setup/verify", json={"code": totp_code(secret, -1)},
+    secret = requests.post(f"{api(live_stack)}/totp/create", json={}, headers=headers, timeout=30).json()["secret"]
+    verified = requests.post(f"{api(live_stack)}/totp/setup/verify", json={"code": totp_code(secret, -1)},
                              headers=headers, timeout=30)
     assert verified.json() == {"success": True}, verified.text
-    completed = requests.post(f"{api(stack)}/totp/setup/complete", json={}, headers=headers, timeout=30)
+    completed = requests.post(f"{api(live_stack)}/totp/setup/complete", json={}, headers=headers, timeout=30)
     assert completed.json() == {"success": True}, completed.text
     return secret
 
@@ -95,16 +87,16 @@ def visit(page, url):
     ready(page)
 
 
-def request_code(page, stack, email, *, shots=False):
+def request_code(page, live_stack, email, *, shots=False):
     """/reset_password with the email prefilled → the confirm page; returns the mailed code."""
-    visit(page, f"{stack.url}/reset_password?email={quote(email)}")
+    visit(page, f"{live_stack.url}/reset_password?email={quote(email)}")
     expect(page.locator("#email")).to_have_value(email)
     if shots:
         screenshot(page, "reset_password")
     page.click("#reset-form button[type=submit]")
     arrive(page, "**/confirm_reset_password?*")
     expect(page.locator("[data-email]")).to_have_text(email)
-    return stack.smtp.latest_code(email, OTP)
+    return live_stack.smtp.latest_code(email, OTP)
 
 
 def enter_code(page, code):
@@ -124,14 +116,14 @@ def set_new_password(page, password=NEW_PASSWORD, *, shot=None):
 def held_session(page):
     """The session the page keeps after the reset, and the server's view of it."""
     account = page.evaluate("JSON.parse(localStorage.getItem('fxa.account'))")
-    status = requests.get(f"{api(page.stack)}/session/status", headers=bearer(account["sessionToken"]), timeout=30)
+    status = requests.get(f"{api(page.live_stack)}/session/status", headers=bearer(account["sessionToken"]), timeout=30)
     assert status.status_code == 200, status.text
     return account, status.json()
 
 
 @pytest.fixture
-def page(stack, browser_page):
-    browser_page.stack = stack
+def page(live_stack, browser_page):
+    browser_page.live_stack = live_stack
     return browser_page
 
 
@@ -148,12 +140,12 @@ def assert_reset_left_nothing_behind(page):
 
 # --- by code, without a recovery key ---------------------------------------------------------------
 
-def test_reset_by_code_without_a_recovery_key(stack, page):
+def test_reset_by_code_without_a_recovery_key(live_stack, page):
     email = unique_email()
     factories.account(email, PASSWORD)
-    old_kb = kb_of(stack, email, PASSWORD)
+    old_kb = kb_of(live_stack, email, PASSWORD)
 
-    code = request_code(page, stack, email, shots=True)
+    code = request_code(page, live_stack, email, shots=True)
     screenshot(page, "confirm_reset_password")
     enter_code(page, code)
     arrive(page, "**/complete_reset_password?*")
@@ -190,16 +182,16 @@ def test_reset_by_code_without_a_recovery_key(stack, page):
     assert account["email"] == email and account["verified"] is True
     assert status["state"] == "verified"
 
-    assert login_errno(stack, email, PASSWORD) == 103
-    assert login_errno(stack, email, NEW_PASSWORD) is None
-    assert kb_of(stack, email, NEW_PASSWORD) != old_kb, "without the recovery key kB is new"
+    assert login_errno(live_stack, email, PASSWORD) == 103
+    assert login_errno(live_stack, email, NEW_PASSWORD) is None
+    assert kb_of(live_stack, email, NEW_PASSWORD) != old_kb, "without the recovery key kB is new"
 
     page.click("#continue")
     arrive(page, re.compile(r"/settings(\?|$)"))
 
     # The sign-in page, from a signed-out tab: the old password fails, the new one works.
     page.evaluate("localStorage.clear()")
-    visit(page, f"{stack.url}/signin?email={quote(email)}")
+    visit(page, f"{live_stack.url}/signin?email={quote(email)}")
     page.fill("#password", PASSWORD)
     page.click("#signin-form button[type=submit]")
     expect(page.locator("#password-error")).to_have_text("Incorrect password.")
@@ -210,10 +202,10 @@ def test_reset_by_code_without_a_recovery_key(stack, page):
     assert_password_not_sent(page.requests, PASSWORD)
 
 
-def test_wrong_code_shows_an_error_and_a_new_code_works(stack, page):
+def test_wrong_code_shows_an_error_and_a_new_code_works(live_stack, page):
     email = unique_email()
     factories.account(email, PASSWORD)
-    code = request_code(page, stack, email)
+    code = request_code(page, live_stack, email)
     enter_code(page, "1234")
     expect(page.locator("#code-error")).to_have_text("Enter the 8-digit code from the email.")
     wrong = "11111111" if code != "11111111" else "22222222"
@@ -224,16 +216,16 @@ def test_wrong_code_shows_an_error_and_a_new_code_works(stack, page):
 
     page.click("#resend-code")
     expect(page.locator("#code-form [data-form-error]")).to_have_text(f"A new code was sent to {email}.")
-    new_code = stack.smtp.latest_code(email, OTP, after=1)
+    new_code = live_stack.smtp.latest_code(email, OTP, after=1)
     # The first code was replaced by the new one.
     enter_code(page, code if code != new_code else wrong)
     expect(page.locator("#code-error")).to_contain_text("That code is wrong or has expired")
     enter_code(page, new_code)
     arrive(page, "**/complete_reset_password?*")
-    assert stack.smtp.count(email, OTP) == 2
+    assert live_stack.smtp.count(email, OTP) == 2
 
     # An unknown address is refused on the first page.
-    visit(page, f"{stack.url}/reset_password")
+    visit(page, f"{live_stack.url}/reset_password")
     page.fill("#email", unique_email())
     page.click("#reset-form button[type=submit]")
     expect(page.locator("#email-error")).to_have_text("There is no account with this email address.")
@@ -241,21 +233,21 @@ def test_wrong_code_shows_an_error_and_a_new_code_works(stack, page):
 
 # --- with the account recovery key ------------------------------------------------------------------
 
-def test_reset_with_the_recovery_key_keeps_kb(stack, page):
+def test_reset_with_the_recovery_key_keeps_kb(live_stack, page):
     email = unique_email()
     user = factories.account(email, PASSWORD)
-    client = Client(server_url=api(stack))
+    client = Client(server_url=api(live_stack))
     session = client.login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
     key = new_recovery_key()
     created = requests.post(
-        f"{api(stack)}/recoveryKey",
+        f"{api(live_stack)}/recoveryKey",
         json={"recoveryKeyId": recovery_key_id(key, user.uid), "recoveryData": encrypt_kb(key, user.uid, kb)},
         headers=bearer(session.token), timeout=30,
     )
     assert created.status_code == 200, created.text
 
-    enter_code(page, request_code(page, stack, email))
+    enter_code(page, request_code(page, live_stack, email))
     arrive(page, "**/account_recovery_confirm_key?*")
     screenshot(page, "account_recovery_confirm_key")
 
@@ -281,25 +273,25 @@ def test_reset_with_the_recovery_key_keeps_kb(stack, page):
     assert_reset_left_nothing_behind(page)
     assert held_session(page)[1]["state"] == "verified"
 
-    assert kb_of(stack, email, NEW_PASSWORD) == kb, "the recovery key keeps kB"
-    assert login_errno(stack, email, PASSWORD) == 103
+    assert kb_of(live_stack, email, NEW_PASSWORD) == kb, "the recovery key keeps kB"
+    assert login_errno(live_stack, email, PASSWORD) == 103
     assert not RecoveryKey.objects.filter(account_id=user.uid).exists(), "the key is spent"
-    assert stack.smtp.wait_for(email, "passwordResetAccountRecovery")
+    assert live_stack.smtp.wait_for(email, "passwordResetAccountRecovery")
 
 
-def test_without_the_recovery_key_the_user_is_warned_and_kb_is_new(stack, page):
+def test_without_the_recovery_key_the_user_is_warned_and_kb_is_new(live_stack, page):
     email = unique_email()
     user = factories.account(email, PASSWORD)
-    session = Client(server_url=api(stack)).login(email, PASSWORD, keys=True)
+    session = Client(server_url=api(live_stack)).login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
     key = new_recovery_key()
     requests.post(
-        f"{api(stack)}/recoveryKey",
+        f"{api(live_stack)}/recoveryKey",
         json={"recoveryKeyId": recovery_key_id(key, user.uid), "recoveryData": encrypt_kb(key, user.uid, kb)},
         headers=bearer(session.token), timeout=30,
     ).raise_for_status()
 
-    enter_code(page, request_code(page, stack, email))
+    enter_code(page, request_code(page, live_stack, email))
     arrive(page, "**/account_recovery_confirm_key?*")
     page.click("#no-recovery-key")
     arrive(page, "**/complete_reset_password?*")
@@ -307,17 +299,17 @@ def test_without_the_recovery_key_the_user_is_warned_and_kb_is_new(stack, page):
     set_new_password(page)
     arrive(page, "**/reset_password_verified?*")
     assert_reset_left_nothing_behind(page)
-    assert kb_of(stack, email, NEW_PASSWORD) != kb
+    assert kb_of(live_stack, email, NEW_PASSWORD) != kb
 
 
 # --- two-step accounts ------------------------------------------------------------------------------
 
-def test_two_step_account_resets_with_its_totp_code(stack, page):
+def test_two_step_account_resets_with_its_totp_code(live_stack, page):
     email = unique_email()
     user = factories.account(email, PASSWORD)
-    secret = enable_totp(stack, user.session_token)
+    secret = enable_totp(live_stack, user.session_token)
 
-    enter_code(page, request_code(page, stack, email))
+    enter_code(page, request_code(page, live_stack, email))
     arrive(page, "**/confirm_totp_reset_password?*")
     screenshot(page, "confirm_totp_reset_password")
     page.fill("#code", "12345")
@@ -339,18 +331,18 @@ def test_two_step_account_resets_with_its_totp_code(stack, page):
     # The new session of a two-step account waits for its second factor.
     account, status = held_session(page)
     assert account["verified"] is False and status["state"] == "unverified"
-    assert login_errno(stack, email, NEW_PASSWORD) is None
-    assert login_errno(stack, email, PASSWORD) == 103
+    assert login_errno(live_stack, email, NEW_PASSWORD) is None
+    assert login_errno(live_stack, email, PASSWORD) == 103
 
 
-def test_two_step_account_resets_with_a_backup_code(stack, page):
+def test_two_step_account_resets_with_a_backup_code(live_stack, page):
     email = unique_email()
     user = factories.account(email, PASSWORD)
-    enable_totp(stack, user.session_token)
-    codes = requests.get(f"{api(stack)}/recoveryCodes", headers=bearer(user.session_token), timeout=30).json()
+    enable_totp(live_stack, user.session_token)
+    codes = requests.get(f"{api(live_stack)}/recoveryCodes", headers=bearer(user.session_token), timeout=30).json()
     backup_codes = codes["recoveryCodes"]
 
-    enter_code(page, request_code(page, stack, email))
+    enter_code(page, request_code(page, live_stack, email))
     arrive(page, "**/confirm_totp_reset_password?*")
     page.click("text=Use a backup authentication code instead")
     arrive(page, "**/confirm_backup_code_reset_password?*")
@@ -365,19 +357,19 @@ def test_two_step_account_resets_with_a_backup_code(stack, page):
     set_new_password(page)
     arrive(page, "**/reset_password_verified?*")
     assert_reset_left_nothing_behind(page)
-    assert login_errno(stack, email, NEW_PASSWORD) is None
+    assert login_errno(live_stack, email, NEW_PASSWORD) is None
     # The code was spent.
-    left = requests.get(f"{api(stack)}/recoveryCodes/exists",
+    left = requests.get(f"{api(live_stack)}/recoveryCodes/exists",
                         headers=bearer(held_session(page)[0]["sessionToken"]), timeout=30)
     assert left.json() == {"hasBackupCodes": True, "count": len(backup_codes) - 1}, left.text
 
 
 # --- the older link of the `recovery` mail ------------------------------------------------------------
 
-def test_the_link_of_the_recovery_mail_resets_once(stack, page):
+def test_the_link_of_the_recovery_mail_resets_once(live_stack, page):
     email = unique_email()
     factories.account(email, PASSWORD)
-    link = recovery_link(stack, email)
+    link = recovery_link(live_stack, email)
     assert "/complete_reset_password?" in link and "token=" in link
 
     visit(page, link)
@@ -392,8 +384,8 @@ def test_the_link_of_the_recovery_mail_resets_once(stack, page):
     arrive(page, "**/reset_password_verified?*")
     assert_reset_left_nothing_behind(page)
     assert held_session(page)[1]["state"] == "verified"
-    assert login_errno(stack, email, NEW_PASSWORD) is None
-    assert login_errno(stack, email, PASSWORD) == 103
+    assert login_errno(live_stack, email, NEW_PASSWORD) is None
+    assert login_errno(live_stack, email, PASSWORD) == 103
 
     # The same link again: spent, and the page says so before asking for a password.
     visit(page, link)
@@ -408,25 +400,25 @@ def test_the_link_of_the_recovery_mail_resets_once(stack, page):
     expect(page.locator("#email")).to_have_value(email)
 
 
-def recovery_link(stack, email):
-    sent = requests.post(f"{api(stack)}/password/forgot/send_code", json={"email": email}, timeout=30)
+def recovery_link(live_stack, email):
+    sent = requests.post(f"{api(live_stack)}/password/forgot/send_code", json={"email": email}, timeout=30)
     assert sent.status_code == 200, sent.text
-    return stack.smtp.wait_for(email, "recovery")[-1]["X-Link"]
+    return live_stack.smtp.wait_for(email, "recovery")[-1]["X-Link"]
 
 
-def test_the_link_offers_the_recovery_key_which_keeps_kb(stack, page):
+def test_the_link_offers_the_recovery_key_which_keeps_kb(live_stack, page):
     email = unique_email()
     user = factories.account(email, PASSWORD)
-    session = Client(server_url=api(stack)).login(email, PASSWORD, keys=True)
+    session = Client(server_url=api(live_stack)).login(email, PASSWORD, keys=True)
     kb = session.fetch_keys()[1]
     key = new_recovery_key()
     requests.post(
-        f"{api(stack)}/recoveryKey",
+        f"{api(live_stack)}/recoveryKey",
         json={"recoveryKeyId": recovery_key_id(key, user.uid), "recoveryData": encrypt_kb(key, user.uid, kb)},
         headers=bearer(session.token), timeout=30,
     ).raise_for_status()
 
-    visit(page, recovery_link(stack, email))
+    visit(page, recovery_link(live_stack, email))
     expect(page.locator("#recovery-key-offer")).to_be_visible()
     expect(page.locator("#data-loss-warning")).to_be_visible()
     page.click("#use-recovery-key")
@@ -437,18 +429,18 @@ def test_the_link_offers_the_recovery_key_which_keeps_kb(stack, page):
     set_new_password(page)
     arrive(page, "**/reset_password_with_recovery_key_verified?*")
     assert_reset_left_nothing_behind(page)
-    assert kb_of(stack, email, NEW_PASSWORD) == kb
+    assert kb_of(live_stack, email, NEW_PASSWORD) == kb
 
 
-def test_the_link_of_a_two_step_account_asks_for_the_totp_code(stack, page):
+def test_the_link_of_a_two_step_account_asks_for_the_totp_code(live_stack, page):
     email = unique_email()
     user = factories.account(email, PASSWORD)
-    secret = enable_totp(stack, user.session_token)
-    visit(page, recovery_link(stack, email))
+    secret = enable_totp(live_stack, user.session_token)
+    visit(page, recovery_link(live_stack, email))
     set_new_password(page)
     # The link's code alone does not reset a two-step account: the app's code comes first.
     arrive(page, "**/confirm_totp_reset_password?*")
-    assert login_errno(stack, email, PASSWORD) is None
+    assert login_errno(live_stack, email, PASSWORD) is None
     mid_step()
     page.fill("#code", totp_code(secret))
     page.click("#totp-form button[type=submit]")
@@ -457,15 +449,15 @@ def test_the_link_of_a_two_step_account_asks_for_the_totp_code(stack, page):
     set_new_password(page)
     arrive(page, "**/reset_password_verified?*")
     assert_reset_left_nothing_behind(page)
-    assert login_errno(stack, email, NEW_PASSWORD) is None
+    assert login_errno(live_stack, email, NEW_PASSWORD) is None
 
 
-def test_a_damaged_link_or_a_page_out_of_turn_says_to_start_again(stack, page):
-    visit(page, f"{stack.url}/complete_reset_password?uid=zz&token=&code=12&email=a%40example.com")
+def test_a_damaged_link_or_a_page_out_of_turn_says_to_start_again(live_stack, page):
+    visit(page, f"{live_stack.url}/complete_reset_password?uid=zz&token=&code=12&email=a%40example.com")
     expect(page.locator("[data-restart-message]")).to_contain_text("incomplete or damaged")
     for path in ("confirm_totp_reset_password", "confirm_backup_code_reset_password",
                  "account_recovery_confirm_key", "complete_reset_password", "account_recovery_reset_password"):
-        visit(page, f"{stack.url}/{path}")
+        visit(page, f"{live_stack.url}/{path}")
         expect(page.locator("#reset-restart")).to_be_visible()
         expect(page.locator("[data-reset-step]")).to_be_hidden()
     assert not script_errors(page)

@@ -9,9 +9,9 @@ import pytest
 import requests
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_password_not_sent
+from tests.e2e.browser import assert_password_not_sent, screenshot
 from tests.e2e.test_pages_signup_signin import (
-    PASSWORD, api, arrive, expect_settings, open_page, pyfxa09_account,
+    PASSWORD, TIGHT_CUSTOMS, api, arrive, block_signin, expect_settings, open_page, pyfxa09_account,
     start_signin, submit_password, unique_email,
 )
 from tests.live import start_live_stack
@@ -97,23 +97,48 @@ def test_a_metrics_flow_is_carried_into_sign_up_and_sign_in(live_stack, browser_
     assert_password_not_sent(browser_page.requests, PASSWORD)
 
 
+@pytest.mark.live_stack(extra_env=TIGHT_CUSTOMS)
 def test_throttling_is_said_with_the_time_to_wait(live_stack, browser_page):
+    """A real block that no code can lift (its unblock codes are used up: customs answers 429
+    without verificationMethod): the sign-in says when to try again, in the page's language."""
     email = unique_email("e2e.throttled")
     pyfxa09_account(live_stack, email)
+    refused = block_signin(live_stack, email, spend_unblocks=5)
+    assert "verificationMethod" not in refused and refused["retryAfterLocalized"] == "in 15 minutes"
 
-    # Customs (the rate limiter) is not built yet: the server's 429 answer is played here, in the
-    # shape auth-server-api.txt gives it, to check what the page makes of it.
-    def throttled(route):
-        route.fulfill(status=429, content_type="application/json", headers={"Retry-After": "900"},
-                      body=json.dumps({"code": 429, "errno": 114, "error": "Too Many Requests",
-                                       "message": "Client has sent too many requests",
-                                       "retryAfter": 900, "retryAfterLocalized": "in 15 minutes"}))
-
-    browser_page.route("**/v1/account/login*", throttled)
     start_signin(browser_page, live_stack, email)
     submit_password(browser_page)
     expect(browser_page.locator("#signin-form [data-form-error]")).to_have_text(
         "You have tried too many times. Try again in 15 minutes.")
+    expect(browser_page.locator("#unblock-step")).to_be_hidden()
+    screenshot(browser_page, "signin_throttled")
+    assert live_stack.smtp.count(email, "X-Unblock-Code") == 0
+    # In German, the server's words for the wait included.
+    open_page(browser_page, f"{live_stack.url}/signin?{urlencode({'email': email, 'lang': 'de'})}")
+    submit_password(browser_page)
+    expect(browser_page.locator("#signin-form [data-form-error]")).to_have_text(
+        "Sie haben es zu oft versucht. Versuchen Sie es in 15 Minuten erneut.")
+    screenshot(browser_page, "signin_throttled_de")
+    assert_password_not_sent(browser_page.requests, PASSWORD)
+
+
+def test_a_blocked_request_is_said_in_words(live_stack, browser_page):
+    """400 errno 125 (an address or IP customs refuses outright). Played by the test: no
+    blocklist is configured on the live stack."""
+    email = unique_email("e2e.request-blocked")
+    pyfxa09_account(live_stack, email)
+
+    def blocked(route):
+        route.fulfill(status=400, content_type="application/json",
+                      body=json.dumps({"code": 400, "errno": 125, "error": "Request blocked",
+                                       "message": "The request was blocked for security reasons"}))
+
+    browser_page.route("**/v1/account/login*", blocked)
+    start_signin(browser_page, live_stack, email)
+    submit_password(browser_page)
+    expect(browser_page.locator("#signin-form [data-form-error]")).to_have_text(
+        "This request was blocked for your security. Try again later.")
+    screenshot(browser_page, "signin_request_blocked")
 
 
 def test_an_unavailable_server_is_said_with_the_time_to_wait(browser_page):

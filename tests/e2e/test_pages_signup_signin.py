@@ -373,10 +373,27 @@ def test_bounced_address_goes_to_signin_bounced(live_stack, browser_page):
     assert_password_not_sent(page.requests, PASSWORD)
 
 
+# A live stack whose customs block a sign-in early: the third attempt for an address from one IP
+# (the browser and the test are both 127.0.0.1) is refused, unblockable by a mailed code.
+TIGHT_CUSTOMS = {"CUSTOMS_RULES": "accountLogin : ip_email : 2 : 15 minutes : 15 minutes; "
+                                  "unblockEmail : ip_email : 5 : 15 minutes : 15 minutes; "
+                                  "sendUnblockCode : ip_email : 5 : 15 minutes : 15 minutes"}
+
+
+def login_statuses(page):
+    """The HTTP status of every /v1/account/login answer the page gets, in order (filled as
+    they arrive)."""
+    statuses = []
+    page.on("response", lambda response: urlsplit(response.url).path == "/v1/account/login"
+            and statuses.append(response.status))
+    return statuses
+
+
 def _answer_first_login_with_captcha(page):
-    """Customs does not exist yet: the FIRST /v1/account/login is answered by the test with what
-    customs would answer (429 errno 114, verificationMethod "email-captcha"); later ones go to
-    the server. Returns the list of intercepted requests."""
+    """The FIRST /v1/account/login is answered by the test with customs' unblockable refusal
+    (429 errno 114, verificationMethod "email-captcha"); later ones go to the server, which is
+    not blocking. Only for the state a real block cannot reach (see its caller). Returns the list
+    of intercepted requests."""
     intercepted = []
 
     def handle(route):
@@ -391,6 +408,7 @@ def _answer_first_login_with_captcha(page):
                 "code": 429, "errno": 114, "error": "Too Many Requests",
                 "message": "Client has sent too many requests", "retryAfter": 900,
                 "retryAfterLocalized": "in 15 minutes", "verificationMethod": "email-captcha",
+                "verificationReason": "login",
             }),
         )
 
@@ -398,31 +416,48 @@ def _answer_first_login_with_captcha(page):
     return intercepted
 
 
+@pytest.mark.live_stack(extra_env=TIGHT_CUSTOMS)
 def test_unblock_code_path(live_stack, browser_page):
+    """A real customs block: two wrong passwords, then the right one is refused (429, unblockable);
+    the page mails the code, and the code from the mail signs in with the password it holds."""
     page, email = browser_page, unique_email("unblock")
     pyfxa09_account(live_stack, email)
-    intercepted = _answer_first_login_with_captcha(page)
+    statuses = login_statuses(page)
     start_signin(page, live_stack, email)
+    for attempt in range(2):
+        submit_password(page, "not the password")
+        expect(page.locator("#password-error")).to_have_text("Incorrect password.")
+        expect(page.locator("#signin-form [type=submit]")).to_be_enabled()
     submit_password(page)
     arrive(page, "**/signin_unblock?*")
     expect(page.locator("#unblock-step")).to_be_visible()
-    assert len(intercepted) == 1
-    code = live_stack.smtp.latest_code(email, "X-Unblock-Code")
+    expect(page.locator("#password-step")).to_be_hidden()
+    expect(page.locator("#unblock-step [data-email]")).to_have_text(email)
+    assert statuses == [400, 400, 429]
+    code = live_stack.smtp.latest_code(email, "X-Unblock-Code", "unblockCode")
     screenshot(page, "signin_unblock")
     # A wrong code is refused under the field, and the real one still works after it.
     page.fill("#unblock-code", "ZZZZ2222" if code != "ZZZZ2222" else "YYYY3333")
     page.click("#unblock-form [type=submit]")
     expect(page.locator("#unblock-code-error")).to_have_text("That authorization code is wrong or has expired.")
+    screenshot(page, "signin_unblock_wrong_code")
     page.fill("#unblock-code", code.lower())
     page.click("#unblock-form [type=submit]")
     expect_settings(page, email)
+    assert statuses == [400, 400, 429, 400, 200]
     assert logins(page)[-1]["unblockCode"] == code
+    assert live_stack.smtp.count(email, "X-Unblock-Code") == 1
     assert_password_not_sent(page.requests, PASSWORD)
+    assert not page_errors(page)
 
 
 def test_unblock_code_with_incorrect_email_case(live_stack, browser_page):
     """The server spends an unblock code before it checks the password, so the attempt that
-    learns the sign-up address's case (errno 120) uses the code up: the page mails a new one."""
+    learns the sign-up address's case (errno 120) uses the code up: the page mails a new one.
+
+    The refusal is played by the test: while a real block lasts, this server answers a wrong
+    case after a right code with the block again (upstream answers 120), so the 120 after a
+    code comes only once the block is over, as here."""
     page = browser_page
     email = f"Unblock-{uuid.uuid4().hex[:12]}@Example.com"
     v1_account(live_stack, email)
@@ -441,6 +476,64 @@ def test_unblock_code_with_incorrect_email_case(live_stack, browser_page):
     last = logins(page)[-1]
     assert (last["email"], last["originalLoginEmail"], last["unblockCode"]) == (email, email.lower(), second)
     assert_password_not_sent(page.requests, PASSWORD)
+
+
+def block_signin(stack, email, *, spend_unblocks=0):
+    """Open the customs block on ``email`` from 127.0.0.1 (the browser's address too), as an
+    earlier visit would have: wrong passwords over the API until a login is refused (the
+    TIGHT_CUSTOMS stack). ``spend_unblocks``: then as many wrong unblock codes (each counts
+    against ``unblockEmail``). Returns the body of the last refusal."""
+    auth_pw = onepw.auth_pw(onepw.quick_stretch_v1(email, "not the password")).hex()
+
+    def attempt(**body):
+        return requests.post(f"{stack.url}/v1/account/login",
+                             json={"email": email, "authPW": auth_pw, **body}, timeout=60)
+
+    while (refused := attempt()).status_code != 429:
+        assert refused.json()["errno"] in (103, 120), refused.text
+    for _ in range(spend_unblocks):
+        assert attempt(unblockCode="ZZZZ2222").json()["errno"] == 127
+    refused = attempt()
+    assert (refused.status_code, refused.json()["errno"]) == (429, 114), refused.text
+    return refused.json()
+
+
+@pytest.mark.live_stack(extra_env=TIGHT_CUSTOMS)
+def test_a_wrong_password_through_the_unblock_step_goes_back_to_the_password(live_stack, browser_page):
+    """The password typed when the block came was wrong: the code from the mail is right, but
+    the sign-in still fails. The page goes back to the password (the code was spent), and the
+    next attempt mails a new code."""
+    page, email = browser_page, unique_email("unblock-again")
+    pyfxa09_account(live_stack, email)
+    statuses = login_statuses(page)
+    start_signin(page, live_stack, email)
+    for attempt in range(3):
+        submit_password(page, "not the password")
+        if attempt < 2:
+            expect(page.locator("#password-error")).to_have_text("Incorrect password.")
+            expect(page.locator("#signin-form [type=submit]")).to_be_enabled()
+    arrive(page, "**/signin_unblock?*")
+    page.fill("#unblock-code", live_stack.smtp.latest_code(email, "X-Unblock-Code", "unblockCode"))
+    page.click("#unblock-form [type=submit]")
+    # Upstream answers 103 here; this server keeps answering with the block while it lasts.
+    expect(page.locator("#password-error")).to_have_text(re.compile(
+        r"^(Incorrect password\.|Your code worked, but the sign-in failed\. Check your password and try again\.)$"))
+    expect(page.locator("#password-step")).to_be_visible()
+    expect(page.locator("#unblock-step")).to_be_hidden()
+    expect(page.locator("#password")).to_have_value("")
+    assert urlsplit(page.url).path == "/signin"
+    screenshot(page, "signin_unblock_password_again")
+    submit_password(page)
+    arrive(page, "**/signin_unblock?*")
+    second = live_stack.smtp.latest_code(email, "X-Unblock-Code", "unblockCode", after=1)
+    expect(page.locator("#unblock-form [data-form-error]")).to_have_text("")
+    page.fill("#unblock-code", second)
+    page.click("#unblock-form [type=submit]")
+    expect_settings(page, email)
+    assert statuses[:3] == [400, 400, 429] and statuses[3] in (400, 429) and statuses[4:] == [429, 200]
+    assert logins(page)[-1]["unblockCode"] == second
+    assert_password_not_sent(page.requests, PASSWORD)
+    assert not page_errors(page)
 
 
 def _wrong_totp(secret):

@@ -7,7 +7,6 @@ import pytest
 from django.conf import settings
 
 from accounts.models import SecurityEvent, SessionToken, VerificationMethod
-from accounts.services import attempts
 from accounts.twofactor import mfa, otp
 from accounts.twofactor.models import TotpToken
 from accounts.twofactor.services import has_enabled_totp
@@ -219,19 +218,3 @@ def test_jwt_of_a_session_below_the_accounts_level_is_refused(api, user):
 def test_mfa_recovery_codes_has_no_get(api, user):
     access = step_up(api, user.session_token)
     assert_error(api.get("/mfa/recoveryCodes", headers=bearer(access)), 405, 999)
-
-
-def test_wrong_codes_are_capped_per_account(api, user):
-    right = mfa.otp_code(user.account, session_id(user.session_token), "2fa")
-    wrong = "000000" if right != "000000" else "111111"
-    for _ in range(attempts.MAX_FAILURES):
-        assert_error(
-            api.post("/mfa/otp/verify", {"action": "2fa", "code": wrong}, token=user.session_token),
-            400,
-            183,
-        )
-    assert_error(
-        api.post("/mfa/otp/verify", {"action": "2fa", "code": right}, token=user.session_token),
-        429,
-        114,
-    )

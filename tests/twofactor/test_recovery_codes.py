@@ -4,7 +4,6 @@
 import pytest
 
 from accounts.models import SecurityEvent, SessionToken, VerificationMethod
-from accounts.services import attempts
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import recovery_codes
@@ -221,24 +220,3 @@ def test_a_code_is_spent_once_when_ten_requests_race():
     verified = [t for t in logins if SessionToken.objects.get(pk=session_id(t)).token_verified]
     assert len(verified) == 1
 
-
-@pytest.mark.django_db
-def test_wrong_codes_are_capped_per_account(api, user):
-    codes = with_totp(user.account)
-    for _ in range(attempts.MAX_FAILURES):
-        assert_error(
-            api.post(
-                "/session/verify/recoveryCode",
-                {"code": "zzzzzzzzzz"},
-                token=factories.session(user.account, verified=False),
-            ),
-            400,
-            156,
-        )
-    assert_error(
-        api.post(
-            "/session/verify/recoveryCode", {"code": codes[0]}, token=factories.session(user.account, verified=False)
-        ),
-        429,
-        114,
-    )

@@ -3,7 +3,6 @@ passwordForgotToken, which /password/forgot/verify_code then requires."""
 import pytest
 
 from accounts.models import PasswordForgotToken, SecurityEvent
-from accounts.services import attempts
 from tests.accounts.test_password_reset import send_code, verify_code
 from tests.helpers import assert_error, ok, sent
 
@@ -59,13 +58,6 @@ def test_wrong_or_replayed_code_is_success_false_and_marks_nothing(api, user, se
     current = code(secret)
     assert ok(totp_verify(api, forgot_token, current)) == {"success": True}
     assert ok(totp_verify(api, forgot_token, current)) == {"success": False}
-
-
-def test_wrong_codes_are_capped(api, user, secret):
-    body, _ = send_code(api, user.email)
-    for _ in range(attempts.MAX_FAILURES):
-        attempts.record_failure(user.account, "totp")
-    assert_error(totp_verify(api, body["passwordForgotToken"], code(secret)), 429, 114)
 
 
 def test_account_without_two_step_is_155_and_its_reset_needs_nothing(api, user):

@@ -5,7 +5,6 @@ import base64
 import pytest
 
 from accounts.models import KeyFetchToken, SecurityEvent, SessionToken, VerificationMethod, now_ms
-from accounts.services import attempts
 from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import has_enabled_totp
@@ -302,25 +301,3 @@ def test_accounts_are_independent(api, user):
         "exists": False,
         "verified": False,
     }
-
-
-def test_wrong_codes_are_capped_per_account(api, user):
-    secret = enabled_token(user.account)
-    mid_step()
-    wrong = "000000" if code(secret) != "000000" else "111111"
-    for _ in range(attempts.MAX_FAILURES):
-        login = factories.session(user.account, verified=False)
-        assert ok(api.post("/session/verify/totp", {"code": wrong}, token=login)) == {
-            "success": False
-        }
-    body = assert_error(
-        api.post(
-            "/session/verify/totp", {"code": code(secret)}, token=factories.session(user.account, verified=False)
-        ),
-        429,
-        114,
-    )
-    assert body["retryAfter"] == attempts.WINDOW
-    assert_error(
-        api.post("/totp/setup/verify", {"code": wrong}, token=user.session_token), 429, 114
-    )

@@ -7,14 +7,16 @@ uses scrypt (N=65536) with a per-code salt, which costs ~0.2 s a code (1.6 s to 
 scan over the salts to find one). A 50-bit random code needs no stretching to resist guessing
 online, and the server key keeps a leaked table from being searched offline; a keyed hash also
 makes the lookup one indexed equality, so spending a code is a single conditional DELETE: of
-concurrent requests with the same code exactly one deletes the row.
+concurrent requests with the same code exactly one deletes the row. Customs counts every code
+presented (``verifyRecoveryCode``).
 """
 from django.db import transaction
 
 from accounts import hashing
 from accounts.errors import AppError, Errno
 from accounts.models import VerificationMethod
-from accounts.services import attempts, notices, security_events
+from accounts.services import notices, security_events
+from accounts.services.customs_checks import check_account
 from accounts.services.password_reset import mark_password_forgot_verified
 
 from .. import otp
@@ -103,7 +105,7 @@ def codes_status(account):
 def _spend(account, code, context):
     """Delete ``code`` of the account's set (156 when it is not one); the number left. Mails
     ``lowRecoveryCodes`` when two or fewer remain. Call inside the caller's transaction, after
-    ``attempts.check``."""
+    the customs check."""
     if not has_enabled_totp(account):
         raise AppError(Errno.RECOVERY_CODE_NOT_FOUND)
     deleted, _ = RecoveryCode.objects.filter(
@@ -123,7 +125,7 @@ def verify_session(session, code, context):
     no two-step authentication). Mails ``postSigninRecoveryCode``, and ``lowRecoveryCodes``
     when two or fewer codes remain."""
     account = session.account
-    attempts.check(account, "recovery_code")
+    check_account("verifyRecoveryCode", account, context)
     with transaction.atomic():
         remaining = _spend(account, code, context)
         if remaining is not None:
@@ -134,7 +136,6 @@ def verify_session(session, code, context):
                 token_id=session.pk,
             )
     if remaining is None:
-        attempts.record_failure(account, "recovery_code")
         raise AppError(Errno.RECOVERY_CODE_NOT_FOUND)
     return {"remaining": remaining}
 
@@ -144,7 +145,7 @@ def verify_password_forgot(forgot_token, code, context):
     in the reset of a two-step account (as /totp/verify). 156 when it is not one of the account's.
     No ``postSigninRecoveryCode`` mail: the reset mails the account itself."""
     account = forgot_token.account
-    attempts.check(account, "recovery_code")
+    check_account("verifyRecoveryCode", account, context)
     with transaction.atomic():
         remaining = _spend(account, code, context)
         if remaining is not None:
@@ -153,6 +154,5 @@ def verify_password_forgot(forgot_token, code, context):
                 account, "account.recovery_codes_signin_complete", context, verified=True
             )
     if remaining is None:
-        attempts.record_failure(account, "recovery_code")
         raise AppError(Errno.RECOVERY_CODE_NOT_FOUND)
     return {"remaining": remaining}

@@ -9,8 +9,9 @@ Two setup flows share one pending row (``TotpToken`` with ``enabled`` false, val
 
 Enabling raises the session that did it to AAL2 (``totp-2fa``). Every code is accepted once:
 the row remembers the latest accepted time step and a code of that step or an earlier one fails
-(a conditional UPDATE decides between concurrent requests). Wrong codes are capped per account
-(``attempts``).
+(a conditional UPDATE decides between concurrent requests). Customs counts every code checked
+on the account (``verifyTotpCode``: ten per 30 seconds by default) and wrong ones per IP
+(``verifyTotpCodeFailed``), and setups (``totpCreate``).
 """
 from django.conf import settings
 from django.db import transaction
@@ -18,7 +19,8 @@ from django.db.models import Q
 
 from accounts.errors import AppError, Errno
 from accounts.models import Account, VerificationMethod, now_ms
-from accounts.services import attempts, notices, security_events, verification
+from accounts.services import notices, security_events, verification
+from accounts.services.customs_checks import check_account
 from accounts.services.password_reset import mark_password_forgot_verified
 
 from .. import otp
@@ -64,6 +66,7 @@ def create_totp(session, context):
     if not session.token_verified:
         raise AppError(Errno.SESSION_UNVERIFIED)
     account = session.account
+    check_account("totpCreate", account, context)
     now = now_ms()
     with transaction.atomic():
         token = _locked_token(account)
@@ -88,13 +91,13 @@ def create_totp(session, context):
     return {"qrCodeUrl": otp.qr_code_data_url(url), "secret": token.shared_secret}
 
 
-def verify_setup(session, code):
+def verify_setup(session, code, context):
     """POST /totp/setup/verify: a code of the pending secret proves the app is set up.
 
     155 without a setup in progress, 152 for a wrong (or replayed) code.
     """
     account = session.account
-    attempts.check(account, "totp")
+    check_account("verifyTotpCode", account, context)
     now = now_ms()
     with transaction.atomic():
         token = _locked_token(account)
@@ -105,7 +108,7 @@ def verify_setup(session, code):
             token.setup_verified_at = now
             token.save(update_fields=["setup_verified_at"])
     if not valid:
-        attempts.record_failure(account, "totp")
+        check_account("verifyTotpCodeFailed", account, context)
         raise AppError(Errno.INVALID_TOKEN_VERIFICATION_CODE)
     return {"success": True}
 
@@ -148,7 +151,7 @@ def verify_session(session, code, context, *, service=None):
     code on a pending setup enables it (the older flow).
     """
     account = session.account
-    attempts.check(account, "totp")
+    check_account("verifyTotpCode", account, context)
     now = now_ms()
     with transaction.atomic():
         token = TotpToken.objects.select_for_update().filter(pk=account.pk).first()
@@ -156,24 +159,31 @@ def verify_session(session, code, context, *, service=None):
             raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
         valid = _accept_code(token, code)
         body = {"success": valid}
-        if not valid:
+        if valid:
+            _confirm_session(token, session, context, service, body)
+        else:
             security_events.record(
                 account, "account.two_factor_challenge_failure", context, token_id=session.pk
             )
-            attempts.record_failure(account, "totp")
-            return body
-        if token.enabled:
-            assurance.raise_to_second_factor(session, VerificationMethod.TOTP_2FA)
-            verification.send_new_device_login(account, context)
-        else:
-            _enable(token, session, context, service)
-            if not RecoveryCode.objects.filter(account=account).exists():
-                body["recoveryCodes"] = recovery_codes.new_set(account)
-        security_events.record(
-            account, "account.two_factor_challenge_success", context, verified=True,
-            token_id=session.pk,
-        )
+    if not valid:
+        check_account("verifyTotpCodeFailed", account, context)
     return body
+
+
+def _confirm_session(token, session, context, service, body):
+    """A right code of /session/verify/totp: AAL2 for the session, or the pending setup enabled."""
+    account = session.account
+    if token.enabled:
+        assurance.raise_to_second_factor(session, VerificationMethod.TOTP_2FA)
+        verification.send_new_device_login(account, context)
+    else:
+        _enable(token, session, context, service)
+        if not RecoveryCode.objects.filter(account=account).exists():
+            body["recoveryCodes"] = recovery_codes.new_set(account)
+    security_events.record(
+        account, "account.two_factor_challenge_success", context, verified=True,
+        token_id=session.pk,
+    )
 
 
 def verify_password_forgot(forgot_token, code, context):
@@ -181,10 +191,10 @@ def verify_password_forgot(forgot_token, code, context):
     account go on (``/password/forgot/verify_code`` needs it).
 
     The rules of /session/verify/totp: a wrong or replayed code is ``{success: false}``, counted
-    against the account's cap; 155 without an enabled authenticator.
+    by customs as one; 155 without an enabled authenticator.
     """
     account = forgot_token.account
-    attempts.check(account, "totp")
+    check_account("verifyTotpCode", account, context)
     with transaction.atomic():
         token = TotpToken.objects.select_for_update().filter(pk=account.pk, enabled=True).first()
         if token is None:
@@ -197,7 +207,7 @@ def verify_password_forgot(forgot_token, code, context):
             )
             return {"success": True}
         security_events.record(account, "account.two_factor_challenge_failure", context)
-    attempts.record_failure(account, "totp")
+    check_account("verifyTotpCodeFailed", account, context)
     return {"success": False}
 
 

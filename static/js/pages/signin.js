@@ -8,7 +8,9 @@ import { continueAfterLogin, flowFields, go, pagePath, pageUrl, params } from ".
 import { gettext } from "../i18n.js";
 import { describeService } from "../service.js";
 import { currentAccount } from "../session.js";
-import { FieldError, bindPasswordToggles, cleanCode, errorMessage, onSubmit, showError, showSuccess } from "../ui.js";
+import {
+  FieldError, bindPasswordToggles, cleanCode, clearMessages, errorMessage, onSubmit, showError, showSuccess,
+} from "../ui.js";
 
 const BOUNCED = new Set([Errno.BOUNCE_COMPLAINT, Errno.BOUNCE_HARD, Errno.BOUNCE_SOFT]);
 
@@ -117,17 +119,31 @@ async function handle(error, email) {
   if (BOUNCED.has(error.errno)) return go("/signin_bounced", { email });
   if ((error.errno === Errno.THROTTLED || error.errno === Errno.REQUEST_BLOCKED)
       && error.body.verificationMethod === "email-captcha") {
-    return startUnblock(email);
+    if (!unblocking) return startUnblock(email);
+    // Refused again after a code: a wrong code is errno 127, so this one was right and spent,
+    // and the sign-in failed on something the server keeps to itself while the block lasts
+    // (most likely the password). Back to the password; the next attempt mails a new code.
+    backToPassword(email);
+    throw new FieldError(document.getElementById("password"),
+      gettext("Your code worked, but the sign-in failed. Check your password and try again."));
   }
   if (error.errno === Errno.INCORRECT_PASSWORD) {
     // Also after an unblock code: the code was right, the password is what failed.
-    if (unblocking) showStep("password-step");
+    if (unblocking) backToPassword(email);
     throw new FieldError(document.getElementById("password"), gettext("Incorrect password."));
   }
   if (error.errno === Errno.INVALID_UNBLOCK_CODE && unblocking) {
     throw new FieldError(document.getElementById("unblock-code"), errorMessage(error));
   }
   throw error;
+}
+
+/** From the unblock step back to the password, which the user types again. */
+function backToPassword(email) {
+  showStep("password-step");
+  history.replaceState(null, "", pageUrl(pagePath("/signin"), { email }));
+  document.getElementById("password").value = "";
+  document.getElementById("unblock-code").value = "";
 }
 
 /** Show one of the page's states (sections) and hide the others. */
@@ -149,13 +165,9 @@ async function renewUnblockCode(email) {
 
 // The server wants proof of the mailbox before this sign-in: mail an unblock code, ask for it.
 async function startUnblock(email) {
-  const unblock = document.getElementById("unblock-step");
-  if (unblock.hidden) {
-    await post("/account/login/send_unblock_code", { email, ...flowFields() });
-    showStep("unblock-step");
-    history.replaceState(null, "", pageUrl(pagePath("/signin_unblock"), { email }));
-    document.getElementById("unblock-code").focus();
-    return;
-  }
-  throw new FieldError(document.getElementById("unblock-code"), gettext("That authorization code is wrong or has expired."));
+  await post("/account/login/send_unblock_code", { email, ...flowFields() });
+  showStep("unblock-step");
+  history.replaceState(null, "", pageUrl(pagePath("/signin_unblock"), { email }));
+  clearMessages(document.getElementById("unblock-form"));
+  document.getElementById("unblock-code").focus();
 }
