@@ -2,10 +2,11 @@
 import pytest
 
 from accounts.customs import blocklist
+from tests import factories
+from tests.helpers import MailingApiClient, assert_error, ok
 
-from tests.helpers import MailingApiClient
-
-from .flow_helpers import OTHER_IP
+from .customs_helpers import TIGHT
+from .flow_helpers import OTHER_IP, login
 
 
 @pytest.fixture
@@ -25,3 +26,17 @@ def fresh_blocklist():
     blocklist.reset()
     yield
     blocklist.reset()
+
+
+@pytest.fixture
+def customs_user():
+    return factories.account("user@example.com")
+
+
+@pytest.fixture
+def blocked(settings, elsewhere, customs_user):
+    """A real block: the tight rule exceeded by a second sign-in from OTHER_IP."""
+    settings.CUSTOMS_RULES = TIGHT
+    assert ok(login(elsewhere, customs_user.email))
+    assert_error(login(elsewhere, customs_user.email), 429, 114)
+    return customs_user

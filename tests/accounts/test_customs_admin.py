@@ -8,8 +8,7 @@ from django.test import Client
 from accounts import customs
 from accounts.customs import ledger
 from accounts.models import BlocklistEntry, CustomsBlock
-from tests import factories
-from tests.accounts.customs_helpers import assert_request_blocked
+from tests.accounts.customs_helpers import TIGHT, assert_request_blocked
 from tests.accounts.flow_helpers import OTHER_IP, login
 from tests.helpers import assert_error, ok
 
@@ -17,7 +16,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_blocklist")]
 
 PAGE = "/admin/accounts/customsblock/"
 BLOCKLIST = "/admin/accounts/blocklistentry/"
-TIGHT = "accountLogin : ip_email : 1 : 15 minutes : 15 minutes"
 
 
 def signed_in(username, *, superuser=False, permissions=()):
@@ -34,49 +32,35 @@ def staff_client():
     return signed_in("staff", superuser=True)
 
 
-@pytest.fixture
-def user():
-    return factories.account("user@example.com")
-
-
-@pytest.fixture
-def blocked(settings, elsewhere, user):
-    """A real block: the tight rule exceeded by a second sign-in from OTHER_IP."""
-    settings.CUSTOMS_RULES = TIGHT
-    assert ok(login(elsewhere, user.email))
-    assert_error(login(elsewhere, user.email), 429, 114)
-    return user
-
-
 def shown(page):
     return [(row["action"], row["block_on"], row["value"], row["policy"]) for row in page.context["rows"]]
 
 
 # The blocklist.
 
-def test_staff_add_an_entry_and_the_next_check_refuses_it(staff_client, elsewhere, user):
-    assert ok(login(elsewhere, user.email))
+def test_staff_add_an_entry_and_the_next_check_refuses_it(staff_client, elsewhere, customs_user):
+    assert ok(login(elsewhere, customs_user.email))
     response = staff_client.post(f"{BLOCKLIST}add/", {"kind": "cidr", "value": "203.0.113.0/24",
                                                       "note": "credential stuffing"})
     assert response.status_code == 302, response.content
     entry = BlocklistEntry.objects.get()
     assert (entry.kind, entry.value, entry.created_by) == ("cidr", "203.0.113.0/24", "staff")
-    assert_request_blocked(login(elsewhere, user.email))
+    assert_request_blocked(login(elsewhere, customs_user.email))
     listing = staff_client.get(BLOCKLIST)
     assert b"203.0.113.0/24" in listing.content and b"credential stuffing" in listing.content
     response = staff_client.post(f"{BLOCKLIST}{entry.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
-    assert ok(login(elsewhere, user.email)), "removing the entry lets the caller in again"
+    assert ok(login(elsewhere, customs_user.email)), "removing the entry lets the caller in again"
 
 
-def test_a_bulk_delete_is_picked_up_too(staff_client, elsewhere, user):
+def test_a_bulk_delete_is_picked_up_too(staff_client, elsewhere, customs_user):
     entry = BlocklistEntry.objects.create(kind="ip", value=OTHER_IP)
-    assert_request_blocked(login(elsewhere, user.email))
+    assert_request_blocked(login(elsewhere, customs_user.email))
     response = staff_client.post(BLOCKLIST, {"action": "delete_selected", "_selected_action": [entry.pk],
                                              "post": "yes"})
     assert response.status_code == 302
     assert not BlocklistEntry.objects.exists()
-    assert ok(login(elsewhere, user.email))
+    assert ok(login(elsewhere, customs_user.email))
 
 
 @pytest.mark.parametrize("kind, value, error", [
@@ -142,13 +126,13 @@ def test_clearing_one_row_clears_that_record(staff_client, blocked, elsewhere):
     assert b"Not a customs block key" in response.content
 
 
-def test_an_operator_clear_lifts_bans_and_the_ip_counters(settings, staff_client, api, user):
+def test_an_operator_clear_lifts_bans_and_the_ip_counters(settings, staff_client, api, customs_user):
     settings.CUSTOMS_RULES = "accountLogin : ip : 1 : 1 hour : 1 hour : ban"
-    assert ok(login(api, user.email))
-    assert_error(login(api, user.email), 429, 114)
+    assert ok(login(api, customs_user.email))
+    assert_error(login(api, customs_user.email), 429, 114)
     assert shown(staff_client.get(PAGE, {"ip": "127.0.0.1"})) == [("accountLogin", "ip", "127.0.0.1", "ban")]
     staff_client.post(PAGE, {"ip": "127.0.0.1"})
-    assert ok(login(api, user.email))
+    assert ok(login(api, customs_user.email))
 
 
 def test_a_block_of_a_default_rule_is_listed_under_its_action(settings, staff_client):
@@ -197,14 +181,14 @@ def test_each_opened_block_is_recorded_once_and_expired_rows_go(blocked):
     assert list(CustomsBlock.objects.values_list("key", flat=True)) == ["customs:block:x"]
 
 
-def test_a_ledger_failure_does_not_lose_the_block(settings, monkeypatch, elsewhere, user, caplog):
+def test_a_ledger_failure_does_not_lose_the_block(settings, monkeypatch, elsewhere, customs_user, caplog):
     settings.CUSTOMS_RULES = TIGHT
 
     def broken(**fields):
         raise ConnectionError("database down")
 
     monkeypatch.setattr(CustomsBlock.objects, "create", broken)
-    assert ok(login(elsewhere, user.email))
-    assert_error(login(elsewhere, user.email), 429, 114)
-    assert_error(login(elsewhere, user.email), 429, 114)
+    assert ok(login(elsewhere, customs_user.email))
+    assert_error(login(elsewhere, customs_user.email), 429, 114)
+    assert_error(login(elsewhere, customs_user.email), 429, 114)
     assert "not recorded" in caplog.text

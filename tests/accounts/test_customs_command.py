@@ -11,33 +11,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.models import BlocklistEntry
-from tests import factories
-from tests.accounts.customs_helpers import assert_request_blocked
+from tests.accounts.customs_helpers import TIGHT, assert_request_blocked
 from tests.accounts.flow_helpers import OTHER_IP, login
-from tests.helpers import assert_error, ok
+from tests.helpers import ok
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_blocklist")]
 
-TIGHT = "accountLogin : ip_email : 1 : 15 minutes : 15 minutes"
 
 
 def customs(*args):
     out = StringIO()
     call_command("customs", *args, stdout=out, stderr=StringIO())
     return out.getvalue()
-
-
-@pytest.fixture
-def user():
-    return factories.account("user@example.com")
-
-
-@pytest.fixture
-def blocked(settings, elsewhere, user):
-    settings.CUSTOMS_RULES = TIGHT
-    assert ok(login(elsewhere, user.email))
-    assert_error(login(elsewhere, user.email), 429, 114)
-    return user
 
 
 # check
@@ -116,11 +101,11 @@ def test_clear_needs_a_value():
 
 # blocklist
 
-def test_blocklist_add_list_remove(elsewhere, user):
+def test_blocklist_add_list_remove(elsewhere, customs_user):
     assert customs("blocklist", "add", "ip", OTHER_IP, "--note", "abuse").strip() == f"Added ip {OTHER_IP}."
     assert customs("blocklist", "add", "ip", OTHER_IP).strip() == f"ip {OTHER_IP} is already listed."
     assert customs("blocklist", "add", "email_domain", "@Spam.Example").strip() == "Added email_domain spam.example."
-    assert_request_blocked(login(elsewhere, user.email))
+    assert_request_blocked(login(elsewhere, customs_user.email))
     assert customs("blocklist", "list").splitlines() == [
         "email_domain spam.example", f"ip           {OTHER_IP}  (abuse)",
     ]
@@ -129,7 +114,7 @@ def test_blocklist_add_list_remove(elsewhere, user):
         ("ip", OTHER_IP, "abuse", "manage.py customs")
     ]
     assert customs("blocklist", "remove", "ip", OTHER_IP).strip() == f"Removed ip {OTHER_IP}."
-    assert ok(login(elsewhere, user.email))
+    assert ok(login(elsewhere, customs_user.email))
     with pytest.raises(CommandError, match="is not listed"):
         customs("blocklist", "remove", "ip", OTHER_IP)
 
