@@ -8,7 +8,7 @@ from django.db import transaction
 from .. import customs, hashing
 from ..errors import AppError, Errno
 from ..models import Account, RecoveryKey
-from . import assurance, notices, security_events
+from . import notices, security_events
 from .customs_checks import check_account
 from .lookup import find_account
 
@@ -25,7 +25,6 @@ def matches(key, recovery_key_id):
 def create(session, recovery_key_id, recovery_data, context, *, enabled=True, replace=False):
     """POST /recoveryKey: store a new key (verified session). An enabled key is only replaced with
     ``replaceKey`` (161 otherwise); a key created disabled waits for /recoveryKey/verify."""
-    assurance.check_verified_session(session)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=session.account_id)
         existing = RecoveryKey.objects.filter(account=account).first()
@@ -51,7 +50,6 @@ def create(session, recovery_key_id, recovery_data, context, *, enabled=True, re
 
 def verify(session, recovery_key_id, context):
     """POST /recoveryKey/verify: the id proves the client holds the key; enables a pending key."""
-    assurance.check_verified_session(session)
     check_account("getRecoveryKey", session.account_id, context)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=session.account_id)
@@ -77,7 +75,6 @@ def verify(session, recovery_key_id, context):
 
 def remove(session, context):
     """DELETE /recoveryKey (verified session)."""
-    assurance.check_verified_session(session)
     with transaction.atomic():
         account = Account.objects.select_for_update().get(pk=session.account_id)
         deleted, _ = RecoveryKey.objects.filter(account=account).delete()
@@ -131,7 +128,6 @@ def get_hint(session, email, context):
 
 def set_hint(session, hint, context):
     """POST /recoveryKey/hint (verified session)."""
-    assurance.check_verified_session(session)
     updated = RecoveryKey.objects.filter(account_id=session.account_id, enabled=True).update(hint=hint)
     if not updated:
         raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)

@@ -2,6 +2,7 @@
 secondary code routes (sessionToken)."""
 from rest_framework.response import Response
 
+from ..permissions import TokenRequired, VerifiedSessionRequired
 from ..serializers.emails import RecoveryEmailSerializer, SecondaryEmailVerifyCodeSerializer
 from ..services import secondary_emails
 from .base import SessionView
@@ -17,6 +18,7 @@ class RecoveryEmailsView(SessionView):
 class RecoveryEmailCreateView(SessionView):
     """POST /v1/recovery_email"""
 
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
     body_serializer = RecoveryEmailSerializer
     payload_required = True
 
@@ -29,6 +31,7 @@ class RecoveryEmailCreateView(SessionView):
 class RecoveryEmailDestroyView(SessionView):
     """POST /v1/recovery_email/destroy"""
 
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
     body_serializer = RecoveryEmailSerializer
     payload_required = True
 
@@ -41,6 +44,7 @@ class RecoveryEmailDestroyView(SessionView):
 class RecoveryEmailSetPrimaryView(SessionView):
     """POST /v1/recovery_email/set_primary"""
 
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
     body_serializer = RecoveryEmailSerializer
     payload_required = True
 

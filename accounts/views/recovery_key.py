@@ -3,8 +3,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from ..authentication import AccountResetTokenAuthentication
-from ..permissions import TokenRequired
-from ..errors import AppError
+from ..permissions import TokenOptional, TokenRequired, VerifiedSessionRequired
 from ..serializers.recovery_key import (
     RecoveryKeyCreateSerializer,
     RecoveryKeyExistsSerializer,
@@ -18,8 +17,9 @@ from .base import OptionalSessionView, PublicView, SessionView
 
 
 class RecoveryKeyView(SessionView):
-    """POST /v1/recoveryKey (create) and DELETE /v1/recoveryKey (sessionToken)"""
+    """POST /v1/recoveryKey (create) and DELETE /v1/recoveryKey (verified sessionToken)"""
 
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
     body_serializer = RecoveryKeyCreateSerializer
 
     def post(self, request):
@@ -44,8 +44,9 @@ class RecoveryKeyExistsView(OptionalSessionView):
 
 
 class RecoveryKeyVerifyView(SessionView):
-    """POST /v1/recoveryKey/verify (sessionToken)"""
+    """POST /v1/recoveryKey/verify (verified sessionToken)"""
 
+    permission_classes = [TokenRequired, VerifiedSessionRequired]
     body_serializer = RecoveryKeyIdSerializer
 
     def post(self, request):
@@ -67,9 +68,14 @@ class RecoveryKeyDataView(PublicView):
 
 
 class RecoveryKeyHintView(OptionalSessionView):
-    """GET /v1/recoveryKey/hint[?email=] (sessionToken optional) and POST (sessionToken)"""
+    """GET /v1/recoveryKey/hint[?email=] (sessionToken optional) and POST (verified sessionToken)"""
 
     body_serializer = RecoveryKeyHintSerializer
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [TokenRequired(), VerifiedSessionRequired()]
+        return [TokenOptional()]
 
     @extend_schema(parameters=[RecoveryKeyHintQuerySerializer])
     def get(self, request):
@@ -77,7 +83,5 @@ class RecoveryKeyHintView(OptionalSessionView):
         return Response(recovery_keys.get_hint(request.auth, query.get("email"), self.context()))
 
     def post(self, request):
-        if request.auth is None:
-            raise AppError.token_not_found()
         data = self.body()
         return Response(recovery_keys.set_hint(request.auth, data["hint"], self.context()))
