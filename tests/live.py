@@ -111,24 +111,29 @@ class LiveStack:
         self.smtp.start()
         self.server = self._spawn(
             "gunicorn",
-            [sys.executable, "-m", "gunicorn", "fxa_project.wsgi", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--timeout", "60",
-             # gunicorn's control socket has one default path per user: concurrent stacks
-             # (parallel test runs) would fight over it.
-             "--no-control-socket"],
+            # The production configuration (threaded workers, time-outs, no control socket).
+            [sys.executable, "-m", "gunicorn", "-c", "python:fxa_project.gunicorn", "fxa_project.wsgi",
+             "--bind", f"127.0.0.1:{self.port}", "--workers", str(self.workers), "--timeout", "60"],
         )
         if with_worker:
-            self.worker = self._spawn(
-                "celery",
-                [sys.executable, "-m", "celery", "-A", "fxa_project", "worker", "-Q", self.queue,
-                 "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-                 "--without-heartbeat"],
-            )
+            self.start_worker()
         self._wait_until_serving()
         return self
 
-    def _spawn(self, name, command):
-        process = ManagedProcess(name, command, self.env)
+    def start_worker(self, env=None):
+        """A (new) Celery worker on this stack's queue, with ``env`` on top of the stack's
+        environment (the fault tests start one after killing the last)."""
+        self.worker = self._spawn(
+            "celery",
+            [sys.executable, "-m", "celery", "-A", "fxa_project", "worker", "-Q", self.queue,
+             "--pool", "solo", "--loglevel", "INFO", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            env=env,
+        )
+        return self.worker
+
+    def _spawn(self, name, command, env=None):
+        process = ManagedProcess(name, command, {**self.env, **(env or {})})
         self.processes.append(process)
         return process
 
