@@ -7,7 +7,11 @@ from rest_framework.permissions import BasePermission
 
 from .authentication import read_credentials
 from .errors import AppError, Errno
-from .services.assurance import check_granting_session, check_verified_session
+from .services.assurance import (
+    check_confirmed_session,
+    check_granting_session,
+    check_verified_session,
+)
 
 
 class TokenRequired(BasePermission):
@@ -30,6 +34,16 @@ class VerifiedSessionRequired(BasePermission):
         if request.auth is None:
             raise AppError.token_not_found()
         check_verified_session(request.auth)
+        return True
+
+
+class ConfirmedSessionRequired(BasePermission):
+    """A confirmed sign-in (138), whatever the email and assurance level."""
+
+    def has_permission(self, request, view):
+        if request.auth is None:
+            raise AppError.token_not_found()
+        check_confirmed_session(request.auth)
         return True
 
 

@@ -4,21 +4,27 @@ from .. import ports
 from ..errors import AppError, Errno
 
 
-def check_session(session, *, confirmed=True):
-    """What a session has proven, as the errno it lacks: a verified email (104), a confirmed
-    sign-in (138, when ``confirmed`` is needed), and the account's assurance level (110)."""
+def check_session(session, *, verified_email=True, confirmed=True, full_assurance=True):
+    """What a session has proven, as the errno it lacks, for what a route needs of it: a
+    verified email (104), a confirmed sign-in (138), the account's assurance level (110)."""
     account = session.account
-    if not account.email_verified:
+    if verified_email and not account.email_verified:
         raise AppError(Errno.ACCOUNT_UNVERIFIED)
     if confirmed and not session.token_verified:
         raise AppError(Errno.SESSION_UNVERIFIED)
-    if session.authenticator_assurance_level < account.authenticator_assurance_level:
+    if full_assurance and \
+            session.authenticator_assurance_level < account.authenticator_assurance_level:
         raise AppError.aal_mismatch()
 
 
 def check_verified_session(session):
     """upstream's verifiedSessionToken: every check of ``check_session``."""
     check_session(session)
+
+
+def check_confirmed_session(session):
+    """Only a confirmed sign-in (138): the two-step set-up routes, as upstream's handlers check."""
+    check_session(session, verified_email=False, full_assurance=False)
 
 
 def check_granting_session(session, *, keyed):

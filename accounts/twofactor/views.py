@@ -7,7 +7,7 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 from rest_framework.response import Response
 
-from accounts.permissions import TokenRequired, VerifiedSessionRequired
+from accounts.permissions import ConfirmedSessionRequired, TokenRequired, VerifiedSessionRequired
 from accounts.serializers import KeysQuerySerializer
 from accounts.services import password_change
 from accounts.validators import key_stretch_v2
@@ -53,6 +53,7 @@ class Mfa2faView(PublicView):
 class TotpCreateView(SessionView):
     """POST /v1/totp/create"""
 
+    permission_classes = [TokenRequired, ConfirmedSessionRequired]
     body_serializer = TotpCreateSerializer
     payload_required = True
 
@@ -75,6 +76,7 @@ class TotpSetupVerifyView(SessionView):
 class TotpSetupCompleteView(SessionView):
     """POST /v1/totp/setup/complete"""
 
+    permission_classes = [TokenRequired, ConfirmedSessionRequired]
     body_serializer = TotpSetupCompleteSerializer
 
     def post(self, request):
@@ -86,6 +88,7 @@ class TotpSetupCompleteView(SessionView):
 class TotpDestroyView(SessionView):
     """POST /v1/totp/destroy"""
 
+    permission_classes = [TokenRequired, ConfirmedSessionRequired]
     def post(self, request):
         return Response(totp.destroy_totp(request.auth, self.context()))
 

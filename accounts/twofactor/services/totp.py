@@ -60,11 +60,10 @@ def totp_status(account):
 def create_totp(session, context):
     """POST /totp/create: the secret to set up an authenticator app with, and its QR code.
 
-    Needs a verified session (138); 154 when two-step auth is already on. Calling it again
-    within the hour returns the same secret (and forgets a previous /totp/setup/verify).
+    For a confirmed session (the route's permission); 154 when two-step auth is already on.
+    Calling it again within the hour returns the same secret (and forgets a previous
+    /totp/setup/verify).
     """
-    if not session.token_verified:
-        raise AppError(Errno.SESSION_UNVERIFIED)
     account = session.account
     check_account("totpCreate", account, context)
     now = now_ms()
@@ -116,11 +115,9 @@ def verify_setup(session, code, context):
 def complete_setup(session, context, *, service=None):
     """POST /totp/setup/complete: enable the verified pending secret; the session reaches AAL2.
 
-    Needs a verified session (138); 155 without a setup in progress, 152 until
+    For a confirmed session (the route's permission); 155 without a setup in progress, 152 until
     /totp/setup/verify has accepted a code of this secret.
     """
-    if not session.token_verified:
-        raise AppError(Errno.SESSION_UNVERIFIED)
     now = now_ms()
     with transaction.atomic():
         token = _locked_token(session.account)
@@ -212,11 +209,9 @@ def verify_password_forgot(forgot_token, code, context):
 
 
 def destroy_totp(session, context):
-    """POST /totp/destroy: two-step authentication off, backup codes gone; needs a verified
-    session (138). The session drops to ``email-2fa``; the removal mail goes only when two-step
-    authentication was actually on."""
-    if not session.token_verified:
-        raise AppError(Errno.SESSION_UNVERIFIED)
+    """POST /totp/destroy: two-step authentication off, backup codes gone (for a confirmed
+    session: the route's permission). The session drops to ``email-2fa``; the removal mail goes
+    only when two-step authentication was actually on."""
     _remove(session.account, context, session)
     return {}
 
