@@ -30,6 +30,18 @@ def bearer(token_hex, token_type, prefix):
     return {"Authorization": f"Bearer {prefix}_{token_credentials(token_hex, token_type)[0]}"}
 
 
+# The answers a loser of the race may get, besides "token already spent": the live server's threads
+# let the racers in together, so customs may refuse the surplus (429/114) and the scrypt gate
+# shed it (503/201). Exactly-once is what the database shows below.
+REFUSALS = {(401, 110), (429, 114), (503, 201)}
+
+
+def assert_one_winner(results):
+    answers = outcomes(results)
+    assert answers.count((200, None)) == 1, answers
+    assert set(answers) - {(200, None)} <= REFUSALS, answers
+
+
 def outcomes(responses):
     return sorted(
         (response.status_code, response.json().get("errno")) if isinstance(response, requests.Response)
@@ -50,7 +62,7 @@ def test_one_forgot_token_and_code_yield_one_account_reset_token(live_stack):
                              headers=headers, timeout=60)
 
     results = race(ATTEMPTS, attempt)
-    assert outcomes(results) == [(200, None)] + [(401, 110)] * (ATTEMPTS - 1), outcomes(results)
+    assert_one_winner(results)
     winner = next(r for r in results if r.status_code == 200).json()["accountResetToken"]
     assert list(AccountResetToken.objects.filter(account=user.account).values_list("pk", flat=True)) == [
         token_credentials(winner, "accountResetToken")[0]
@@ -72,7 +84,7 @@ def test_one_account_reset_token_resets_once(live_stack):
         )
 
     results = race(ATTEMPTS, attempt)
-    assert outcomes(results) == [(200, None)] + [(401, 110)] * (ATTEMPTS - 1), outcomes(results)
+    assert_one_winner(results)
     won = next(index for index, r in enumerate(results) if r.status_code == 200)
     body = results[won].json()
     # One consistent result: the winner's session alone, and the winner's password signs in.
