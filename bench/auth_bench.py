@@ -26,10 +26,11 @@ def run(command, env):
     subprocess.run(command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
 
 
-def prepare_database(env):
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {DATABASE}"],
+def prepare_database(env, database=DATABASE):
+    """A new, migrated ``database`` (``env``'s DATABASE_URL must name it)."""
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"DROP DATABASE IF EXISTS {database}"],
                    check=True, stdout=subprocess.DEVNULL)
-    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {DATABASE}"],
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-q", "-c", f"CREATE DATABASE {database}"],
                    check=True, stdout=subprocess.DEVNULL)
     run([sys.executable, "manage.py", "migrate", "-v", "0"], env)
 
