@@ -18,7 +18,6 @@ How a check decides, for the rules of ``action`` (or ``default``):
    ban on the value (``ban``), or only a metric (``report``), and its counter starts again.
 The refusal with the longest wait wins. Cache errors fail open: logged and counted, never a 500.
 """
-import ipaddress
 import logging
 import math
 import re
@@ -34,7 +33,7 @@ from django_ratelimit import ALL
 from django_ratelimit.core import _get_window, _make_cache_key, get_usage
 from prometheus_client import Counter
 
-from ..errors import AppError, Errno, localized_wait
+from ..errors import AppError, Errno
 from . import blocklist, ledger
 from .actions import ACTIONS
 from .rules import BLOCK_ON, DEFAULT_ACTION, parse_rules
@@ -57,14 +56,9 @@ class Blocked(AppError):
 
     @classmethod
     def too_many(cls, action, retry_after, *, unblockable=False):
-        extra = {"verificationMethod": "email-captcha", "verificationReason": "login"} if unblockable else {}
-        error = cls(
-            Errno.THROTTLED,
-            headers={"Retry-After": str(retry_after)},
-            retryAfter=retry_after,
-            retryAfterLocalized=localized_wait(retry_after),
-            **extra,
-        )
+        error = cls.throttled(retry_after)
+        if unblockable:
+            error.extra.update(verificationMethod="email-captcha", verificationReason="login")
         error.action, error.unblockable = action, unblockable
         return error
 
@@ -164,25 +158,26 @@ def normalize_email(email):
     return f"{local}@{domain}"
 
 
+def _values(context, *, ip=None, email=None, uid=None, token=None):
+    """The properties of a call: the client IP from ``context`` unless given, the email
+    normalised."""
+    ip = ip or (context.ip_address if context is not None else None)
+    return Values(ip=ip, email=normalize_email(email) if email else None, uid=uid, token=token)
+
+
 def _ignored(values, raw_email):
     if values.uid and values.uid in settings.CUSTOMS_IGNORE_UIDS:
         return True
     if raw_email and any(re.search(pattern, raw_email) for pattern in settings.CUSTOMS_IGNORE_EMAILS):
         return True
-    return bool(values.ip) and _ip_in(values.ip, tuple(settings.CUSTOMS_IGNORE_IPS))
+    ignored_ips = _ignored_ips(tuple(settings.CUSTOMS_IGNORE_IPS))
+    return bool(values.ip) and ignored_ips.match(values.ip, None) is not None
 
 
-@lru_cache(maxsize=64)
-def _networks(entries):
-    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
-
-
-def _ip_in(ip, entries):
-    try:
-        address = ipaddress.ip_address(ip)
-    except ValueError:
-        return False
-    return any(address in network for network in _networks(entries))
+@lru_cache(maxsize=8)
+def _ignored_ips(entries):
+    """CUSTOMS_IGNORE_IPS compiled as the blocklist's networks are (one matcher for both)."""
+    return blocklist.Compiled.of(("cidr", entry) for entry in entries)
 
 
 # Cache keys.
@@ -234,9 +229,8 @@ def check(action, context=None, *, ip=None, email=None, uid=None, token=None, un
     caller can take an unblock code (sign-in), so a refusal says ``verificationMethod`` when
     ``unblockEmail`` still allows one.
     """
-    ip = ip or (context.ip_address if context is not None else None)
-    values = Values(ip=ip, email=normalize_email(email) if email else None, uid=uid, token=token)
-    _refuse_blocklisted(action, ip, email)
+    values = _values(context, ip=ip, email=email, uid=uid, token=token)
+    _refuse_blocklisted(action, values.ip, email)
     rules = rules_for(action)
     if not rules:
         return
@@ -340,9 +334,7 @@ def unblock(context=None, *, ip=None, email=None, uid=None, by_operator=False):
     NAT, and bans stay. ``by_operator`` clears the IP's and the bans too. Returns the number of
     records removed.
     """
-    ip = ip or (context.ip_address if context is not None else None)
-    values = Values(ip=ip, email=normalize_email(email) if email else None, uid=uid)
-    bans = by_operator
+    values = _values(context, ip=ip, email=email, uid=uid)
     wanted = {"email", "uid", "ip_email", "ip_uid"} | ({"ip", "token"} if by_operator else set())
     keys = []
     for action_rules in ruleset().values():
@@ -350,7 +342,7 @@ def unblock(context=None, *, ip=None, email=None, uid=None, by_operator=False):
             value = values.of(rule.block_on)
             if rule.block_on in wanted and value:
                 keys += [block_key(rule, value), _counter_key(rule, value)]
-                if bans:
+                if by_operator:
                     keys.append(ban_key(rule.block_on, value))
     try:
         cache = _cache()
@@ -367,7 +359,7 @@ def open_records(*, ip=None, email=None, uid=None, with_keys=False):
     (``default`` rules under each action they stand for), and those the ledger knows of that pair
     a value with one not given; with no value, every open one the ledger knows. ``with_keys``:
     ``(cache key, record)`` pairs, for clearing one."""
-    values = Values(ip=ip, email=normalize_email(email) if email else None, uid=uid)
+    values = _values(None, ip=ip, email=email, uid=uid)
     try:
         keys = set(ledger.keys_involving(values))
     except Exception:  # noqa: BLE001 - the database is down: what the values name is still found
