@@ -39,8 +39,13 @@ FLOW_PAGES = {
     "oauth_permissions": ["signin_permissions", "signup_permissions"],
 }
 # Pages outside the sign-in family (no /oauth/ twin).
+# Settings pages are named settings_<section> (content-server.md §2); each section's pages are
+# listed under its own comment.
 ACCOUNT_PAGES = {
+    # Main page, profile, connected services, activity, deletion
     "settings": ["settings", "settings/change_password"],
+    # Emails and account recovery key
+    # Password and two-step authentication
 }
 
 

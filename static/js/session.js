@@ -36,6 +36,8 @@ export async function liveAccount() {
       // A session can be verified while the account's address is not yet (a sign-in soon after
       // sign-up): the sign-up code is still owed.
       emailVerified: status.details ? Boolean(status.details.accountEmailVerified) : undefined,
+      // A two-step account's session must have passed TOTP (AAL2) to open the settings.
+      meetsMinimumAal: status.details ? status.details.sessionVerificationMeetsMinimumAAL !== false : undefined,
       uid: status.uid || account.uid,
     });
   } catch (error) {

@@ -108,9 +108,10 @@ export class FieldError extends Error {
 
 /**
  * Run `handler(form)` on submit, once at a time, with the submit button disabled meanwhile. An error
- * it throws is shown in the form's region; the handler itself navigates on success.
+ * it throws is shown in the form's region; the handler itself navigates on success. `signal`
+ * (an AbortSignal) unbinds it, for forms that are bound again each time they open.
  */
-export function onSubmit(form, handler) {
+export function onSubmit(form, handler, { signal } = {}) {
   const button = form.querySelector('[type="submit"]');
   let running = false;
   form.addEventListener("submit", async (event) => {
@@ -133,7 +134,7 @@ export function onSubmit(form, handler) {
       running = false;
       button.disabled = false;
     }
-  });
+  }, { signal });
 }
 
 /** The "Show"/"Hide" buttons next to password fields. */
