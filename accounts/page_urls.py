@@ -17,6 +17,8 @@ def _flow_paths():
     for page, paths in flows.ACCOUNT_PAGES.items():
         for route in paths:
             yield path(route, flows.FlowPage.as_view(page=page), name=page if route == paths[0] else None)
+    for route, target in flows.SETTINGS_REDIRECTS.items():
+        yield path(route, flows.settings_redirect, {"target": target})
 
 
 urlpatterns = [

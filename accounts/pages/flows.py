@@ -43,9 +43,17 @@ FLOW_PAGES = {
 # listed under its own comment.
 ACCOUNT_PAGES = {
     # Main page, profile, connected services, activity, deletion
-    "settings": ["settings", "settings/change_password"],
+    "settings": ["settings"],
     # Emails and account recovery key
     # Password and two-step authentication
+    "settings_change_password": ["settings/change_password"],
+}
+
+# Old and linked-to settings paths that land on a page above (content-server.md §2): Firefox links
+# to /settings/avatar/change, and the mails to /settings/clients.
+SETTINGS_REDIRECTS = {
+    "settings/avatar/change": "/settings/avatar",
+    "settings/clients": "/settings#connected-services",
 }
 
 
@@ -66,6 +74,14 @@ class FlowPage(TemplateView):
         # The query can carry an email, a code or a token (the reset link): keep it from other sites.
         response["Referrer-Policy"] = "no-referrer"
         return response
+
+
+def settings_redirect(request, target):
+    """A settings path kept for its links: the page it moved to, with the query carried."""
+    query = request.META.get("QUERY_STRING")
+    path, _, anchor = target.partition("#")
+    location = settings.PUBLIC_URL + path + (f"?{query}" if query else "") + (f"#{anchor}" if anchor else "")
+    return HttpResponseRedirect(location)
 
 
 def change_password(request):

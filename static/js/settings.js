@@ -3,7 +3,7 @@
 import { ApiError, Errno, post } from "./api.js";
 import { go } from "./flow.js";
 import { format, gettext } from "./i18n.js";
-import { liveAccount, onAccountChange, storeAccount } from "./session.js";
+import { forgetAccount, liveAccount, onAccountChange } from "./session.js";
 import { cleanCode, FieldError, isCodeError, onSubmit, showSuccess } from "./ui.js";
 
 /**
@@ -40,7 +40,7 @@ export function signInFirst() {
 /** A call failed because the session is gone: forget it and go sign in (true), else false. */
 export function endedSession(error) {
   if (error instanceof ApiError && error.errno === Errno.INVALID_TOKEN) {
-    storeAccount({ sessionToken: null });
+    forgetAccount();
     signInFirst();
     return true;
   }

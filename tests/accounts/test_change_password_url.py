@@ -15,5 +15,14 @@ def test_the_target_page_renders():
     # Without a session its script sends the user to sign in first, then back here.
     response = Client().get("/settings/change_password")
     assert response.status_code == 200
-    # The settings page for now; the settings issue gives it its own module.
-    assert 'data-page="settings' in response.content.decode()
+    assert 'data-page="settings_change_password"' in response.content.decode()
+
+
+def test_linked_settings_paths_redirect_to_their_page():
+    # Firefox links to /settings/avatar/change, our mails to /settings/clients.
+    client = Client()
+    avatar = client.get("/settings/avatar/change?utm_source=firefox")
+    assert avatar.status_code == 302
+    assert avatar["Location"] == f"{settings.PUBLIC_URL}/settings/avatar?utm_source=firefox"
+    clients = client.get("/settings/clients")
+    assert clients["Location"] == f"{settings.PUBLIC_URL}/settings#connected-services"
