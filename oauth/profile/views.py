@@ -1,6 +1,7 @@
 """Profile routes: thin views over ``oauth.profile.services``, profile-server errnos.
 
-Every /v1 route takes a bearer access token and needs the scope in its ``scopes`` (oauth.md §10);
+Every /v1 route takes a bearer access token and needs the scope in its ``scopes`` (oauth.md §10),
+or the session token of our own settings pages (``authentication.SessionGrant``);
 the default avatars under /v1/avatar/<initial> and the uploaded ones under /a/<id> are public.
 """
 from django.http import Http404, HttpResponse
