@@ -38,7 +38,8 @@ postVerifySecondary             secondaryEmail                                  
 postRemoveSecondary             secondaryEmail                                   /settings
 postChangePrimary               email (the new primary)                          /settings
 postAddTwoStepAuthentication,   -                                                /settings
-postRemoveTwoStepAuthentication
+postRemoveTwoStepAuthentication,
+postChangeTwoStepAuthentication
 postConsumeRecoveryCode,        -                                                /settings
 postSigninRecoveryCode,
 postNewRecoveryCodes
@@ -312,6 +313,10 @@ _TEMPLATES = [
     EmailTemplate(
         "postRemoveTwoStepAuthentication", 9, _("Two-step authentication is off"),
         "account-two-step-disabled", link=SETTINGS,
+    ),
+    EmailTemplate(
+        "postChangeTwoStepAuthentication", 1, _("Your authentication app changed"),
+        "account-two-step-changed", link=SETTINGS,
     ),
     EmailTemplate(
         "postConsumeRecoveryCode", 8, _("A backup authentication code was used"),

@@ -26,6 +26,10 @@ class TotpToken(models.Model):
     setup_verified_at = models.BigIntegerField(null=True, blank=True)
     # The latest time step whose code was accepted: a code is good once (RFC 6238 §5.2).
     last_used_step = models.BigIntegerField(null=True, blank=True)
+    # A new authenticator being set up while this one stays enabled (/totp/replace/start), until a
+    # code of it is confirmed (/totp/replace/confirm) or it is older than PENDING_LIFETIME_MS.
+    replacement_secret = models.CharField(max_length=64, blank=True, default="")
+    replacement_created_at = models.BigIntegerField(null=True, blank=True)
 
     PENDING_LIFETIME_MS = 60 * 60 * 1000
 
@@ -38,6 +42,11 @@ class TotpToken(models.Model):
 
     def is_live_pending(self, now):
         return not self.enabled and self.created_at >= now - self.PENDING_LIFETIME_MS
+
+    def has_live_replacement(self, now):
+        return bool(self.replacement_secret) and (
+            self.replacement_created_at >= now - self.PENDING_LIFETIME_MS
+        )
 
 
 class RecoveryCode(models.Model):

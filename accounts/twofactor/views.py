@@ -12,7 +12,15 @@ from accounts.serializers import KeysQuerySerializer
 from accounts.services import password_change
 from accounts.validators import key_stretch_v2
 from accounts.views.base import PublicView, SessionView
-from accounts.views.password import PasswordForgotView
+from accounts.views.emails import (
+    RecoveryEmailCreateView,
+    RecoveryEmailDestroyView,
+    RecoveryEmailSetPrimaryView,
+    SecondaryEmailResendCodeView,
+    SecondaryEmailVerifyCodeView,
+)
+from accounts.views.password import PasswordCreateView, PasswordForgotView
+from accounts.views.recovery_key import RecoveryKeyView
 
 from .authentication import MfaScopeRequired, MfaTokenAuthentication
 from .serializers import (
@@ -138,6 +146,26 @@ class TotpVerifyRecoveryCodeView(PasswordForgotView):
         )
 
 
+class TotpReplaceStartView(TotpCreateView):
+    """POST /v1/totp/replace/start: a new secret while the enabled authenticator stays on"""
+
+    def post(self, request):
+        self.body()
+        return Response(totp.start_replacement(request.auth, self.context()))
+
+
+class TotpReplaceConfirmView(SessionView):
+    """POST /v1/totp/replace/confirm {code}: the new authenticator replaces the old one"""
+
+    permission_classes = [TokenRequired, ConfirmedSessionRequired]
+    body_serializer = TotpSetupVerifySerializer
+    payload_required = True
+
+    def post(self, request):
+        data = self.body()
+        return Response(totp.confirm_replacement(request.auth, data["code"], self.context()))
+
+
 class MfaTotpCreateView(Mfa2faView, TotpCreateView):
     """POST /v1/mfa/totp/create"""
 
@@ -152,6 +180,21 @@ class MfaTotpSetupCompleteView(Mfa2faView, TotpSetupCompleteView):
 
 class MfaTotpDestroyView(Mfa2faView, TotpDestroyView):
     """POST /v1/mfa/totp/destroy"""
+
+
+class MfaTotpReplaceStartView(Mfa2faView, TotpReplaceStartView):
+    """POST /v1/mfa/totp/replace/start"""
+
+
+class MfaTotpReplaceConfirmView(Mfa2faView, TotpReplaceConfirmView):
+    """POST /v1/mfa/totp/replace/confirm {code}"""
+
+
+@sensitive
+class MfaPasswordCreateView(Mfa2faView, PasswordCreateView):
+    """POST /v1/mfa/password/create (step-up JWT, scope ``mfa:password``)"""
+
+    mfa_action = "password"
 
 
 @sensitive
@@ -252,3 +295,37 @@ class MfaOtpVerifyView(VerifiedSessionView):
         return Response(
             step_up.verify_code(request.auth, data["action"], data["code"], self.context())
         )
+
+
+# Secondary emails and the account recovery key: accounts' own routes (and services), behind a
+# step-up JWT scoped ``mfa:email`` or ``mfa:recovery_key`` instead of the sessionToken.
+
+
+class MfaEmailView(Mfa2faView):
+    mfa_action = "email"
+
+
+class MfaRecoveryEmailCreateView(MfaEmailView, RecoveryEmailCreateView):
+    """POST /v1/mfa/recovery_email {email}"""
+
+
+class MfaRecoveryEmailDestroyView(MfaEmailView, RecoveryEmailDestroyView):
+    """POST /v1/mfa/recovery_email/destroy {email}"""
+
+
+class MfaRecoveryEmailSetPrimaryView(MfaEmailView, RecoveryEmailSetPrimaryView):
+    """POST /v1/mfa/recovery_email/set_primary {email}"""
+
+
+class MfaSecondaryEmailResendCodeView(MfaEmailView, SecondaryEmailResendCodeView):
+    """POST /v1/mfa/recovery_email/secondary/resend_code {email}"""
+
+
+class MfaSecondaryEmailVerifyCodeView(MfaEmailView, SecondaryEmailVerifyCodeView):
+    """POST /v1/mfa/recovery_email/secondary/verify_code {email, code}"""
+
+
+class MfaRecoveryKeyView(Mfa2faView, RecoveryKeyView):
+    """POST (create or replace) and DELETE /v1/mfa/recoveryKey"""
+
+    mfa_action = "recovery_key"

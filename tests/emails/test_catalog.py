@@ -38,6 +38,7 @@ CONTEXTS = {
     "postChangePrimary": {"email": "new-primary@example.com"},
     "postAddTwoStepAuthentication": {},
     "postRemoveTwoStepAuthentication": {},
+    "postChangeTwoStepAuthentication": {},
     "postConsumeRecoveryCode": {},
     "postSigninRecoveryCode": {},
     "postNewRecoveryCodes": {},

@@ -7,6 +7,9 @@ Two setup flows share one pending row (``TotpToken`` with ``enabled`` false, val
 * older: /totp/create → the first valid /session/verify/totp enables it and, if the account has
   no backup codes yet, answers a fresh set as ``recoveryCodes``.
 
+An enabled authenticator is replaced by another the same way, with the new secret held on the
+row (/totp/replace/start → /totp/replace/confirm) so the old app works until the swap.
+
 Enabling raises the session that did it to AAL2 (``totp-2fa``). Every code is accepted once:
 the row remembers the latest accepted time step and a code of that step or an earlier one fails
 (a conditional UPDATE decides between concurrent requests). Customs counts every code checked
@@ -138,6 +141,62 @@ def _enable(token, session, context, service):
         session.account, "account.two_factor_added", context, verified=True, token_id=session.pk
     )
     notices.notify("postAddTwoStepAuthentication", session.account, context, service=service)
+
+
+def start_replacement(session, context):
+    """POST /totp/replace/start: a new secret for a new authenticator app, while the enabled one
+    keeps working until /totp/replace/confirm.
+
+    For a confirmed session (the route's permission); 155 without an enabled authenticator.
+    Calling it again within the hour returns the same new secret.
+    """
+    account = session.account
+    check_account("totpCreate", account, context)
+    now = now_ms()
+    with transaction.atomic():
+        token = _locked_token(account)
+        if token is None or not token.enabled:
+            raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
+        if not token.has_live_replacement(now):
+            token.replacement_secret = otp.new_secret()
+        token.replacement_created_at = now
+        token.save(update_fields=["replacement_secret", "replacement_created_at"])
+    url = otp.otpauth_url(
+        settings.TOTP_SERVICE_NAME, verification.primary_address(account), token.replacement_secret
+    )
+    return {"qrCodeUrl": otp.qr_code_data_url(url), "secret": token.replacement_secret}
+
+
+def confirm_replacement(session, code, context):
+    """POST /totp/replace/confirm: a code of the new secret swaps it in for the old one.
+
+    155 without a replacement in progress, 152 for a wrong code (the old app still works).
+    Mails ``postChangeTwoStepAuthentication``.
+    """
+    account = session.account
+    check_account("verifyTotpCode", account, context)
+    now = now_ms()
+    with transaction.atomic():
+        token = _locked_token(account)
+        if token is None or not token.enabled or not token.has_live_replacement(now):
+            raise AppError(Errno.TOTP_TOKEN_NOT_FOUND)
+        step = otp.matching_step(token.replacement_secret, code)
+        if step is not None:
+            # The old secret's replay guard means nothing for the new one.
+            token.shared_secret, token.last_used_step = token.replacement_secret, step
+            token.replacement_secret, token.replacement_created_at = "", None
+            token.save(update_fields=[
+                "shared_secret", "last_used_step", "replacement_secret", "replacement_created_at",
+            ])
+            security_events.record(
+                account, "account.two_factor_replace_success", context, verified=True,
+                token_id=session.pk,
+            )
+            notices.notify("postChangeTwoStepAuthentication", account, context)
+    if step is None:
+        check_account("verifyTotpCodeFailed", account, context)
+        raise AppError(Errno.INVALID_TOKEN_VERIFICATION_CODE)
+    return {"success": True}
 
 
 def verify_session(session, code, context, *, service=None):

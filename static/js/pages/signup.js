@@ -22,7 +22,7 @@ const COMMON_PASSWORDS_URL = "/static/data/common-passwords.txt";
 
 let commonPasswords = null; // a Set once fetched
 
-function loadCommonPasswords() {
+export function loadCommonPasswords() {
   return fetch(COMMON_PASSWORDS_URL, { credentials: "omit" })
     .then((response) => (response.ok ? response.text() : ""))
     .then((text) => {
