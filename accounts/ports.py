@@ -70,3 +70,10 @@ def forget_devices(account):
     from .devices.models import Device
 
     Device.objects.filter(account=account).delete()
+
+
+def expired_device_commands():
+    """Device commands past their TTL, as a queryset (``manage.py purge_expired``)."""
+    from .devices.services import expired_commands
+
+    return expired_commands()

@@ -237,10 +237,17 @@ class AttachedClientsProvider:
             raise error.to_app_error() from None
 
 
+def expired_access_tokens():
+    return AccessToken.objects.filter(expires__lte=timezone.now())
+
+
+def expired_codes():
+    return AuthorizationCode.objects.filter(expires__lte=timezone.now())
+
+
 def prune_expired():
-    now = timezone.now()
-    access, _ = AccessToken.objects.filter(expires__lte=now).delete()
-    codes, _ = AuthorizationCode.objects.filter(expires__lte=now).delete()
+    access, _ = expired_access_tokens().delete()
+    codes, _ = expired_codes().delete()
     return {"access_tokens": access, "codes": codes}
 
 

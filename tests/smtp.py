@@ -34,16 +34,21 @@ class SinkHandler:
 
 
 class SmtpSink:
-    """An SMTP server on loopback that tests can stop (connections refused) and start again."""
+    """An SMTP server on loopback that tests can stop (connections refused) and start again.
 
-    def __init__(self):
+    ``controller_options`` go to aiosmtpd's Controller: ``tls_context`` (STARTTLS),
+    ``ssl_context`` (implicit TLS), ``authenticator`` and ``auth_require_tls`` (AUTH)."""
+
+    def __init__(self, **controller_options):
         self.port = free_port()
         self.handler = SinkHandler()
         self.controller = None
+        self.controller_options = controller_options
 
     def start(self):
         if self.controller is None:
-            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+            self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port,
+                                         **self.controller_options)
             self.controller.start()
         return self
 

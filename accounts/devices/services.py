@@ -280,8 +280,12 @@ def fetch_commands(owner, index=None, limit=100):
     }
 
 
+def expired_commands():
+    return DeviceCommand.objects.filter(expires_at__lte=now_ms())
+
+
 def prune_expired_commands():
-    deleted, _ = DeviceCommand.objects.filter(expires_at__lte=now_ms()).delete()
+    deleted, _ = expired_commands().delete()
     return deleted
 
 

@@ -87,6 +87,6 @@ def reject(uid, code, context=None):
                    account.uid, (context.ip_address if context else None) or "-")
 
 
-def prune_expired():
-    deleted, _ = UnblockCode.objects.filter(created_at__lt=now_ms() - LIFETIME_MS).delete()
-    return deleted
+def expired_codes():
+    """Codes past their hour (``manage.py purge_expired`` deletes them)."""
+    return UnblockCode.objects.filter(created_at__lt=now_ms() - LIFETIME_MS)
