@@ -8,5 +8,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self):
         from .customs.checks import customs_rules_valid
+        from .monitoring import count_celery_tasks
 
         checks.register(customs_rules_valid, checks.Tags.security)
+        count_celery_tasks()

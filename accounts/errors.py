@@ -113,7 +113,12 @@ class ApiError(Exception):
         """DRF exception handler of the family's routes: every error leaves in upstream's body."""
         error = cls.from_exception(exc)
         set_rollback()
-        return Response(error.to_dict(), status=error.code, headers=error.headers)
+        return error.tag(Response(error.to_dict(), status=error.code, headers=error.headers))
+
+    def tag(self, response):
+        """``response``, marked with its errno for the request log and the metrics (monitoring)."""
+        response.errno = int(self.errno)
+        return response
 
 
 def invalid_keys(detail):
@@ -445,7 +450,7 @@ def render_error(error):
     response = JsonResponse(error.to_dict(), status=error.code)
     for name, value in error.headers.items():
         response[name] = value
-    return response
+    return error.tag(response)
 
 
 def from_validation_errors(detail, source="payload"):

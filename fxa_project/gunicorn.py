@@ -7,6 +7,9 @@ stall the server, health checks included. Behind a buffering reverse proxy (READ
 never reach gunicorn at all; the threads and time-outs are the defence without one.
 """
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -23,3 +26,33 @@ limit_request_fields = 100
 limit_request_field_size = 8190
 # One control socket per user by default; several servers on one machine would share it.
 control_socket_disable = True
+# No access log: the application logs one JSON request.summary line per request instead
+# (accounts/monitoring.py), with the errno and uid gunicorn cannot know.
+accesslog = None
+
+# The metrics of every worker in each scrape: prometheus_client's multiprocess mode, where each
+# worker writes its samples to files in PROMETHEUS_MULTIPROC_DIR and /__metrics__ adds them up.
+# Unset: a temporary directory of this server's own, removed when it stops.
+_own_metrics_dir = not os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+if _own_metrics_dir:
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="fxa-metrics-")
+
+
+def on_starting(server):
+    """Start from no samples: the files of an earlier run's workers would be added in."""
+    directory = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    directory.mkdir(parents=True, exist_ok=True)
+    for stale in directory.glob("*.db"):
+        stale.unlink()
+
+
+def child_exit(server, worker):
+    # Imported here: prometheus_client picks its storage on first import, and workers inherit it.
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if _own_metrics_dir:
+        shutil.rmtree(os.environ["PROMETHEUS_MULTIPROC_DIR"], ignore_errors=True)

@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from dockerflow.django import views as dockerflow_views
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from accounts import health
+from accounts import health, monitoring
 from accounts.views import plumbing
 from oauth import urls as oauth_urls
 from oauth.profile import urls as profile_urls
@@ -14,6 +14,7 @@ urlpatterns = [
     path("__heartbeat__", health.heartbeat),
     path("__lbheartbeat__", dockerflow_views.lbheartbeat),
     path("__version__", dockerflow_views.version),  # DOCKERFLOW_VERSION_CALLBACK: health.get_version
+    path("__metrics__", monitoring.metrics),  # Prometheus, with METRICS_TOKEN
     # The JSON view: the generic one answers YAML to clients that send no Accept header.
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("admin/", admin.site.urls),

@@ -9,6 +9,8 @@ import hmac
 import secrets
 from dataclasses import dataclass, field
 
+from prometheus_client import Histogram
+
 from .. import customs, onepw
 from ..errors import AppError, Errno
 from . import scrypt_gate, security_events
@@ -16,6 +18,13 @@ from .lookup import find_account
 
 # An authSalt of all 0xff marks an account locked by an administrator (onepw.md §3.3).
 LOCKED_AUTH_SALT = "ff" * 32
+
+SCRYPT_SECONDS = Histogram("fxa_scrypt_seconds", "Time of one server-side scrypt (a verifier).")
+
+
+def _derive_verifier(auth_pw, auth_salt):
+    with SCRYPT_SECONDS.time():
+        return onepw.derive_verifier(auth_pw, auth_salt)
 
 
 @dataclass
@@ -46,9 +55,9 @@ def new_password(auth_pw, wrap_kb=None, v2=None):
     """
     auth_salt = secrets.token_bytes(32)
     with scrypt_gate.slot():  # one place for both verifiers: never refused half-way
-        verifier = onepw.derive_verifier(auth_pw, auth_salt)
+        verifier = _derive_verifier(auth_pw, auth_salt)
         verifier_v2 = (
-            onepw.derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt) if v2 else None
+            _derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt) if v2 else None
         )
     wrap_wrap_kb = (
         onepw.xor(wrap_kb, verifier.wrapwrap_key) if wrap_kb is not None else secrets.token_bytes(32)
@@ -80,7 +89,7 @@ class PasswordMatch:
 def match_password(account, auth_pw):
     """The PasswordMatch for ``auth_pw`` (v1 or v2), or None; one scrypt either way."""
     with scrypt_gate.slot():
-        verifier = onepw.derive_verifier(auth_pw, bytes.fromhex(account.auth_salt))
+        verifier = _derive_verifier(auth_pw, bytes.fromhex(account.auth_salt))
     candidate = verifier.verify_hash.hex()
     if hmac.compare_digest(candidate, account.verify_hash):
         return PasswordMatch(1, onepw.xor(bytes.fromhex(account.wrap_wrap_kb), verifier.wrapwrap_key))

@@ -1,10 +1,16 @@
 """Recording the account's security events (the audit log behind GET /v1/securityEvents)."""
+from django.db import transaction
+from prometheus_client import Counter
+
 from ..models import SecurityEvent
+
+# Sign-ups (account.create), sign-ins (account.login, account.login.failure) and the rest.
+EVENTS = Counter("fxa_account_events", "Security events recorded, by name.", ["event"])
 
 
 def record(account, name, context=None, *, verified=False, token_id=None, **additional_info):
     """Record one event; call it inside the transaction of the change it describes."""
-    return SecurityEvent.objects.create(
+    event = SecurityEvent.objects.create(
         account=account,
         name=name,
         verified=verified,
@@ -12,6 +18,8 @@ def record(account, name, context=None, *, verified=False, token_id=None, **addi
         token_id=token_id,
         additional_info=additional_info,
     )
+    transaction.on_commit(EVENTS.labels(name).inc)  # a change rolled back did not happen
+    return event
 
 
 LISTED_EVENTS = 20  # upstream's limit for GET /securityEvents

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from prometheus_client import Counter
 
 from .. import otp, ports
 from ..errors import AppError, Errno
@@ -44,6 +45,11 @@ OLDSYNC_SCOPE = "https://identity.mozilla.com/apps/oldsync"
 CODE_METHODS = frozenset({"email-2fa", "email-otp"})
 # Methods confirmed without mail: unblock codes (already proved the mailbox) and TOTP.
 SILENT_METHODS = frozenset({"email-captcha", "totp-2fa"})
+
+# Confirmed sign-ins (``session``, by method) and sign-up addresses (``account``, method "").
+VERIFICATIONS = Counter(
+    "fxa_verifications", "Sessions and accounts confirmed, by method.", ["kind", "method"]
+)
 
 
 def link_options(data, query=None):
@@ -116,6 +122,7 @@ def verify_tokens(account, token_verification_id, method=VerificationMethod.EMAI
     ).update(token_verification_id=None)
     if sessions:
         ports.tell_devices_account_updated(account, "accountConfirm")
+        transaction.on_commit(VERIFICATIONS.labels("session", VerificationMethod(method).label).inc)
     return sessions + key_fetch_tokens
 
 
@@ -230,6 +237,7 @@ def verify_account(account, context, *, service=None, scopes=()):
     account.save(update_fields=["email_verified"])
     Email.objects.filter(account=account, is_primary=True).update(is_verified=True, verified_at=now)
     ports.tell_devices_account_updated(account, "accountVerify")
+    transaction.on_commit(VERIFICATIONS.labels("account", "").inc)
     if service == "sync" or any(_is_sync_scope(scope) for scope in scopes or ()):
         send_notification(
             "postVerify", primary_address(account), account=account,

@@ -1,0 +1,192 @@
+"""Operations: the Prometheus metrics at /__metrics__ and the request.summary log line.
+
+Each module counts what it does next to its code (customs decisions in ``customs.service``,
+scrypt time and refusals in ``services.passwords`` and ``services.scrypt_gate``, mail outcomes in
+``emails.services``, account events in ``services.security_events``, verifications in
+``services.verification``); this module counts requests, errnos and Celery task outcomes, reads
+the mail queue's depth when scraped, and serves them all. Under gunicorn, prometheus_client's multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set
+up by fxa_project/gunicorn.py) adds up the samples of every worker, so whichever worker answers a
+scrape reports the whole server.
+
+Every request also leaves one mozlog ``request.summary`` line, in the fields of upstream's auth
+server and Dockerflow: never a body, a query string (codes and tokens ride in links' queries) or
+a header other than the user agent and languages.
+"""
+import hmac
+import logging
+import os
+import time
+import uuid
+
+from celery import signals
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+from dockerflow.logging import request_id_context
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client.core import GaugeMetricFamily
+
+from emails.models import OutboundEmail
+
+from .models import Account
+
+summary_logger = logging.getLogger("request.summary")
+logger = logging.getLogger("fxa.monitoring")
+
+REQUESTS = Counter(
+    "fxa_requests", "Requests answered, by route, method and status.", ["route", "method", "status"]
+)
+REQUEST_SECONDS = Histogram(
+    "fxa_request_duration_seconds", "Time to answer a request, by route and status.",
+    ["route", "status"],
+)
+ERRORS = Counter("fxa_errors", "Error answers by route and errno.", ["route", "errno"])
+TASKS = Counter("fxa_celery_tasks", "Celery task outcomes by task.", ["task", "outcome"])
+
+# Any other method a client sends is counted as "other": labels must stay a bounded set.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"
+REQUEST_ID_MAX_LENGTH = 128
+
+
+def route_of(request):
+    """The URL pattern that answered (``v1/account/login``), never the path itself, which carries
+    ids and could be anything a client sends."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None:
+        return match.route
+    if request.path_info.startswith("/" + settings.STATIC_URL.lstrip("/")):
+        return "static"  # answered by whitenoise, before URL resolution
+    return UNMATCHED
+
+
+def uid_of(request, response):
+    """The account's uid when the request authenticated with one of its tokens, or when the
+    answer names it (sign-up, sign-in); else ""."""
+    # The account DRF authenticated; Django's own lazy admin user is left unevaluated.
+    user = request.__dict__.get("user")
+    if type(user) is Account:
+        return user.uid
+    data = getattr(response, "data", None)
+    uid = data.get("uid") if isinstance(data, dict) else None
+    return uid if isinstance(uid, str) else ""
+
+
+def remote_address_chain(meta):
+    """Upstream's remoteAddressChain: the X-Forwarded-For hops, then the connection's peer."""
+    hops = [hop.strip() for hop in meta.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    return hops + [meta.get("REMOTE_ADDR", "")]
+
+
+class RequestMonitoringMiddleware:
+    """Counts, times and logs every request (first in MIDDLEWARE: it sees every answer)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.monotonic()
+        # A proxy's X-Request-Id ties this line to its own; other log lines of the request get it
+        # too (dockerflow's RequestIdLogFilter, settings.LOGGING).
+        request_id = (
+            request.headers.get("X-Request-Id", "")[:REQUEST_ID_MAX_LENGTH] or uuid.uuid4().hex
+        )
+        context = request_id_context.set(request_id)
+        try:
+            response = self.get_response(request)
+            elapsed = time.monotonic() - started
+            route, status = route_of(request), str(response.status_code)
+            errno = getattr(response, "errno", 0)
+            method = request.method if request.method in METHODS else "other"
+            REQUESTS.labels(route, method, status).inc()
+            REQUEST_SECONDS.labels(route, status).observe(elapsed)
+            if errno:
+                ERRORS.labels(route, str(errno)).inc()
+            summary_logger.log(
+                logging.ERROR if response.status_code >= 500 else logging.INFO, "", extra={
+                    "agent": request.META.get("HTTP_USER_AGENT", ""),
+                    "code": response.status_code,
+                    "errno": errno,
+                    "lang": request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+                    "method": request.method,
+                    "path": request.path,  # without the query string
+                    "remoteAddressChain": remote_address_chain(request.META),
+                    "rid": request_id,
+                    "t": int(elapsed * 1000),
+                    "uid": uid_of(request, response),
+                },
+            )
+            return response
+        finally:
+            request_id_context.reset(context)
+
+
+class MailQueueCollector:
+    """The outbox's queued messages, counted when scraped: one query, the same whichever process
+    answers, and true after any restart."""
+
+    def collect(self):
+        try:
+            queued = OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).count()
+        except DatabaseError:
+            logger.warning("mail queue depth unknown: the database did not answer", exc_info=True)
+            return
+        gauge = GaugeMetricFamily("fxa_mail_queued", "Messages in the outbox awaiting delivery.")
+        gauge.add_metric([], queued)
+        yield gauge
+
+
+class ProcessMetrics:
+    """This process's own registry, when no multiprocess directory is configured (runserver,
+    tests, a single process)."""
+
+    def collect(self):
+        yield from REGISTRY.collect()
+
+
+def _registry():
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry.register(ProcessMetrics())
+    registry.register(MailQueueCollector())
+    return registry
+
+
+@require_GET
+def metrics(request):
+    """GET /__metrics__ with ``Authorization: Bearer <METRICS_TOKEN>``; 404 while it is unset."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    supplied = request.headers.get("Authorization", "").encode()
+    if not hmac.compare_digest(supplied, f"Bearer {token}".encode()):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    response = HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def count_celery_tasks():
+    """Count task outcomes in whichever process runs them (AccountsConfig.ready)."""
+    for signal, outcome in ((signals.task_success, "success"), (signals.task_failure, "failure"),
+                            (signals.task_retry, "retry")):
+        signal.connect(_task_counter(outcome), weak=False, dispatch_uid=f"fxa-task-{outcome}")
+
+
+def _task_counter(outcome):
+    def count(sender=None, **kwargs):
+        TASKS.labels(sender.name, outcome).inc()
+    return count
