@@ -16,6 +16,7 @@ urlpatterns = [
     path("account/keys", account.AccountKeysView.as_view()),
     path("account/destroy", account.AccountDestroyView.as_view()),
     path("account/profile", account.AccountProfileView.as_view()),
+    path("account/metrics_opt", account.MetricsOptView.as_view()),
     path("account", account.AccountView.as_view()),
     path("session/status", session.SessionStatusView.as_view()),
     path("session/destroy", session.SessionDestroyView.as_view()),

@@ -44,9 +44,23 @@ FLOW_PAGES = {
 ACCOUNT_PAGES = {
     # Main page, profile, connected services, activity, deletion
     "settings": ["settings"],
+    "settings_recent_activity": ["settings/recent_activity"],
+    "settings_delete_account": ["settings/delete_account"],
+    "account_deleted": ["account_deleted"],  # the goodbye page: no session left, no settings page
+    "settings_avatar": ["settings/avatar"],
+    "settings_display_name": ["settings/display_name"],
     # Emails and account recovery key
+    "settings_emails": ["settings/emails"],
+    "settings_emails_verify": ["settings/emails/verify"],
+    "settings_account_recovery": ["settings/account_recovery"],
     # Password and two-step authentication
     "settings_change_password": ["settings/change_password"],
+    "settings_create_password": ["settings/create_password"],
+    "settings_two_step_authentication": ["settings/two_step_authentication"],
+    "settings_two_step_authentication_change": ["settings/two_step_authentication/change"],
+    "settings_two_step_authentication_replace_codes": [
+        "settings/two_step_authentication/replace_codes",
+    ],
 }
 
 # Old and linked-to settings paths that land on a page above (content-server.md §2): Firefox links

@@ -69,6 +69,10 @@ class DestroyAccountSerializer(serializers.Serializer):
     authPW = auth_pw()
 
 
+class MetricsOptSerializer(serializers.Serializer):
+    state = serializers.ChoiceField(choices=("in", "out"))
+
+
 class SessionDestroySerializer(serializers.Serializer):
     customSessionToken = HexField(length=64, required=False)
 

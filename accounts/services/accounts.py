@@ -317,6 +317,25 @@ def third_party_auth_status(email):
     return {"hasLinkedAccount": False, "hasPassword": account.has_password}
 
 
+def account_data(account):
+    """GET /account: the account's own data (upstream's newer fields), with no subscriptions."""
+    return {
+        "createdAt": account.created_at,
+        "passwordCreatedAt": account.verifier_set_at if account.has_password else None,
+        "hasPassword": account.has_password,
+        "metricsOptOutAt": account.metrics_opt_out_at,
+        "subscriptions": [],
+    }
+
+
+@transaction.atomic
+def set_metrics_opt(account, state):
+    """POST /account/metrics_opt: opt the account out of data collection ("out") or back in."""
+    opted_out_at = now_ms() if state == "out" else None
+    Account.objects.filter(pk=account.pk).update(metrics_opt_out_at=opted_out_at)
+    account.metrics_opt_out_at = opted_out_at
+
+
 def profile(account):
     """GET /account/profile for a sessionToken (every field)."""
     methods = ["pwd", "email"] + (["otp"] if account.authenticator_assurance_level == 2 else [])

@@ -1,4 +1,4 @@
-"""Account routes: create, login, status, credentials status, keys, profile, destroy."""
+"""Account routes: create, login, status, credentials status, keys, profile, destroy, metrics opt."""
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
@@ -11,6 +11,7 @@ from ..serializers import (
     EmailSerializer,
     KeysQuerySerializer,
     LoginSerializer,
+    MetricsOptSerializer,
 )
 from ..services import accounts, verification
 from ..validators import key_stretch_v2, validated_query
@@ -145,4 +146,14 @@ class AccountView(SessionView):
     """GET /v1/account"""
 
     def get(self, request):
-        return Response({"subscriptions": []})
+        return Response(accounts.account_data(request.user))
+
+
+class MetricsOptView(SessionView):
+    """POST /v1/account/metrics_opt {state: "in"|"out"}"""
+
+    body_serializer = MetricsOptSerializer
+
+    def post(self, request):
+        accounts.set_metrics_opt(request.user, self.body()["state"])
+        return Response({})

@@ -19,9 +19,10 @@ export async function openSettings() {
     signInFirst();
     return null;
   }
+  // A two-step account's unconfirmed sign-in is confirmed by TOTP, not by the emailed code.
   const step = account.emailVerified === false ? "/confirm_signup_code"
-    : !account.verified ? "/signin_token_code"
     : account.meetsMinimumAal === false ? "/signin_totp_code"
+    : !account.verified ? "/signin_token_code"
     : null;
   if (step) {
     go(step, here);
@@ -142,4 +143,19 @@ function askForStepUpCode(account, action) {
     dialog.querySelector("[data-step-up-cancel]").addEventListener("click", () => done(reject, new StepUpCancelled()), { signal: controller.signal });
     dialog.addEventListener("cancel", () => done(reject, new StepUpCancelled()), { signal: controller.signal });
   });
+}
+
+/**
+ * `call(authorization)` for a /v1/mfa/* route of `action`, with the step-up token from stepUp().
+ * A token the server refuses (401: expired, or its session replaced) is dropped and bought once
+ * more; a session gone for good then fails the step-up request itself (110, for endedSession).
+ */
+export async function withStepUp(account, action, call) {
+  try {
+    return await call(await stepUp(account, action));
+  } catch (error) {
+    if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    dropStepUp(action);
+    return call(await stepUp(account, action));
+  }
 }

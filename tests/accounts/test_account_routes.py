@@ -10,6 +10,7 @@ from accounts import onepw
 from accounts.models import Account, Email, KeyFetchToken, SessionToken, now_ms
 from tests import factories
 from tests.helpers import ApiClient, assert_error, ok, stretch
+from tests.oauth.test_profile import access_token, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -418,9 +419,62 @@ def test_account_profile_for_a_session(api):
     }
 
 
-def test_get_account_lists_no_subscriptions(api):
+def test_get_account_answers_its_dates_and_no_subscriptions(api):
     user = factories.account()
-    assert ok(api.get("/account", token=user.session_token)) == {"subscriptions": []}
+    account = user.account
+    assert ok(api.get("/account", token=user.session_token)) == {
+        "createdAt": account.created_at,
+        "passwordCreatedAt": account.verifier_set_at,
+        "hasPassword": True,
+        "metricsOptOutAt": None,
+        "subscriptions": [],
+    }
+
+
+def test_get_account_of_an_account_without_password(api):
+    user = factories.account()
+    Account.objects.filter(uid=user.uid).update(verifier_set_at=0)
+    body = ok(api.get("/account", token=user.session_token))
+    assert body["hasPassword"] is False and body["passwordCreatedAt"] is None
+
+
+# Data collection (metrics opt-out).
+
+
+def test_metrics_opt_out_then_in_is_read_back_everywhere(api):
+    user = factories.account("user@example.com", password="pw")
+    token = access_token(user, "profile")
+
+    def enabled():
+        account = ok(api.get("/account/profile", token=user.session_token))["metricsEnabled"]
+        profile = api.client.get("/v1/profile", headers=bearer(token)).json()["metricsEnabled"]
+        signed_in = ok(login(api, "user@example.com", password="pw"))["metricsEnabled"]
+        reauth = ok(api.post("/session/reauth", {"email": "user@example.com",
+                                                 "authPW": stretch(user.email, "pw")[0]},
+                             token=user.session_token))["metricsEnabled"]
+        return {account, profile, signed_in, reauth}
+
+    before = now_ms()
+    assert ok(api.post("/account/metrics_opt", {"state": "out"}, token=user.session_token)) == {}
+    assert Account.objects.get(uid=user.uid).metrics_opt_out_at >= before
+    assert ok(api.get("/account", token=user.session_token))["metricsOptOutAt"] >= before
+    assert enabled() == {False}
+    assert ok(api.post("/account/metrics_opt", {"state": "in"}, token=user.session_token)) == {}
+    assert Account.objects.get(uid=user.uid).metrics_opt_out_at is None
+    assert enabled() == {True}
+
+
+@pytest.mark.parametrize("body, errno", [
+    ({"state": "maybe"}, 107), ({"state": ""}, 107), ({"state": True}, 107), ({}, 108),
+])
+def test_metrics_opt_with_a_bad_state_is_refused(api, body, errno):
+    user = factories.account()
+    assert_error(api.post("/account/metrics_opt", body, token=user.session_token), 400, errno)
+    assert Account.objects.get(uid=user.uid).metrics_opt_out_at is None
+
+
+def test_metrics_opt_needs_a_session(api):
+    assert_error(api.post("/account/metrics_opt", {"state": "out"}), 401, 110)
 
 
 # Email verification.

@@ -63,7 +63,9 @@ def test_every_form_has_one_submit_button_and_labelled_typed_fields(path):
             if kind == "password":
                 assert field.get("autocomplete") in PASSWORD_AUTOCOMPLETE, f"{path}: {field}"
             if kind == "email":
-                assert field.get("autocomplete") == "username", f"{path}: {field}"
+                # A sign-in name, except the address being added to the account on /settings/emails.
+                expected = "email" if path == "/settings/emails" else "username"
+                assert field.get("autocomplete") == expected, f"{path}: {field}"
             if field.get("name") == "code":
                 assert field.get("autocomplete") == "one-time-code", f"{path}: {field}"
                 assert field.get("inputmode") in ("numeric", "text"), f"{path}: {field}"

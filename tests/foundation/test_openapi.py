@@ -66,11 +66,16 @@ BEYOND_REFERENCE = {
     "/account/credentials/status", "/password/forgot/send_otp", "/password/forgot/verify_otp",
     "/mfa/otp/request", "/mfa/otp/verify", "/mfa/password/change", "/mfa/recoveryCodes",
     "/mfa/totp/create", "/mfa/totp/destroy", "/mfa/totp/setup/complete", "/mfa/totp/setup/verify",
+    "/mfa/recovery_email", "/mfa/recovery_email/destroy", "/mfa/recovery_email/set_primary",
+    "/mfa/recovery_email/secondary/resend_code", "/mfa/recovery_email/secondary/verify_code",
+    "/mfa/recoveryKey",
+    "/mfa/password/create", "/mfa/totp/replace/start", "/mfa/totp/replace/confirm",
+    "/totp/replace/start", "/totp/replace/confirm",
     "/totp/setup/complete", "/totp/setup/verify", "/totp/verify", "/totp/verify/recoveryCode",
     "/recoveryCodes/exists", "/session/verify/recoveryCode",
     "/session/verify/totp",  # the reference (and upstream, still) spells it /session/verifiy/totp
     "/profile", "/uid", "/email", "/display_name", "/avatar", "/avatar/upload", "/avatar/{id}",
-    "/emails/bounces",
+    "/emails/bounces", "/account/metrics_opt",
 }
 
 def reference_routes():
