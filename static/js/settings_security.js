@@ -1,12 +1,10 @@
 // What the password and two-step authentication settings pages share (content-server.md §3
-// "Settings"): the step-up's quiet cancel, the new-password rules of the front door,
-// the authenticator's secret as a QR code and a typed key, and the backup codes with copy,
-// download and print.
+// "Settings"): the step-up's quiet cancel, the authenticator's secret as a QR code and a typed
+// key, and the backup codes with copy, download and print.
 import { randomBytes } from "./crypto.js";
 import { format, gettext, language } from "./i18n.js";
 import { endedSession, StepUpCancelled } from "./settings.js";
 import { FieldError, cleanCode } from "./ui.js";
-import { loadCommonPasswords, passwordRules } from "./pages/signup.js";
 
 const BACKUP_CODE_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"; // Crockford base32, as the server's
 const BACKUP_CODE_LENGTH = 10;
@@ -30,39 +28,6 @@ export function guarded(handler) {
 /** A date (ms) in the page's language, e.g. "3 Dec 2026". */
 export function formatDate(ms) {
   return new Intl.DateTimeFormat(language(), { dateStyle: "medium" }).format(new Date(ms));
-}
-
-/**
- * The front door's new-password rules (sign-up): live feedback in the `rules` list while
- * `password` is typed, and check() for the submit, which throws FieldError.
- */
-export function newPasswordRules(password, confirmation, rules, email) {
-  const loaded = loadCommonPasswords();
-  const show = () => {
-    const state = passwordRules(password.value, email);
-    for (const item of rules.querySelectorAll("[data-rule]")) {
-      if (!password.value) item.removeAttribute("data-state");
-      else item.dataset.state = state[item.dataset.rule] ? "met" : "unmet";
-    }
-    return state;
-  };
-  password.addEventListener("input", show);
-  loaded.then(show);
-  return {
-    async check() {
-      await loaded;
-      const state = show();
-      if (!password.value) throw new FieldError(password, gettext("Enter a password."));
-      if (!state.length) throw new FieldError(password, gettext("Use at least 8 characters."));
-      if (!state.email) throw new FieldError(password, gettext("Do not use your email address as your password."));
-      if (!state.common) {
-        throw new FieldError(password, gettext("This password is too common. Choose one that is harder to guess."));
-      }
-      if (confirmation.value !== password.value) {
-        throw new FieldError(confirmation, gettext("The passwords do not match."));
-      }
-    },
-  };
 }
 
 /** The secret as people type it: groups of four. */

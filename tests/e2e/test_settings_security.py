@@ -96,7 +96,7 @@ def test_change_password_keeps_kb_and_the_page_signed_in(live_stack, browser_pag
     page.fill("#confirm-password", "short")
     page.click("#password-form [type=submit]")
     expect(page.locator("#new-password-error")).to_have_text("Use at least 8 characters.")
-    expect(page.locator('#password-rules [data-rule="length"]')).to_have_attribute("data-state", "unmet")
+    expect(page.locator('#new-password-rules [data-rule="length"]')).to_have_attribute("data-state", "unmet")
     page.fill("#new-password", NEW_PASSWORD)
     page.fill("#confirm-password", NEW_PASSWORD)
     page.fill("#current-password", "not the password at all")

@@ -14,11 +14,11 @@ import {
   clearReset, emailToHashWith, exchangeForgotToken, hasRecoveryKey, loadReset, onResetSubmit,
   resetGo, saveReset, showResetError, showRestart, tradeForgotToken,
 } from "../reset.js";
+import { newPasswordRules } from "../password_rules.js";
 import { describeService } from "../service.js";
 import { forgetAccount, storeAccount } from "../session.js";
-import { FieldError, bindPasswordToggles, setFieldError, showError } from "../ui.js";
+import { bindPasswordToggles, showError } from "../ui.js";
 
-const MIN_LENGTH = 8;
 const LINK = { uid: /^[0-9a-fA-F]{32}$/, token: /^[0-9a-fA-F]{64}$/, code: /^[0-9a-fA-F]{32}$/ };
 
 export async function init() {
@@ -41,15 +41,11 @@ export async function init() {
 
   const password = document.getElementById("new-password");
   const confirm = document.getElementById("confirm-password");
-  password.addEventListener("input", () => {
-    showRules(password.value, state.email);
-    setFieldError(password, "");
-  });
-  confirm.addEventListener("input", () => setFieldError(confirm, ""));
+  const rules = newPasswordRules(password, confirm, document.getElementById("new-password-rules"), state.email);
 
   const form = document.getElementById("password-form");
   onResetSubmit(form, async () => {
-    checkPassword(password, confirm, state.email);
+    await rules.check();
     if (!loadReset().resetToken) {
       // The link's code is spent now, on the user's request. A two-step account proves its
       // second factor first, then comes back here.
@@ -106,31 +102,6 @@ async function checkLink(form) {
         button.disabled = false;
       }
     });
-  }
-}
-
-/** The strength rules next to the field: met, unmet, or not yet judged while it is empty. */
-function showRules(value, email) {
-  const states = {
-    length: value.length >= MIN_LENGTH,
-    email: value.toLowerCase() !== email.toLowerCase(),
-  };
-  for (const item of document.querySelectorAll("#new-password-rules [data-rule]")) {
-    if (!value) item.removeAttribute("data-state");
-    else item.dataset.state = states[item.dataset.rule] ? "met" : "unmet";
-  }
-}
-
-function checkPassword(password, confirm, email) {
-  showRules(password.value, email);
-  if (password.value.length < MIN_LENGTH) {
-    throw new FieldError(password, gettext("Use at least 8 characters."));
-  }
-  if (password.value.toLowerCase() === email.toLowerCase()) {
-    throw new FieldError(password, gettext("Do not use your email address as your password."));
-  }
-  if (confirm.value !== password.value) {
-    throw new FieldError(confirm, gettext("The passwords do not match."));
   }
 }
 

@@ -6,9 +6,10 @@
 import { ApiError, Errno, get, post } from "../api.js";
 import { bytesToHex, deriveKB, newPasswordCredentials, stretchV1, stretchV2, unbundleKeys } from "../crypto.js";
 import { format, gettext } from "../i18n.js";
+import { newPasswordRules } from "../password_rules.js";
 import { storeAccount } from "../session.js";
 import { dropStepUp, openSettings, toast, withStepUp } from "../settings.js";
-import { formatDate, guarded, newPasswordRules } from "../settings_security.js";
+import { formatDate, guarded } from "../settings_security.js";
 import { FieldError, bindPasswordToggles, clearMessages, onSubmit } from "../ui.js";
 
 // The step-up tokens of the old session die with it.
@@ -28,7 +29,7 @@ export async function init() {
   const current = document.getElementById("current-password");
   const password = document.getElementById("new-password");
   const confirmation = document.getElementById("confirm-password");
-  const rules = newPasswordRules(password, confirmation, document.getElementById("password-rules"), account.email);
+  const rules = newPasswordRules(password, confirmation, document.getElementById("new-password-rules"), account.email);
 
   onSubmit(form, guarded(async () => {
     if (!current.value) throw new FieldError(current, gettext("Enter your current password."));
@@ -42,7 +43,7 @@ export async function init() {
     storeAccount({ sessionToken: answer.sessionToken, verified: Boolean(answer.verified), authAt: answer.authAt });
     form.reset();
     clearMessages(form);
-    for (const item of form.querySelectorAll("[data-rule]")) item.removeAttribute("data-state");
+    rules.clear();
     const fresh = await get("/account", { token: answer.sessionToken });
     showCreated(fresh.passwordCreatedAt);
     toast(gettext("Your password was changed."));

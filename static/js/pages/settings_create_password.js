@@ -4,8 +4,9 @@
 import { get, post } from "../api.js";
 import { newPasswordCredentials, randomBytes } from "../crypto.js";
 import { gettext } from "../i18n.js";
+import { newPasswordRules } from "../password_rules.js";
 import { openSettings, toast, withStepUp } from "../settings.js";
-import { guarded, newPasswordRules } from "../settings_security.js";
+import { guarded } from "../settings_security.js";
 import { bindPasswordToggles, onSubmit } from "../ui.js";
 
 export async function init() {
@@ -19,7 +20,7 @@ export async function init() {
   const form = document.getElementById("password-form");
   const password = document.getElementById("new-password");
   const confirmation = document.getElementById("confirm-password");
-  const rules = newPasswordRules(password, confirmation, document.getElementById("password-rules"), account.email);
+  const rules = newPasswordRules(password, confirmation, document.getElementById("new-password-rules"), account.email);
 
   onSubmit(form, guarded(async () => {
     await rules.check();

@@ -2,14 +2,12 @@
 // check, then /account/create with key stretching v2 and v1 both, so that v1-only clients (older
 // Firefox, PyFxA 0.8) can sign in to the account too. kB is made here, and only its wrapped forms
 // (kB ⊕ unwrapBKey of each stretch) are sent: the password and kB never leave the browser.
-//
-// static/data/common-passwords.txt is Django's own list (django/contrib/auth/common-passwords.txt.gz)
-// cut to the entries of 8 characters or more (shorter ones fail the length rule anyway).
 import { ApiError, Errno, post } from "../api.js";
 import { newPasswordCredentials, randomBytes } from "../crypto.js";
 import { flowFields, go, pagePath, pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { describeService } from "../service.js";
+import { newPasswordRules } from "../password_rules.js";
 import { storeAccount } from "../session.js";
 import { FieldError, bindPasswordToggles, onSubmit } from "../ui.js";
 
@@ -17,33 +15,6 @@ import { FieldError, bindPasswordToggles, onSubmit } from "../ui.js";
 // `tooyoung` cookie does) instead of letting the age simply be typed again.
 export const TOO_YOUNG_KEY = "fxa.tooyoung";
 const MINIMUM_AGE = 13;
-const MINIMUM_LENGTH = 8;
-const COMMON_PASSWORDS_URL = "/static/data/common-passwords.txt";
-
-let commonPasswords = null; // a Set once fetched
-
-export function loadCommonPasswords() {
-  return fetch(COMMON_PASSWORDS_URL, { credentials: "omit" })
-    .then((response) => (response.ok ? response.text() : ""))
-    .then((text) => {
-      commonPasswords = new Set(text.split("\n").map((line) => line.trim()).filter(Boolean));
-    })
-    .catch(() => {
-      commonPasswords = new Set();
-    });
-}
-
-/** The state of each rule for `password`: true (met), false (not met). */
-export function passwordRules(password, email) {
-  const lower = password.toLowerCase();
-  const address = email.toLowerCase();
-  const localPart = address.split("@")[0];
-  return {
-    length: password.length >= MINIMUM_LENGTH,
-    email: lower !== address && lower !== localPart,
-    common: !(commonPasswords && commonPasswords.has(lower)),
-  };
-}
 
 export function isTooYoung() {
   try {
@@ -53,14 +24,12 @@ export function isTooYoung() {
   }
 }
 
-
 export async function init() {
   if (isTooYoung()) return go("/cannot_create_account", {}, { replace: true });
   const email = params.get("email");
   if (!email) return go(pagePath("/"), {}, { replace: true });
   describeService();
   bindPasswordToggles();
-  const commonLoaded = loadCommonPasswords();
 
   for (const element of document.querySelectorAll("[data-email]")) element.textContent = email;
   document.getElementById("username").value = email;
@@ -75,33 +44,10 @@ export async function init() {
   const password = document.getElementById("new-password");
   const confirmation = document.getElementById("confirm-password");
   const age = document.getElementById("age");
-  const rules = document.getElementById("password-rules");
-
-  // The rules light up as the password is typed: met in green; unmet in red once there is
-  // something to judge (an empty field is neither).
-  const showRules = () => {
-    const state = passwordRules(password.value, email);
-    for (const item of rules.querySelectorAll("[data-rule]")) {
-      if (!password.value) item.removeAttribute("data-state");
-      else item.dataset.state = state[item.dataset.rule] ? "met" : "unmet";
-    }
-  };
-  password.addEventListener("input", showRules);
-  commonLoaded.then(showRules);
+  const rules = newPasswordRules(password, confirmation, document.getElementById("new-password-rules"), email);
 
   onSubmit(form, async () => {
-    await commonLoaded;
-    const state = passwordRules(password.value, email);
-    showRules();
-    if (!password.value) throw new FieldError(password, gettext("Enter a password."));
-    if (!state.length) throw new FieldError(password, gettext("Use at least 8 characters."));
-    if (!state.email) throw new FieldError(password, gettext("Do not use your email address as your password."));
-    if (!state.common) {
-      throw new FieldError(password, gettext("This password is too common. Choose one that is harder to guess."));
-    }
-    if (confirmation.value !== password.value) {
-      throw new FieldError(confirmation, gettext("The passwords do not match."));
-    }
+    await rules.check();
     const years = Number(age.value);
     if (!age.value.trim() || !Number.isInteger(years) || years < 1 || years > 130) {
       throw new FieldError(age, gettext("Enter your age in years."));
