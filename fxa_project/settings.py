@@ -139,6 +139,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "requeue-stale-emails": {"task": "emails.tasks.requeue_stale_emails", "schedule": 60.0},
     "prune-expired-oauth-tokens": {"task": "oauth.tasks.prune_expired_tokens", "schedule": 3600.0},
+    "purge-expired": {"task": "accounts.tasks.purge_expired", "schedule": 24 * 3600.0},
 }
 # A dead broker must fail the request quickly (errno 151), not hang it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
@@ -147,7 +148,17 @@ EMAIL_HOST = env("EMAIL_HOST", None, "SMTP server. Unset: mail goes to the dev m
 EMAIL_PORT = env("EMAIL_PORT", 25, "SMTP port.", int)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user name.")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
-EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, "Use STARTTLS with the SMTP server.", bool)
+EMAIL_USE_TLS = env("EMAIL_USE_TLS", False, "Use STARTTLS with the SMTP server (port 587).", bool)
+EMAIL_USE_SSL = env(
+    "EMAIL_USE_SSL", False, "Speak TLS from the first byte (implicit TLS, port 465).", bool
+)
+EMAIL_DEV_MAILBOX = env(
+    "EMAIL_DEV_MAILBOX",
+    False,
+    "Keep mail in the development mailbox even with DEBUG false (readable in the admin only). "
+    "With DEBUG false and no EMAIL_HOST, start-up checks fail unless this is true.",
+    bool,
+)
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Mozilla accounts <accounts@localhost>", "Sender of every message."
 )
@@ -185,7 +196,7 @@ EMAIL_REQUEUE_AFTER = env(
 EMAIL_QUEUE_RETRY_POLICY = {
     "max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5
 }
-if EMAIL_HOST:
+if EMAIL_HOST and not EMAIL_DEV_MAILBOX:
     EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 else:
     EMAIL_BACKEND = "emails.backends.DevMailboxBackend"
@@ -240,6 +251,13 @@ SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME = env(
     "SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME",
     28 * 24 * 3600,
     "Seconds a sessionToken without a device record lives (upstream: 4 weeks).",
+    int,
+)
+SECURITY_EVENT_RETENTION_DAYS = env(
+    "SECURITY_EVENT_RETENTION_DAYS",
+    365,
+    "Days an account's security events (GET /v1/securityEvents) are kept; `manage.py "
+    "purge_expired` deletes older ones. 0: kept forever.",
     int,
 )
 PASSWORD_CHANGE_TOKEN_LIFETIME = 15 * 60  # seconds (upstream default)
@@ -477,6 +495,11 @@ LOG_FORMAT = env(
     "json (mozlog, for production) or text.",
 )
 LOG_LEVEL = env("LOG_LEVEL", "INFO", "Root log level.")
+METRICS_TOKEN = env(
+    "METRICS_TOKEN",
+    "",
+    "Bearer token that GET /__metrics__ (Prometheus) requires. Unset: the route answers 404.",
+)
 # /__version__ (dockerflow's view): version.json, or what git knows of a checkout without one.
 DOCKERFLOW_VERSION_CALLBACK = "accounts.health.get_version"
 
@@ -499,6 +522,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "accounts.monitoring.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "accounts.middleware.ApiEdgeMiddleware",
@@ -542,9 +566,33 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# whitenoise serves /static/ from gunicorn too; finders let it serve before collectstatic has run.
-WHITENOISE_USE_FINDERS = True
+STATIC_ROOT = Path(env(
+    "STATIC_ROOT",
+    str(BASE_DIR / "staticfiles"),
+    "Directory collectstatic writes the static files to, and whitenoise serves them from.",
+))
+STATIC_MANIFEST = env(
+    "STATIC_MANIFEST",
+    not DEBUG,
+    "Serve what collectstatic wrote to STATIC_ROOT: hashed names, cached for a year, and gzip and "
+    "Brotli variants. False: serve static/ as it is, without collectstatic (development, the "
+    "tests). Default: on when DEBUG is off.",
+    bool,
+)
+if STATIC_MANIFEST:
+    # Only the entry scripts ({% static %} in templates) get hashed URLs. main.js reaches its page
+    # module by a computed import(`./pages/${page}.js`), which no rewrite can hash, so the modules
+    # below it load by their plain names (collectstatic keeps both copies; whitenoise caches plain
+    # names for a minute). support_js_module_import_aggregation stays off: it would point only the
+    # hashed copies' imports at hashed names, so a module shared with that plain graph would load
+    # under two URLs, as two instances with split state (session.js's listeners).
+    STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    }
+# whitenoise serves /static/ from gunicorn too: the collected tree, or without the manifest the
+# source tree through the finders, before any collectstatic.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 WHITENOISE_MIMETYPES = {".js": "text/javascript", ".mjs": "text/javascript"}
 X_FRAME_OPTIONS = "DENY"
 
@@ -573,13 +621,19 @@ LOGGING = {
         "json": {"()": "dockerflow.logging.MozlogFormatter", "logger_name": "fxa"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
+    "filters": {"request_id": {"()": "dockerflow.logging.RequestIdLogFilter"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
+        "console": {
+            "class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         # Every 4xx answer would otherwise be logged as a warning.
         "django.request": {"level": "ERROR"},
+        # One mozlog line per request (accounts/monitoring.py), in JSON only (never CRITICAL: off):
+        # in development runserver logs each request itself.
+        "request.summary": {"level": "INFO" if LOG_FORMAT == "json" else "CRITICAL"},
     },
 }
 
@@ -587,3 +641,63 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = _public.scheme == "https"
     CSRF_COOKIE_SECURE = _public.scheme == "https"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HTTPS in production (README "Deploy checks"): on by default when PUBLIC_URL is https.
+_https_production = _public.scheme == "https" and not DEBUG
+SECURE_SSL_REDIRECT = env(
+    "SECURE_SSL_REDIRECT",
+    _https_production,
+    "Redirect plain-http requests to https (not /__heartbeat__, /__lbheartbeat__, /__version__ "
+    "and /__metrics__, which probes reach over the internal network). Default: on when "
+    "PUBLIC_URL is https and DEBUG is off.",
+    bool,
+)
+SECURE_REDIRECT_EXEMPT = [r"^__(lb)?heartbeat__$", r"^__version__$", r"^__metrics__$"]
+SECURE_HSTS_SECONDS = env(
+    "SECURE_HSTS_SECONDS",
+    365 * 24 * 3600 if _https_production else 0,
+    "max-age of the Strict-Transport-Security header of https answers; 0: no header. Default: "
+    "a year when PUBLIC_URL is https and DEBUG is off.",
+    int,
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+    False,
+    "Extend HSTS to every subdomain of the PUBLIC_URL host (only if all of them serve https).",
+    bool,
+)
+SECURE_HSTS_PRELOAD = env(
+    "SECURE_HSTS_PRELOAD",
+    False,
+    "Add preload to HSTS, as browsers' preload lists require (hard to undo: read hstspreload.org).",
+    bool,
+)
+# django-oauth-toolkit's RFC 9700 deploy warnings that are false here (README "Deploy checks").
+# DOT's own views and its OAuthLibCore are not routed: oauth/ runs oauthlib with its own endpoints
+# (oauth/grants.py), so DOT's COMPLIANT_BCP_RFC9700_* switches would change nothing.
+SILENCED_SYSTEM_CHECKS = [
+    # Implicit grant: grants.authorization_endpoint knows response_type=code alone, and
+    # services.check_authorization_request refuses any other (errno 110).
+    "oauth2_provider.W001",
+    # Password grant: grants.token_endpoint runs authorization_code, refresh_token and
+    # fxa-credentials (the user's session, not a password) only.
+    "oauth2_provider.W002",
+    # PKCE plain: services.check_pkce_request accepts code_challenge_method=S256 alone.
+    "oauth2_provider.W003",
+    # Tokens in the query string: access tokens are read from the Authorization header
+    # (oauth/profile/authentication.py) or a POST body (/v1/verify, /v1/introspect), never a URI.
+    "oauth2_provider.W004",
+    # The RFC 9207 iss parameter: true, kept as upstream (its clients neither expect nor check it;
+    # tests/oauth pin the response to code and state). The mix-up it prevents only threatens a
+    # client of several servers, which can use a redirect URI per server (RFC 9700 §4.4.2).
+    "oauth2_provider.W005",
+    # Plaintext storage: codes, access and refresh tokens are stored as SHA-256 only
+    # (oauth/models.py token_id, grants.save_bearer_token); DOT's token columns are removed.
+    "oauth2_provider.W006",
+    # Refresh-token replay detection: refresh tokens are never rotated (as upstream), so there is
+    # no spent token to replay; each is revocable (/v1/destroy, /v1/account/attached_client/destroy).
+    "oauth2_provider.W007",
+    # http redirect URIs: oauth.models.validate_client_url allows http on loopback hosts only
+    # (native apps, RFC 8252 §7.3, which RFC 9700 §2.1 allows), https everywhere else.
+    "oauth2_provider.W008",
+]

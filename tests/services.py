@@ -37,6 +37,9 @@ TEST_ENVIRONMENT = {
     "PUBLIC_URL": "http://127.0.0.1:8000",
     "LOG_FORMAT": "text",
     "LOG_LEVEL": "WARNING",
+    # Static files from static/ through the finders: no collectstatic before a run (the manifest
+    # is tests/e2e/test_static_files.py's own).
+    "STATIC_MANIFEST": "false",
 }
 
 
