@@ -21,10 +21,14 @@ def signing_key(settings):
 
 
 @pytest.fixture
-def broker(monkeypatch):
-    """Tasks queued on the Celery broker (in-process tests run them eagerly otherwise)."""
-    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
-    return celery_app.conf
+def broker():
+    """Tasks queued on the Celery broker (in-process tests run them eagerly otherwise). Restored
+    here, not by monkeypatch: monkeypatch is torn down after tests/conftest.py's eager switch, and
+    would leave tasks eager for the end-to-end tests that run next in this process."""
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = False
+    yield celery_app.conf
+    celery_app.conf.task_always_eager = previous
 
 
 @pytest.fixture
