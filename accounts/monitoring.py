@@ -15,8 +15,10 @@ a header other than the user agent and languages.
 import hmac
 import logging
 import os
+import threading
 import time
 import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from celery import signals
 from django.conf import settings
@@ -163,20 +165,54 @@ def _registry():
     return registry
 
 
+def scrape(authorization):
+    """(status, headers, body) of a scrape presenting the ``Authorization`` header value
+    ``authorization``: 404 while METRICS_TOKEN is unset, 401 unless it is ``Bearer <token>``."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        return 404, {"Content-Type": "text/plain"}, b"Not Found\n"
+    if not hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
+        return 401, {"Content-Type": "text/plain", "WWW-Authenticate": 'Bearer realm="metrics"'}, (
+            b"Unauthorized\n")
+    return 200, {"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"}, (
+        generate_latest(_registry()))
+
+
 @require_GET
 def metrics(request):
     """GET /__metrics__ with ``Authorization: Bearer <METRICS_TOKEN>``; 404 while it is unset."""
-    token = settings.METRICS_TOKEN
-    if not token:
+    status, headers, body = scrape(request.headers.get("Authorization", ""))
+    if status == 404:
         raise Http404
-    supplied = request.headers.get("Authorization", "").encode()
-    if not hmac.compare_digest(supplied, f"Bearer {token}".encode()):
-        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
-        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
-        return response
-    response = HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
-    response["Cache-Control"] = "no-store"
+    response = HttpResponse(body, status=status)
+    for name, value in headers.items():
+        response[name] = value
     return response
+
+
+class _WorkerScrapeHandler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.split("?")[0] != "/__metrics__":
+            status, headers, body = 404, {"Content-Type": "text/plain"}, b"Not Found\n"
+        else:
+            status, headers, body = scrape(self.headers.get("Authorization", ""))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format, *args):
+        """Scrapes every few seconds would drown the worker's log."""
+
+
+def serve_worker_metrics(port, host="0.0.0.0"):
+    """Serve this Celery worker's metrics (every pool process's, in multiprocess mode) at
+    ``http://host:port/__metrics__`` from a daemon thread, behind the same token as the web's."""
+    server = ThreadingHTTPServer((host, port), _WorkerScrapeHandler)
+    threading.Thread(target=server.serve_forever, name="worker-metrics", daemon=True).start()
+    return server
 
 
 def count_celery_tasks():

@@ -500,6 +500,13 @@ METRICS_TOKEN = env(
     "",
     "Bearer token that GET /__metrics__ (Prometheus) requires. Unset: the route answers 404.",
 )
+WORKER_METRICS_PORT = env(
+    "WORKER_METRICS_PORT",
+    None,
+    "Set on a Celery worker: the port where it serves its own /__metrics__ (task outcomes, mail "
+    "sent), behind METRICS_TOKEN. Unset: the worker serves no metrics.",
+    int,
+)
 # /__version__ (dockerflow's view): version.json, or what git knows of a checkout without one.
 DOCKERFLOW_VERSION_CALLBACK = "accounts.health.get_version"
 

@@ -1,16 +1,20 @@
 """Metrics and request logs of the documented server (accounts/monitoring.py, fxa_project/gunicorn.py):
 /__metrics__ behind its bearer token, adding up both gunicorn workers, and one request.summary
-JSON line per request with no secret in it."""
+JSON line per request with no secret in it; a Celery worker's own metrics port."""
 import json
+import sys
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers import stretch, token_credentials
+from fxa_project.celery import app as celery_app
+from tests.helpers import free_port, stretch, token_credentials
 
 TOKEN = "metrics-" + uuid.uuid4().hex
 # Logs as in production (the suite runs the others with LOG_FORMAT=text).
@@ -152,3 +156,40 @@ def test_one_summary_line_per_request_and_no_secret(live_stack):
         secrets.update({f"{answer} {name}": body[name] for name in ("sessionToken", "keyFetchToken")})
     leaked = [name for name, value in secrets.items() if value in log]
     assert leaked == [], log[-3000:]
+
+
+@pytest.mark.live_stack(**METRICS)
+def test_a_worker_serves_the_tasks_of_all_its_pool_processes(live_stack):
+    port = free_port()
+    queue = f"{live_stack.queue}-metrics"
+    worker = live_stack._spawn("celery-metrics", [
+        sys.executable, "-m", "celery", "-A", "fxa_project", "worker", "-Q", queue,
+        "--pool", "prefork", "--concurrency", "2", "--without-gossip", "--without-mingle",
+        "--without-heartbeat"], env={"WORKER_METRICS_PORT": str(port)})
+    url = f"http://127.0.0.1:{port}/__metrics__"
+    task = settings.CELERY_BEAT_SCHEDULE["prune-expired-tokens"]["task"]
+
+    def tasks_done():
+        response = requests.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10)
+        assert response.status_code == 200, response.text
+        return sum(found.value for family in text_string_to_metric_families(response.text)
+                   for found in family.samples if found.name == "fxa_celery_tasks_total"
+                   and found.labels == {"task": task, "outcome": "success"})
+
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            assert requests.get(url, timeout=1).status_code == 401
+            break
+        except requests.ConnectionError:
+            assert time.monotonic() < deadline, worker.output()
+            time.sleep(0.2)
+    assert requests.get(url, headers={"Authorization": "Bearer nope"}, timeout=10).status_code == 401
+    assert tasks_done() == 0
+    for _ in range(8):
+        celery_app.send_task(task, queue=queue)
+    # The tasks run in the pool processes, never in the process that answers the scrape.
+    while tasks_done() < 8:
+        assert time.monotonic() < deadline + 60, worker.output()
+        time.sleep(0.2)
+    assert tasks_done() == 8

@@ -43,12 +43,21 @@ def _compose():
     return yaml.safe_load((ROOT / "compose.yaml").read_text())
 
 
+def _app_environments():
+    """The environment compose.yaml gives each of the server's processes: the shared block
+    (``x-app``), plus what a service adds for itself (the worker's metrics port)."""
+    compose = _compose()
+    shared = compose["x-app"]["environment"]
+    environments = {name: compose["services"][name]["environment"] for name in APP_SERVICES}
+    for name, environment in environments.items():
+        assert shared.items() <= environment.items(), f"{name} lost the shared environment"
+    return environments
+
+
 def _app_environment():
-    """The environment compose.yaml gives the server's processes (the same for all of them)."""
-    services = _compose()["services"]
-    environments = [services[name]["environment"] for name in APP_SERVICES]
-    assert all(environment == environments[0] for environment in environments)
-    return environments[0]
+    """Every variable compose.yaml sets for one of the server's processes."""
+    return {name: value for environment in _app_environments().values()
+            for name, value in environment.items()}
 
 
 def _gunicorn_variables():
@@ -58,9 +67,12 @@ def _gunicorn_variables():
 
 def render_env_example():
     """.env.example: each variable settings reads, in settings' order, under its documentation."""
-    set_by_compose = {
-        name.removesuffix("_FILE"): f"{name}={value}" for name, value in _app_environment().items()
-    }
+    environments = _app_environments()
+    set_by_compose = {}
+    for name, value in _app_environment().items():
+        services = [service for service, environment in environments.items() if name in environment]
+        only = "" if len(services) == len(environments) else f" (for {', '.join(services)})"
+        set_by_compose[name.removesuffix("_FILE")] = f"{name}={value}{only}"
     parts = [
         "# Every variable the server's settings read (fxa_project/settings.py; README, \"Configuration\"),\n"
         "# generated from their documentation. Copy to .env for `docker compose up` and fill it in; a\n"
