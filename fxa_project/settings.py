@@ -360,6 +360,12 @@ OAUTH_SIGNING_KEY_NEXT = env(
     None,
     "The next RSA signing key (PEM), published at /v1/jwks before it replaces OAUTH_SIGNING_KEY.",
 )
+OAUTH_SIGNING_KEY_OLD = env(
+    "OAUTH_SIGNING_KEY_OLD",
+    None,
+    "The retired signing key's public key (PEM), still published at /v1/jwks so that what it "
+    "signed verifies until it expires. `manage.py oauth_keys rotate` writes it; `retire` empties it.",
+)
 OAUTH_ISSUER = env(
     "OAUTH_ISSUER",
     PUBLIC_URL,

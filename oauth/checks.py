@@ -7,12 +7,13 @@ from django.core import checks
 def signing_key_configured(app_configs, **kwargs):
     if settings.OAUTH_SIGNING_KEY:
         try:
-            from .keys import current_key, next_key
+            from .keys import current_key, next_key, old_key
 
             current_key()
             next_key()
+            old_key()
         except Exception as exc:  # noqa: BLE001 - reported as a check failure
-            return [checks.Error(f"OAUTH_SIGNING_KEY(_NEXT) is not a usable RSA key: {exc}",
+            return [checks.Error(f"OAUTH_SIGNING_KEY(_NEXT, _OLD) is not a usable RSA key: {exc}",
                                  id="oauth.E001")]
         return []
     return [checks.Warning(

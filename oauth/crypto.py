@@ -45,15 +45,21 @@ def generate_signing_key_pem(bits=2048):
     ).decode()
 
 
-class SigningKey:
-    """An RS256 private key with its public JWK; ``kid`` = first 16 hex of SHA-256 of the
-    public key's DER (stable, so RPs' JWKS caches keep working across restarts)."""
+class VerificationKey:
+    """An RS256 public key, from a PEM of the public or the private key, with its JWK; ``kid`` =
+    first 16 hex of SHA-256 of the public key's DER (stable, so RPs' JWKS caches keep working
+    across restarts and rotations)."""
 
     def __init__(self, pem):
-        self.private_key = serialization.load_pem_private_key(pem.encode(), password=None)
-        if not isinstance(self.private_key, rsa.RSAPrivateKey):
+        if "PRIVATE KEY" in pem:
+            public = serialization.load_pem_private_key(pem.encode(), password=None).public_key()
+        else:
+            public = serialization.load_pem_public_key(pem.encode())
+        if not isinstance(public, rsa.RSAPublicKey):
             raise ValueError("the OAuth signing key must be an RSA key")
-        public = self.private_key.public_key()
+        self.public_pem = public.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
         der = public.public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -71,6 +77,16 @@ class SigningKey:
             "n": _int(numbers.n),
             "e": _int(numbers.e),
         }
+
+
+class SigningKey(VerificationKey):
+    """An RS256 private key, with its public JWK."""
+
+    def __init__(self, pem):
+        self.private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(self.private_key, rsa.RSAPrivateKey):
+            raise ValueError("the OAuth signing key must be an RSA key")
+        super().__init__(pem)
 
     def sign(self, claims, typ=None):
         headers = {"kid": self.kid}

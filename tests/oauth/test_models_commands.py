@@ -3,6 +3,7 @@ import hashlib
 import json
 from io import StringIO
 
+import jwt
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -125,6 +126,54 @@ def test_oauth_keys_generate_prints_a_usable_pem():
     call_command("oauth_keys", "generate", stdout=out)
     key = crypto.SigningKey(out.getvalue())
     assert out.getvalue().startswith("-----BEGIN PRIVATE KEY-----") and len(key.kid) == 16
+
+
+def test_oauth_keys_rotate_signs_with_next_and_keeps_publishing_the_old_key(tmp_path, settings):
+    files = {slot: tmp_path / slot for slot in ("current", "next", "old")}
+    first, second = crypto.generate_signing_key_pem(), crypto.generate_signing_key_pem()
+    files["current"].write_text(first)
+    files["next"].write_text(second)
+    files["current"].chmod(0o644)
+    files["next"].chmod(0o640)
+    settings.OAUTH_SIGNING_KEY, settings.OAUTH_SIGNING_KEY_NEXT = first, second
+    signed_before = keys.sign({"sub": "a"})
+    out = StringIO()
+
+    call_command("oauth_keys", "rotate", *(f"--{slot}={path}" for slot, path in files.items()),
+                 stdout=out)
+
+    # What the restarted server loads from the files:
+    settings.OAUTH_SIGNING_KEY, settings.OAUTH_SIGNING_KEY_NEXT, settings.OAUTH_SIGNING_KEY_OLD = (
+        files["current"].read_text(), files["next"].read_text(), files["old"].read_text())
+    assert "PRIVATE" not in settings.OAUTH_SIGNING_KEY_OLD
+    assert {slot: path.stat().st_mode & 0o777 for slot, path in files.items()} == {
+        "current": 0o644, "next": 0o640, "old": 0o600}
+    kids = [k["kid"] for k in keys.public_jwks()]
+    assert kids[:2] == [crypto.SigningKey(second).kid, keys.next_key().kid]
+    assert kids[2] == crypto.SigningKey(first).kid and len(set(kids)) == 3
+    assert f"signing: {kids[0]}; old (still published): {kids[2]}" in out.getvalue()
+    # A token signed before the rotation still verifies; new ones carry the new kid.
+    assert crypto.verify_jwt(signed_before, keys.public_jwks())["sub"] == "a"
+    assert jwt.get_unverified_header(keys.sign({"sub": "b"}))["kid"] == kids[0]
+
+    call_command("oauth_keys", "retire", f"--old={files['old']}", stdout=StringIO())
+    settings.OAUTH_SIGNING_KEY_OLD = files["old"].read_text().strip() or None
+    assert [k["kid"] for k in keys.public_jwks()] == kids[:2]
+    with pytest.raises(jwt.InvalidSignatureError):
+        crypto.verify_jwt(signed_before, keys.public_jwks())
+
+
+def test_oauth_keys_rotate_refuses_without_a_next_key(tmp_path, monkeypatch):
+    current, empty = tmp_path / "current", tmp_path / "next"
+    current.write_text(crypto.generate_signing_key_pem())
+    empty.write_text("")
+    monkeypatch.delenv("OAUTH_SIGNING_KEY_OLD_FILE", raising=False)
+    with pytest.raises(CommandError, match="--old"):
+        call_command("oauth_keys", "rotate", f"--current={current}", f"--next={empty}")
+    with pytest.raises(CommandError, match="next key must have been published"):
+        call_command("oauth_keys", "rotate", f"--current={current}", f"--next={empty}",
+                     f"--old={tmp_path / 'old'}")
+    assert not (tmp_path / "old").exists()
 
 
 def test_signing_key_check_warns_without_a_key(settings):
