@@ -72,10 +72,10 @@ class SigningKey:
             "e": _int(numbers.e),
         }
 
-    def sign(self, claims, typ=None):
-        headers = {"kid": self.kid}
-        if typ:
-            headers["typ"] = typ
+    def sign(self, claims, typ="JWT"):
+        """RS256 with this key's ``kid``; ``typ=None`` leaves the header without one (upstream's
+        Security Event Tokens)."""
+        headers = {"kid": self.kid, "typ": typ}  # PyJWT drops a None typ
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers=headers)
 
 
