@@ -167,22 +167,20 @@ class Client(AbstractApplication):
         return current or previous
 
     def clean(self):
-        errors = []
-        for uri in self.redirect_uri_list:
-            try:
-                validate_client_url(uri)
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if errors:
-            raise ValidationError({"redirect_uris": errors})
-        if self.webhook_url:
-            try:
-                validate_webhook_url(self.webhook_url)
-            except ValidationError as error:
-                raise ValidationError({"webhook_url": error.messages}) from None
+        errors = {}
+        for field, check, values in (("redirect_uris", validate_client_url, self.redirect_uri_list),
+                                     ("webhook_url", validate_webhook_url,
+                                      [self.webhook_url] if self.webhook_url else [])):
+            for value in values:
+                try:
+                    check(value)
+                except ValidationError as error:
+                    errors.setdefault(field, []).extend(error.messages)
         unknown = set(self.webhook_event_list) - set(WEBHOOK_EVENTS)
         if unknown:
-            raise ValidationError({"webhook_events": f"unknown events: {' '.join(sorted(unknown))}"})
+            errors["webhook_events"] = [f"unknown events: {' '.join(sorted(unknown))}"]
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def webhook_event_list(self):

@@ -269,3 +269,15 @@ def test_webhooks_status_prints_the_backlog_per_client(user, rp):
     assert header.split()[:7] == ["client", "name", "pending", "failing", "delivered", "dropped",
                                   "expired"]
     assert row.split()[:7] == [rp.client_id, "RP", "2", "1", "0", "0", "0"]
+
+
+def test_the_admin_form_refuses_a_bad_webhook_registration():
+    from django.core.exceptions import ValidationError
+
+    client = Client(name="Bad", redirect_uris="https://rp.example/cb",
+                    webhook_url="http://rp.example/events", webhook_events="delete-user nope")
+    with pytest.raises(ValidationError) as refused:
+        client.clean()
+    assert set(refused.value.message_dict) == {"webhook_url", "webhook_events"}
+    client.webhook_url, client.webhook_events = "http://127.0.0.1:9/events", "delete-user"
+    client.clean()
