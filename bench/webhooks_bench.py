@@ -30,8 +30,10 @@ def main():
         "SECRET_KEY": "benchmark",
         "LOG_LEVEL": "WARNING",
         "CELERY_QUEUE": QUEUE,
+        "DJANGO_SETTINGS_MODULE": "fxa_project.settings",
         "OAUTH_SIGNING_KEY": crypto.generate_signing_key_pem(),
         "WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
+        "EMAIL_DEV_MAILBOX": "true",
     }
     prepare_database(env, DATABASE)
     os.environ.update(env)
