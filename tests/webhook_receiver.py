@@ -32,7 +32,7 @@ class WebhookReceiver:
     request's headers that returns the status (an RP's own logic). ``received`` lists every
     request."""
 
-    def __init__(self):
+    def __init__(self, ssl_context=None):
         self.received = []
         self.answers = {}
         self.delay = {}
@@ -67,10 +67,15 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.scheme = "http"
+        if ssl_context is not None:  # https://localhost:<port>/…
+            self.server.socket = ssl_context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def url(self, path="/hook"):
-        return f"http://127.0.0.1:{self.server.server_address[1]}{path}"
+        host = "localhost" if self.scheme == "https" else "127.0.0.1"
+        return f"{self.scheme}://{host}:{self.server.server_address[1]}{path}"
 
     def __enter__(self):
         self.thread.start()
