@@ -1,20 +1,26 @@
 """Relying-party events end to end: account changes made over HTTP against gunicorn, delivered
 by a real Celery worker (through Redis) to webhook receivers on loopback, each SET checked the
 way an RP checks it (jwcrypto against the live /v1/jwks); a failing RP, and a worker killed with
-SIGKILL in the middle of a fan-out."""
+SIGKILL in the middle of a fan-out, the beat sweep, and an RP written from the integration
+requirements."""
 import json
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
+from django.conf import settings
+from django.utils import timezone
 from fxa.core import Client as FxaClient
 from jwcrypto import jwk, jwt
 
 from accounts.models import Account, Email
+from fxa_project.celery import app as celery_app
 from oauth import events, webhooks
 from oauth.models import WebhookDelivery
 from tests import factories
+from tests.helpers import authorization
 from tests.twofactor.conftest import code, mid_step
 from tests.webhook_receiver import WebhookReceiver, single_event, verify_set
 
@@ -34,8 +40,6 @@ def receiver(settings):
 
 
 def session_bearer(token_hex):
-    from tests.helpers import authorization
-
     return {"Authorization": authorization(token_hex, "sessionToken", "POST", "")}
 
 
@@ -121,9 +125,9 @@ def test_a_worker_killed_mid_fan_out_still_delivers_every_event(live_stack, rece
     user = factories.account(f"kill-{uuid.uuid4().hex[:8]}@example.com", PASSWORD)
     clients = [factories.oauth_client(f"RP {index}", webhook_url=receiver.url(f"/rp-{index}"))[0]
                for index in range(12)]
-    for client in clients:
+    for index, client in enumerate(clients):
         events.record_use(user.uid, client)
-        receiver.delay[f"/rp-{clients.index(client)}"] = 0.4
+        receiver.delay[f"/rp-{index}"] = 0.4
 
     FxaClient(server_url=live_stack.api_url).destroy_account(user.email, PASSWORD)
     deadline = time.monotonic() + 30
@@ -201,3 +205,20 @@ def test_an_rp_built_from_the_integration_requirements_works_against_us(live_sta
     receiver.wait_for("/guide", count=3)
     assert rp.users == {}
     assert [r.status for r in receiver.received] == [200, 200, 200]
+
+
+def test_the_beat_entry_sweeps_a_row_whose_task_was_lost(live_stack, receiver):
+    """A pending row with no task (the broker was down at commit): the task beat sends by name
+    queues it again, and the worker delivers it."""
+    client = factories.oauth_client("Lost task RP", webhook_url=receiver.url("/lost"))[0]
+    overdue = timezone.now() - timedelta(seconds=settings.WEBHOOK_REQUEUE_AFTER + 60)
+    row = WebhookDelivery.objects.create(client=client, uid="0" * 32, event="delete-user",
+                                         next_attempt_at=overdue)
+    celery_app.send_task(settings.CELERY_BEAT_SCHEDULE["requeue-stale-webhooks"]["task"],
+                         queue=live_stack.queue)
+    (request,) = receiver.wait_for("/lost")
+    assert single_event(claims_of(live_stack, request, client)) == ("delete-user", {})
+    deadline = time.monotonic() + 30
+    while WebhookDelivery.objects.get(pk=row.pk).status != "delivered":
+        assert time.monotonic() < deadline, live_stack.worker.output()
+        time.sleep(0.2)
