@@ -2,9 +2,7 @@
 back-off, 410, retention, the server-side request forgery guard, the per-client bound, the sweep,
 and the operators' tools. Deliveries go to a real HTTP receiver on loopback."""
 import base64
-import datetime
 import json
-import ssl
 import uuid
 from datetime import timedelta
 from io import StringIO
@@ -13,9 +11,6 @@ import certifi
 import psycopg
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -23,6 +18,7 @@ from django.utils import timezone
 from oauth import events, webhooks
 from oauth.models import Client, WebhookDelivery
 from tests import factories
+from tests.tls import issue_certificate
 from tests.webhook_receiver import WebhookReceiver, single_event, verify_set
 
 pytestmark = pytest.mark.django_db
@@ -151,31 +147,9 @@ def test_an_unanswering_rp_times_out(user, rp, receiver, settings):
 def tls(tmp_path_factory):
     """A CA file and a server context with a certificate that CA issued for the name localhost
     only (not for 127.0.0.1, the address connected to)."""
-    def name(text):
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, text)])
-
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-
-    def certificate(subject, public_key, serial, extension, critical):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(name("Test CA"))
-                   .public_key(public_key).serial_number(serial)
-                   .not_valid_before(now - timedelta(days=1))
-                   .not_valid_after(now + timedelta(days=1)).add_extension(extension, critical))
-        return builder.sign(ca_key, hashes.SHA256())
-
-    ca = certificate(name("Test CA"), ca_key.public_key(), 1,
-                     x509.BasicConstraints(ca=True, path_length=None), True)
-    server = certificate(name("localhost"), key.public_key(), 2,
-                         x509.SubjectAlternativeName([x509.DNSName("localhost")]), False)
-    folder = tmp_path_factory.mktemp("webhook-tls")
-    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (folder / "server.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    (folder / "server.key").write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(folder / "server.pem", folder / "server.key")
-    return str(folder / "ca.pem"), context
+    ca_file, context = issue_certificate(tmp_path_factory.mktemp("webhook-tls"), "localhost",
+                                         [x509.DNSName("localhost")])
+    return str(ca_file), context
 
 
 def test_https_is_verified_for_the_host_name(user, settings, tls, monkeypatch):
