@@ -124,7 +124,10 @@ def _on_account_deleting(sender, account, **kwargs):
 
 def _on_capabilities_changed(sender, account, capabilities_by_client, is_active, change_time,
                              **kwargs):
+    """subscription-state-change to the named clients, and profile-change to the account's
+    recipients (upstream sends it for subscription changes too: the profile shows them)."""
     subscription_state_change(account.uid, capabilities_by_client, is_active, change_time)
+    profile_change(account.uid)
 
 
 def connect():

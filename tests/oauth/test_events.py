@@ -177,7 +177,7 @@ def test_a_locale_changed_by_support_sends_it(user, user_rp):
 
 
 def test_subscription_changes_go_to_the_named_clients_with_their_capabilities(user):
-    rp("Not named")
+    events.record_use(user.uid, rp("Not named"))
     vpn, relay = rp("VPN"), rp("Relay")
     with transaction.atomic():
         capabilities_changed.send(
@@ -185,6 +185,7 @@ def test_subscription_changes_go_to_the_named_clients_with_their_capabilities(us
             capabilities_by_client={vpn.client_id: ["vpn"], relay.client_id: ["relay", "vpn"],
                                     "0123456789abcdef": ["gone"]})
     assert rows(user.uid) == [
+        ("Not named", "profile-change", {"uid": user.uid}),  # the account's RP: refetch the profile
         ("Relay", "subscription-state-change",
          {"capabilities": ["relay", "vpn"], "isActive": True, "changeTime": 1565721242227}),
         ("VPN", "subscription-state-change",
