@@ -129,6 +129,9 @@ class AccountAdmin(admin.ModelAdmin):
         perms_needed.discard(SecurityEvent._meta.verbose_name)
         return deleted, counts, perms_needed, protected
 
+    def save_model(self, request, obj, form, change):
+        accounts.save_by_support(obj, form.changed_data)
+
     def delete_model(self, request, obj):
         accounts.delete_account(obj, _staff_context(request), by=_staff(request))
 

@@ -140,6 +140,7 @@ CELERY_BEAT_SCHEDULE = {
     "requeue-stale-emails": {"task": "emails.tasks.requeue_stale_emails", "schedule": 60.0},
     "prune-expired-oauth-tokens": {"task": "oauth.tasks.prune_expired_tokens", "schedule": 3600.0},
     "purge-expired": {"task": "accounts.tasks.purge_expired", "schedule": 24 * 3600.0},
+    "requeue-stale-webhooks": {"task": "oauth.tasks.requeue_stale_webhooks", "schedule": 60.0},
 }
 # A dead broker must fail the request quickly (errno 151), not hang it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
@@ -426,6 +427,51 @@ OAUTH2_PROVIDER = {
     "REFRESH_TOKEN_ADMIN_CLASS": "oauth.admin.RefreshTokenAdmin",
     "GRANT_ADMIN_CLASS": "oauth.admin.AuthorizationCodeAdmin",
 }
+
+# Relying-party events: Security Event Tokens POSTed to the clients' webhook URLs (events.md).
+WEBHOOK_ISSUER = env(
+    "WEBHOOK_ISSUER",
+    OAUTH_ISSUER,
+    "The iss of the Security Event Tokens sent to webhooks; defaults to OAUTH_ISSUER.",
+)
+WEBHOOK_RETENTION = env(
+    "WEBHOOK_RETENTION",
+    7 * 24 * 3600,
+    "Seconds an undelivered webhook event is retried before it is dropped (Pub/Sub's 7 days).",
+    int,
+)
+WEBHOOK_RETRY_BACKOFF = env(
+    "WEBHOOK_RETRY_BACKOFF", 10, "Seconds before the first retry of a failed webhook delivery.", int
+)
+WEBHOOK_RETRY_BACKOFF_MAX = env(
+    "WEBHOOK_RETRY_BACKOFF_MAX", 600, "Cap, in seconds, of the webhook retries' doubling delay.", int
+)
+WEBHOOK_REQUEUE_AFTER = env(
+    "WEBHOOK_REQUEUE_AFTER",
+    120,
+    "Seconds a webhook delivery may stay pending past its due time before Celery beat queues it "
+    "again (a killed worker, a lost task).",
+    int,
+)
+WEBHOOK_CONNECT_TIMEOUT = env(
+    "WEBHOOK_CONNECT_TIMEOUT", 5, "Seconds a webhook connection may take to open.", float
+)
+WEBHOOK_READ_TIMEOUT = env(
+    "WEBHOOK_READ_TIMEOUT", 10, "Seconds a relying party may take to answer a webhook.", float
+)
+WEBHOOK_CONCURRENCY_PER_CLIENT = env(
+    "WEBHOOK_CONCURRENCY_PER_CLIENT",
+    4,
+    "Deliveries in flight at once to one relying party, so a slow one cannot hold every worker.",
+    int,
+)
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env(
+    "WEBHOOK_ALLOW_PRIVATE_ADDRESSES",
+    DEBUG,
+    "Deliver webhooks to loopback, private and link-local addresses (local and test RPs); off in "
+    "production, against server-side request forgery.",
+    bool,
+)
 
 # Customs: rate limits and blocks (customs.md; accounts/customs/).
 CUSTOMS_RULES = env(

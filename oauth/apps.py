@@ -11,6 +11,8 @@ class OAuthConfig(AppConfig):
         import_module("oauth.checks")  # registers the system checks
         from accounts.devices.oauth_clients import register_oauth_clients
 
+        from . import events
         from .tokens import AttachedClientsProvider
 
         register_oauth_clients(AttachedClientsProvider())
+        events.connect()

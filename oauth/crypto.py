@@ -88,10 +88,10 @@ class SigningKey(VerificationKey):
             raise ValueError("the OAuth signing key must be an RSA key")
         super().__init__(pem)
 
-    def sign(self, claims, typ=None):
-        headers = {"kid": self.kid}
-        if typ:
-            headers["typ"] = typ
+    def sign(self, claims, typ="JWT"):
+        """RS256 with this key's ``kid``; ``typ=None`` leaves the header without one (upstream's
+        Security Event Tokens)."""
+        headers = {"kid": self.kid, "typ": typ}  # PyJWT drops a None typ
         return jwt.encode(claims, self.private_key, algorithm="RS256", headers=headers)
 
 

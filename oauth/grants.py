@@ -33,7 +33,7 @@ from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
 from accounts import customs, hashing
 
-from . import crypto, jwts, services
+from . import crypto, events, jwts, services
 from . import scopes as scope_lib
 from .authentication import LAST_USED_RESOLUTION_MS
 from .errors import OAuthErrno, OAuthError, from_oauthlib
@@ -145,6 +145,7 @@ class FxaRequestValidator(OAuth2Validator):
             keys_jwe=_param(request, "keys_jwe") or "", session_token_id=grantor.session_token_id,
             profile_changed_at=grantor.account.profile_changed_at,
         )
+        events.record_use(grantor.account.pk, request.client)
         self.issued_code = (code["code"], request.redirect_uri)
 
     # Client authentication: every client goes through authenticate_client (public ones too),
@@ -264,10 +265,12 @@ class FxaRequestValidator(OAuth2Validator):
         else:
             token.pop("refresh_token", None)
         now = now_ms()
-        if grant.refresh_token is not None and \
-                now - grant.refresh_token.last_used_at > LAST_USED_RESOLUTION_MS:
+        if grant.refresh_token is None:
+            events.record_use(account.pk, client)  # a code redeemed, an fxa-credentials grant
+        elif now - grant.refresh_token.last_used_at > LAST_USED_RESOLUTION_MS:
             # Recorded at a coarse resolution so that busy refreshers do not each cost a write.
             RefreshToken.objects.filter(pk=grant.refresh_token.pk).update(last_used_at=now)
+            events.record_use(account.pk, client)
         AccessToken.objects.create(
             token_id=request.access_token_id, application=client, account=account,
             scope=token["scope"], expires=timezone.now() + timedelta(seconds=token["expires_in"]),

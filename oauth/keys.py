@@ -42,7 +42,7 @@ def public_jwks():
     return [key.public_jwk for key in (current_key(), next_key(), old_key()) if key is not None]
 
 
-def sign(claims, typ=None):
+def sign(claims, typ="JWT"):
     key = current_key()
     if key is None:
         raise RuntimeError("OAUTH_SIGNING_KEY is not configured")

@@ -48,6 +48,20 @@ def validate_client_url(url):
     raise ValidationError(f"{url!r} must be https (http only on 127.0.0.1/localhost)")
 
 
+def validate_webhook_url(url):
+    """A webhook URL: what ``validate_client_url`` accepts, but a URL (no URN)."""
+    if url.startswith("urn:"):
+        raise ValidationError(f"{url!r} must be an https URL")
+    validate_client_url(url)
+
+
+# The events an RP may receive (events.md §2), by the last part of their schemas URI.
+WEBHOOK_EVENTS = (
+    "delete-user", "password-change", "profile-change", "subscription-state-change",
+    "metrics-opt-out", "metrics-opt-in",
+)
+
+
 class ClientSecretField(models.CharField):
     """A client secret at rest: ``hashing.OAUTH_TOKEN``, SHA-256 hex of the secret's bytes
     (upstream's hashedSecret).
@@ -107,7 +121,19 @@ class Client(AbstractApplication):
         help_text="Temporarily refuse new authorizations and token grants (503, errno 202); "
         "codes already issued can still be redeemed.",
     )
-    webhook_url = models.CharField(max_length=512, blank=True, default="")
+    webhook_url = models.CharField(
+        max_length=512, blank=True, default="",
+        help_text="Where account events (Security Event Tokens) are POSTed; empty: none are sent.",
+    )
+    is_resource_server = models.BooleanField(
+        default=False,
+        help_text="Receives the events of every account (Sync, Relay), not only of its users.",
+    )
+    webhook_events = models.TextField(
+        blank=True, default="",
+        help_text="Space-separated event names it wants (e.g. delete-user password-change); "
+        "empty: all of them.",
+    )
 
     class Meta(AbstractApplication.Meta):
         ordering = ["name"]
@@ -141,19 +167,27 @@ class Client(AbstractApplication):
         return current or previous
 
     def clean(self):
-        errors = []
-        for uri in self.redirect_uri_list:
-            try:
-                validate_client_url(uri)
-            except ValidationError as error:
-                errors.extend(error.messages)
-        if self.webhook_url:
-            try:
-                validate_client_url(self.webhook_url)
-            except ValidationError as error:
-                errors.extend(error.messages)
+        errors = {}
+        for field, check, values in (("redirect_uris", validate_client_url, self.redirect_uri_list),
+                                     ("webhook_url", validate_webhook_url,
+                                      [self.webhook_url] if self.webhook_url else [])):
+            for value in values:
+                try:
+                    check(value)
+                except ValidationError as error:
+                    errors.setdefault(field, []).extend(error.messages)
+        unknown = set(self.webhook_event_list) - set(WEBHOOK_EVENTS)
+        if unknown:
+            errors["webhook_events"] = [f"unknown events: {' '.join(sorted(unknown))}"]
         if errors:
-            raise ValidationError({"redirect_uris": errors})
+            raise ValidationError(errors)
+
+    @property
+    def webhook_event_list(self):
+        return self.webhook_events.split()
+
+    def wants_event(self, event):
+        return bool(self.webhook_url) and (not self.webhook_events or event in self.webhook_event_list)
 
 
 class AuthorizationCode(AbstractGrant):
@@ -241,3 +275,66 @@ class AccessToken(AbstractAccessToken):
     @property
     def expires_at_ms(self):
         return int(self.expires.timestamp() * 1000)
+
+
+class ClientUser(models.Model):
+    """The ledger of who uses which relying party: an account completed an authorization with the
+    client (a code issued, an fxa-credentials grant, a refresh). Only clients in an account's
+    ledger (and the resource servers) hear about it; the rows go with the account."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="oauth_client_uses",
+                                db_column="uid")
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="users")
+    first_used_at = models.BigIntegerField(default=now_ms)
+    last_used_at = models.BigIntegerField(default=now_ms)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "client"], name="oauth_clientuser_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.account_id} uses {self.client_id}"
+
+
+def default_webhook_expiry():
+    return timezone.now() + timedelta(seconds=settings.WEBHOOK_RETENTION)
+
+
+class WebhookDelivery(models.Model):
+    """One event for one client: the outbox row, written in the transaction of the change.
+
+    The SET is signed at each attempt (a fresh ``jti`` and ``iat``); the row keeps what it says.
+    ``uid`` is not a foreign key: a ``delete-user`` outlives its account. A deleted client takes
+    its deliveries with it.
+    """
+
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DROPPED = "dropped"
+    EXPIRED = "expired"
+    STATUSES = [(PENDING, "pending"), (DELIVERED, "delivered"), (DROPPED, "dropped"),
+                (EXPIRED, "expired")]
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    uid = models.CharField(max_length=32, db_index=True)
+    event = models.CharField(max_length=64, choices=[(name, name) for name in WEBHOOK_EVENTS])
+    payload = models.JSONField(default=dict)
+    status = models.CharField(max_length=16, choices=STATUSES, default=PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_status = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="HTTP status of the last attempt (none: no answer)."
+    )
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=default_webhook_expiry)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="oauth_webhook_due")]
+
+    def __str__(self):
+        return f"{self.event} for {self.uid} to {self.client_id}"

@@ -131,14 +131,16 @@ def session(account, *, verified=True, totp=False, user_agent=FIREFOX_DESKTOP, *
 
 
 def oauth_client(name="Test RP", *, redirect_uris=(REDIRECT,), scope="openid profile",
-                 public=False, trusted=False, can_grant=False, ppid=False):
+                 public=False, trusted=False, can_grant=False, ppid=False, webhook_url="",
+                 resource_server=False, webhook_events=""):
     """An OAuth client made as the ``oauth_client`` command makes one; returns (client, secret),
     the secret None for a public client."""
     client = Client(
         name=name, redirect_uris=" ".join(redirect_uris), allowed_scopes=scope,
         client_type=Client.CLIENT_PUBLIC if public else Client.CLIENT_CONFIDENTIAL,
         authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE, trusted=trusted,
-        can_grant=can_grant, ppid_enabled=ppid,
+        can_grant=can_grant, ppid_enabled=ppid, webhook_url=webhook_url,
+        is_resource_server=resource_server, webhook_events=webhook_events,
     )
     secret = None
     if not public:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
-from .. import customs, ports
+from .. import customs, ports, signals
 from ..errors import AppError, Errno
 from ..models import Account, Email, VerificationMethod, now_ms
 from ..tokens import create_key_fetch_token, create_session_token, spend
@@ -294,12 +294,22 @@ def delete_account(account, context=None, *, by):
     with transaction.atomic():
         # The devices are told once the account is gone, so they are captured first.
         ports.tell_devices_account_destroyed(account)
+        signals.account_deleting.send(Account, account=account)
         Account.objects.filter(pk=account.pk).delete()
         # Logged once the deletion commits (a caller's outer transaction may still roll it back).
         transaction.on_commit(lambda: logger.info(
             "Account %s deleted by %s (from %s)", account.uid, by,
             (context.ip_address if context else None) or "-",
         ))
+
+
+@transaction.atomic
+def save_by_support(account, changed_fields):
+    """The admin's edit of an account (its locale is the field it may change); the relying parties
+    hear of a new locale."""
+    account.save()
+    if "locale" in changed_fields:
+        signals.profile_changed.send(Account, account=account, changes={"locale": account.locale})
 
 
 def account_uid_exists(uid, context):
@@ -332,8 +342,12 @@ def account_data(account):
 def set_metrics_opt(account, state):
     """POST /account/metrics_opt: opt the account out of data collection ("out") or back in."""
     opted_out_at = now_ms() if state == "out" else None
-    Account.objects.filter(pk=account.pk).update(metrics_opt_out_at=opted_out_at)
+    changed = Account.objects.filter(
+        pk=account.pk, metrics_opt_out_at__isnull=opted_out_at is not None
+    ).update(metrics_opt_out_at=opted_out_at)
     account.metrics_opt_out_at = opted_out_at
+    if changed:  # opting out twice keeps the first time and tells the RPs once
+        signals.metrics_changed.send(Account, account=account, enabled=opted_out_at is None)
 
 
 def profile(account):

@@ -2,7 +2,7 @@
 password change, the password reset and /password/create, and the session they hand back."""
 from oauth import tokens as oauth_tokens
 
-from .. import ports
+from .. import ports, signals
 from ..models import (
     AccountResetToken,
     KeyFetchToken,
@@ -39,6 +39,7 @@ def reset_account(account, stored, *, keys_changed, revoke=True, password_change
     account.locked_at = None
     account.save()
     if revoke:
+        signals.password_changed.send(type(account), account=account, change_time=now)
         ports.forget_devices(account)
         for model in (SessionToken, KeyFetchToken, PasswordChangeToken, PasswordForgotToken,
                       AccountResetToken, RecoveryKey):

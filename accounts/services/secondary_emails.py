@@ -13,7 +13,7 @@ import secrets
 
 from django.db import IntegrityError, transaction
 
-from .. import otp
+from .. import otp, signals
 from ..errors import AppError, Errno
 from ..models import Account, Email, PasswordChangeToken, now_ms
 from . import notices, security_events
@@ -189,6 +189,7 @@ def set_primary(session, email, context):
         account.profile_changed_at = now_ms()
         account.save(update_fields=["email_verified", "profile_changed_at"])
         security_events.record(account, "account.primary_secondary_swapped", context)
+        signals.profile_changed.send(Account, account=account, changes={"email": row.email})
         notices.notify("postChangePrimary", account, context, email=row.email)
 
 

@@ -15,6 +15,7 @@ from django.db import transaction
 from accounts.devices import notifications
 from accounts.models import Account, Avatar, now_ms
 
+from .. import events
 from .. import scopes as scope_lib
 from ..services import subject
 from . import images
@@ -72,6 +73,7 @@ def _profile_changed(account_uid):
     """Call inside the change's transaction."""
     Account.objects.filter(pk=account_uid).update(profile_changed_at=now_ms())
     notifications.profile_updated(account_uid)
+    events.profile_change(account_uid)
 
 
 def check_upload(content_type, content_length):

@@ -1,17 +1,12 @@
 """``manage.py check_email ADDRESS`` against real SMTP sinks on loopback (aiosmtpd): one that
 accepts, one that offers no AUTH, one that refuses the login, STARTTLS and implicit-TLS servers
 with a test CA's certificate; and the start-up check that keeps mail from vanishing."""
-import datetime
 import ipaddress
-import ssl
 from io import StringIO
 
 import pytest
 from aiosmtpd.smtp import AuthResult
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 from django.core.checks import run_checks
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -19,6 +14,7 @@ from django.core.management.base import CommandError
 from emails.models import MailboxMessage
 from tests.live import free_port
 from tests.smtp import SmtpSink
+from tests.tls import issue_certificate
 
 ADDRESS = "operator@example.com"
 
@@ -63,36 +59,12 @@ def _authenticator(accept):
     return authenticate
 
 
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
 @pytest.fixture(scope="module")
 def test_ca(tmp_path_factory):
     """A CA file and a server context whose certificate that CA issued for 127.0.0.1 (and
     mail.example.test), not for the name localhost."""
-    now = datetime.datetime.now(datetime.timezone.utc)
-    ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
-    ca = (x509.CertificateBuilder().subject_name(_name("Test CA")).issuer_name(_name("Test CA"))
-          .public_key(ca_key.public_key()).serial_number(1)
-          .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .sign(ca_key, hashes.SHA256()))
-    server = (x509.CertificateBuilder().subject_name(_name("mail.example.test")).issuer_name(ca.subject)
-              .public_key(server_key.public_key()).serial_number(2)
-              .not_valid_before(now - datetime.timedelta(days=1)).not_valid_after(now + datetime.timedelta(days=1))
-              .add_extension(x509.SubjectAlternativeName([
-                  x509.DNSName("mail.example.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
-              ]), critical=False)
-              .sign(ca_key, hashes.SHA256()))
-    folder = tmp_path_factory.mktemp("tls")
-    (folder / "ca.pem").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
-    (folder / "server.pem").write_bytes(server.public_bytes(serialization.Encoding.PEM))
-    (folder / "server.key").write_bytes(server_key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(folder / "server.pem", folder / "server.key")
-    return folder / "ca.pem", context
+    return issue_certificate(tmp_path_factory.mktemp("tls"), "mail.example.test", [
+        x509.DNSName("mail.example.test"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))])
 
 
 # Delivered.

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from accounts import signals
 from accounts.errors import AppError, Errno
 from accounts.models import Account, VerificationMethod, now_ms
 from accounts.services import notices, security_events, verification
@@ -140,6 +141,7 @@ def _enable(token, session, context, service):
     security_events.record(
         session.account, "account.two_factor_added", context, verified=True, token_id=session.pk
     )
+    signals.profile_changed.send(Account, account=session.account, changes={"totp_enabled": True})
     notices.notify("postAddTwoStepAuthentication", session.account, context, service=service)
 
 
@@ -295,4 +297,5 @@ def _remove(account, context, session, **info):
             token_id=session.pk if session is not None else None, **info,
         )
         if token.enabled:
+            signals.profile_changed.send(Account, account=account, changes={"totp_enabled": False})
             notices.notify("postRemoveTwoStepAuthentication", account, context)

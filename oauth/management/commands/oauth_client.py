@@ -1,8 +1,10 @@
-"""Manage OAuth clients: create, list, rotate-secret, disable, enable, delete.
+"""Manage OAuth clients: create, update, list, rotate-secret, disable, enable, delete.
 
 ``create --json`` prints exactly one JSON object on stdout: ``{"client_id", "client_secret"}``
-(no secret for public clients). The secret is shown once; only its SHA-256 is stored.
+(no secret for public clients), with ``webhook_url`` when one is registered. The secret is shown
+once; only its SHA-256 is stored. ``update`` changes the webhook registration (events.md §3).
 """
+import argparse
 import json
 
 from django.core.exceptions import ValidationError
@@ -10,7 +12,16 @@ from django.core.management.base import BaseCommand, CommandError
 
 from oauth import crypto
 from oauth import scopes as scope_lib
-from oauth.models import Client, validate_client_url
+from oauth.models import WEBHOOK_EVENTS, Client, validate_client_url, validate_webhook_url
+
+
+def _webhook_arguments(parser):
+    parser.add_argument("--webhook-url", help="Where account events are POSTed (https, or http "
+                        "on a loopback host); an empty value removes it.")
+    parser.add_argument("--resource-server", action=argparse.BooleanOptionalAction, default=None,
+                        help="Receive the events of every account, not only of its users.")
+    parser.add_argument("--webhook-events", nargs="*", choices=WEBHOOK_EVENTS, default=None,
+                        help="Only these events (none given: all of them).")
 
 
 class Command(BaseCommand):
@@ -32,8 +43,12 @@ class Command(BaseCommand):
         create.add_argument("--jwt-access-tokens", action="store_true",
                             help="Issue RS256 JWT access tokens (typ at+JWT) instead of opaque ones.")
         create.add_argument("--image-uri", default="")
-        create.add_argument("--webhook-url", default="")
+        _webhook_arguments(create)
         create.add_argument("--json", action="store_true")
+        update = sub.add_parser("update", help="Change a client's webhook registration.")
+        update.add_argument("client_id")
+        _webhook_arguments(update)
+        update.add_argument("--json", action="store_true")
         listing = sub.add_parser("list", help="List clients.")
         listing.add_argument("--json", action="store_true")
         rotate = sub.add_parser("rotate-secret", help="New secret; the old one stays valid as previous.")
@@ -58,10 +73,14 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(data) if as_json else text)
 
     def do_create(self, name, redirect_uris, scope, public, trusted, can_grant, ppid, ppid_rotating,
-                  jwt_access_tokens, image_uri, webhook_url, json, **options):
+                  jwt_access_tokens, image_uri, webhook_url, resource_server, webhook_events, json,
+                  **options):
+        webhook_url = webhook_url or ""
         try:
-            for uri in redirect_uris + ([webhook_url] if webhook_url else []):
+            for uri in redirect_uris:
                 validate_client_url(uri)
+            if webhook_url:
+                validate_webhook_url(webhook_url)
             scope_lib.parse(scope)
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from None
@@ -73,6 +92,7 @@ class Command(BaseCommand):
             authorization_grant_type=Client.GRANT_AUTHORIZATION_CODE, trusted=trusted,
             can_grant=can_grant, ppid_enabled=ppid, ppid_rotating=ppid and ppid_rotating,
             jwt_access_tokens=jwt_access_tokens, image_uri=image_uri, webhook_url=webhook_url,
+            is_resource_server=bool(resource_server), webhook_events=" ".join(webhook_events or []),
             hash_client_secret=True,
         )
         result = {"client_id": client.client_id}
@@ -80,14 +100,36 @@ class Command(BaseCommand):
             secret = crypto.random_hex()
             client.set_secret(secret)
             result["client_secret"] = secret
+        if webhook_url:
+            result["webhook_url"] = webhook_url
         client.save()
         text = "\n".join(f"{key}: {value}" for key, value in result.items())
         self._out(json, result, text)
+
+    def do_update(self, client_id, webhook_url, resource_server, webhook_events, json, **options):
+        client = self._get(client_id)
+        if webhook_url is not None:
+            if webhook_url:
+                try:
+                    validate_webhook_url(webhook_url)
+                except ValidationError as error:
+                    raise CommandError("; ".join(error.messages)) from None
+            client.webhook_url = webhook_url
+        if resource_server is not None:
+            client.is_resource_server = resource_server
+        if webhook_events is not None:
+            client.webhook_events = " ".join(webhook_events)
+        client.save(update_fields=["webhook_url", "is_resource_server", "webhook_events", "updated"])
+        result = {"client_id": client.client_id, "webhook_url": client.webhook_url,
+                  "resource_server": client.is_resource_server,
+                  "webhook_events": client.webhook_event_list}
+        self._out(json, result, "\n".join(f"{key}: {value}" for key, value in result.items()))
 
     def do_list(self, json, **options):
         rows = [
             {"client_id": c.client_id, "name": c.name, "public": c.public_client,
              "trusted": c.trusted, "can_grant": c.can_grant, "disabled": c.disabled,
+             "webhook_url": c.webhook_url, "resource_server": c.is_resource_server,
              "redirect_uris": c.redirect_uri_list,
              "scope": c.allowed_scopes}
             for c in Client.objects.order_by("name")
