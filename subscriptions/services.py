@@ -243,17 +243,22 @@ def _cache_customer(row, customer):
     _cache_payment_method(row, (customer.get("invoice_settings") or {}).get("default_payment_method"))
 
 
-@transaction.atomic
 def _store_subscriptions(row, subscriptions, invoices=()):
     """Cache ``subscriptions`` (and ``invoices``) of ``row``'s customer, signalling what changed
-    for the account's capabilities."""
-    account = Account.objects.select_for_update().get(pk=row.account_id)
-    before = granted_capabilities(account)
-    for sub in subscriptions:
-        _cache_subscription(row, sub)
-    for invoice in invoices:
-        _cache_invoice(row, invoice)
-    _signal_changes(account, before, granted_capabilities(account))
+    for the account's capabilities. Capabilities come from the cached catalogue, so a plan it
+    does not hold yet (made since the last refresh) refreshes it first."""
+    ensure_catalogue()
+    plan_ids = {sub["plan_id"] for sub in subscriptions if sub["plan_id"]}
+    if Plan.objects.filter(plan_id__in=plan_ids).count() < len(plan_ids):
+        refresh_catalogue()
+    with transaction.atomic():
+        account = Account.objects.select_for_update().get(pk=row.account_id)
+        before = granted_capabilities(account)
+        for sub in subscriptions:
+            _cache_subscription(row, sub)
+        for invoice in invoices:
+            _cache_invoice(row, invoice)
+        _signal_changes(account, before, granted_capabilities(account))
 
 
 def refresh_customer(row):
@@ -265,7 +270,7 @@ def refresh_customer(row):
     subscriptions = stripe_gateway.list_subscriptions(row.customer_id)
     with transaction.atomic():
         _cache_customer(row, customer)
-        _store_subscriptions(row, subscriptions)
+    _store_subscriptions(row, subscriptions)
     return row
 
 
@@ -451,9 +456,11 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
     customer = stripe_gateway.retrieve_customer(row.customer_id)  # its currency is set now
     with transaction.atomic():
         _cache_customer(row, customer)
-        _store_subscriptions(row, [sub], [invoice])
-    cached = row.subscriptions.get(subscription_id=sub["id"])
-    return filtered_subscription(cached), invoice
+    _store_subscriptions(row, [sub], [invoice])
+    # The invoice's payment intent goes back with it: a card that needs 3-D Secure is confirmed
+    # in the browser with its client_secret (§6 step 4).
+    body = filtered_subscription(row.subscriptions.get(subscription_id=sub["id"]))
+    return {**body, "latest_invoice": filtered_invoice(invoice)}, invoice
 
 
 def _own_subscription(account, subscription_id):

@@ -36,7 +36,11 @@ def _invoice_event(event, obj):
     if event["type"] == "invoice.deleted":
         Invoice.objects.filter(invoice_id=obj["id"]).delete()
         return
-    services._store_subscriptions(row, [], [stripe_gateway.retrieve_invoice(obj["id"])])
+    invoice = stripe_gateway.retrieve_invoice(obj["id"])
+    # A paid first invoice is what turns an incomplete subscription (3-D Secure) active.
+    subscription_id = invoice["subscription"]
+    subs = [stripe_gateway.retrieve_subscription(subscription_id)] if subscription_id else []
+    services._store_subscriptions(row, subs, [invoice])
 
 
 def _customer_event(event, obj):

@@ -179,3 +179,20 @@ def test_clients_needs_the_shared_secret(api, catalogue):
         {"clientId": "aaaa000011112222", "capabilities": ["everyone", "vpn"]},
         {"clientId": CLIENT_ID, "capabilities": ["123doneBasic", "123donePro", "everyone"]},
     ]
+
+
+def test_an_incomplete_first_invoice_is_retried_with_another_card(api, token, catalogue,
+                                                                  stripe_api):
+    three_d_secure = stripe_api.payment_methods.create({"type": "card", "card": {
+        "number": "4000002500003155", "exp_month": 12, "exp_year": 2040, "cvc": "123"}}).id
+    sub = ok(subscribe(api, token, catalogue["basic"], three_d_secure))["subscription"]
+    assert sub["status"] == "incomplete"
+    invoice_id = sub["latest_invoice"]["id"]
+    retried = ok(call(api, "POST", "/oauth/subscriptions/invoice/retry", token, {
+        "invoiceId": invoice_id, "paymentMethodId": "pm_card_visa", "idempotencyKey": "k-1"}))
+    assert retried["id"] == invoice_id and retried["status"] == "paid"
+    assert retried["payment_intent"]["status"] == "succeeded"
+    assert Subscription.objects.get(pk=sub["id"]).status == "active"
+    assert_error(call(api, "POST", "/oauth/subscriptions/invoice/retry", token, {
+        "invoiceId": "in_nope", "paymentMethodId": "pm_card_visa", "idempotencyKey": "k-2"}),
+        500, 203)

@@ -1,0 +1,169 @@
+"""POST /v1/oauth/subscriptions/stripe/event (reference §7): localstripe's own deliveries, signed
+by it, replayed into the endpoint; signatures checked; each event handled once."""
+import json
+import queue
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+import stripe
+
+from subscriptions.models import Subscription, WebhookEvent
+from subscriptions.signals import capabilities_changed
+from tests.helpers import ApiClient, assert_error, ok
+
+from .conftest import CLIENT_ID, WEBHOOK_SECRET
+from .test_routes import subscribe
+
+pytestmark = pytest.mark.django_db
+
+PATH = "/oauth/subscriptions/stripe/event"
+
+
+@pytest.fixture
+def api():
+    return ApiClient()
+
+
+@pytest.fixture
+def deliveries(localstripe_url):
+    """Each webhook localstripe sends, as ``(event type, raw body, Stripe-Signature)``."""
+    received = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.put((json.loads(body)["type"], body, self.headers["Stripe-Signature"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    requests.post(f"{localstripe_url}/_config/webhooks/tests",
+                  data={"url": url, "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
+    yield received
+    server.shutdown()
+    server.server_close()
+
+
+def wait_for(deliveries, event_type, timeout=15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            kind, body, signature = deliveries.get(timeout=0.5)
+        except queue.Empty:
+            continue
+        if kind == event_type:
+            return body, signature
+    raise AssertionError(f"localstripe sent no {event_type}")
+
+
+def post(api, body, signature):
+    return api.request("POST", PATH, raw_body=body, headers={"Stripe-Signature": signature})
+
+
+@pytest.fixture
+def signals():
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    capabilities_changed.connect(receiver)
+    yield received
+    capabilities_changed.disconnect(receiver)
+
+
+def test_a_cancellation_in_stripe_revokes_the_capability_once(api, token, catalogue, deliveries,
+                                                              stripe_api, signals):
+    sub_id = ok(subscribe(api, token, catalogue["basic"]))["subscription"]["id"]
+    created = wait_for(deliveries, "customer.subscription.created")
+    assert ok(post(api, *created)) == {}  # already cached by the route: no change
+    signals.clear()
+
+    stripe_api.subscriptions.cancel(sub_id)  # e.g. support cancels it in the dashboard
+    deleted = wait_for(deliveries, "customer.subscription.deleted")
+    assert ok(post(api, *deleted)) == {}
+    assert Subscription.objects.get(pk=sub_id).status == "canceled"
+    assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
+        (False, {CLIENT_ID: ["123doneBasic"]})]
+    assert ok(post(api, *deleted)) == {}  # Stripe delivers at least once
+    assert len(signals) == 1
+    assert WebhookEvent.objects.filter(type="customer.subscription.deleted").count() == 1
+
+
+def test_a_subscription_made_in_stripe_is_cached_and_granted(api, user, token, catalogue,
+                                                             deliveries, stripe_api, signals):
+    ok(api.request("POST", "/oauth/subscriptions/customer", {},
+                   headers={"Authorization": f"Bearer {token}"}))
+    customer_id = user.account.stripe_customer.customer_id
+    method = stripe_api.payment_methods.attach("pm_card_visa", {"customer": customer_id})
+    stripe_api.customers.update(customer_id,
+                                {"invoice_settings": {"default_payment_method": method.id}})
+    sub = stripe_api.subscriptions.create({"customer": customer_id,
+                                           "items": [{"plan": catalogue["vpn"]}]})
+    ok(post(api, *wait_for(deliveries, "customer.subscription.created")))
+    assert Subscription.objects.get(pk=sub.id).status == "active"
+    assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
+        (True, {"aaaa000011112222": ["vpn"]})]
+
+
+def test_signatures_are_checked(api, catalogue):
+    body = json.dumps({"id": "evt_1", "type": "customer.subscription.deleted",
+                       "object": "event", "data": {"object": {"id": "sub_1"}}}).encode()
+    now = int(time.time())
+
+    def header(secret=WEBHOOK_SECRET, timestamp=now):
+        signed = f"{timestamp}.{body.decode()}"
+        signature = stripe.WebhookSignature._compute_signature(signed, secret)
+        return f"t={timestamp},v1={signature}"
+
+    assert_error(post(api, body, header(secret="whsec_other")), 400, 107)
+    assert_error(post(api, body, header(timestamp=now - 600)), 400, 107)  # a replay
+    assert_error(api.request("POST", PATH, raw_body=body), 400, 107)
+    assert_error(post(api, body + b" ", header()), 400, 107)
+    assert not WebhookEvent.objects.exists()
+
+
+def test_unhandled_types_are_recorded_and_answered(api, catalogue):
+    body = json.dumps({"id": "evt_2", "type": "charge.refunded", "object": "event",
+                       "data": {"object": {"id": "ch_1"}}}).encode()
+    timestamp = int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{body.decode()}",
+                                                           WEBHOOK_SECRET)
+    assert ok(post(api, body, f"t={timestamp},v1={signature}")) == {}
+    assert WebhookEvent.objects.get().type == "charge.refunded"
+
+
+def card(stripe_api, number):
+    return stripe_api.payment_methods.create({"type": "card", "card": {
+        "number": number, "exp_month": 12, "exp_year": 2040, "cvc": "123"}}).id
+
+
+def test_3d_secure_completes_through_the_invoice_webhook(api, token, catalogue, deliveries,
+                                                         stripe_api, signals, localstripe_url):
+    body = ok(subscribe(api, token, catalogue["basic"], card(stripe_api, "4000002500003155")))
+    sub = body["subscription"]
+    intent = sub["latest_invoice"]["payment_intent"]
+    assert sub["status"] == "incomplete" and intent["status"] == "requires_action"
+    assert intent["next_action"] and intent["client_secret"]
+    assert signals == []
+    assert ok(api.request("GET", "/oauth/subscriptions/active", headers={
+        "Authorization": f"Bearer {token}"})) == []
+
+    # What Stripe.js does once the bank's challenge passes.
+    pi_id = intent["client_secret"].split("_secret_")[0]
+    requests.post(f"{localstripe_url}/v1/payment_intents/{pi_id}/_authenticate",
+                  data={"client_secret": intent["client_secret"], "success": "true",
+                        "key": "pk_test_localstripe"},
+                  timeout=5).raise_for_status()
+    ok(post(api, *wait_for(deliveries, "invoice.payment_succeeded")))
+    assert Subscription.objects.get(pk=sub["id"]).status == "active"
+    assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
+        (True, {CLIENT_ID: ["123doneBasic"]})]
