@@ -41,13 +41,6 @@ class SubscriptionsScopeRequired(BasePermission):
         return True
 
 
-class SubscriptionsScopeOptional(SubscriptionsScopeRequired):
-    """The preview routes: anonymous callers too, but a token must carry the scope."""
-
-    def has_permission(self, request, view):
-        return request.auth is None or super().has_permission(request, view)
-
-
 class SharedSecretRequired(BasePermission):
     """§3.3: the Authorization header is the shared secret itself, compared in constant time;
     with no secret configured nobody passes."""

@@ -581,33 +581,31 @@ def _preview_lines(invoice):
 
 
 def preview_invoice(account, price_id):
-    """POST /oauth/subscriptions/invoice/preview (§4.2, without tax and promotions yet); with an
-    upgrade, the proration the change would charge today."""
+    """POST /oauth/subscriptions/invoice/preview (§4.2, without tax and promotions yet) for the
+    account's customer; with an upgrade, what the change would charge today."""
     require_stripe()
     plan = find_plan(price_id)
-    row = StripeCustomer.objects.filter(account=account).first() if account else None
-    params = {"subscription_details": {"items": [{"plan": plan.plan_id}]}}
-    if row is not None:
-        params["customer"] = row.customer_id
-    preview = stripe_gateway.preview_invoice(params)
-    body = _preview_body(preview)
-    if row is not None and account is not None:
-        kind, source = eligibility(account, plan)
-        sub = row.subscriptions.filter(plan_id=getattr(source, "plan_id", None),
-                                       status__in=ACTIVE_STATUSES).first()
-        if kind == "upgrade" and sub is not None:
-            proration = stripe_gateway.preview_invoice({
-                "customer": row.customer_id, "subscription": sub.subscription_id,
-                "subscription_details": {
-                    "items": [{"id": sub.data["items"]["data"][0]["id"], "plan": plan.plan_id}],
-                    "proration_behavior": stripe_gateway.ALWAYS_INVOICE,
-                    "proration_date": int(time.time()),
-                },
-            })
-            body["prorated_amount"] = sum(
-                line.get("amount") or 0 for line in proration["lines"].get("data", [])
-                if line.get("proration"))
-            body["one_time_charge"] = proration["total"]
+    row = customer_of(account)
+    body = _preview_body(stripe_gateway.preview_invoice({
+        "customer": row.customer_id,
+        "subscription_details": {"items": [{"plan": plan.plan_id}]},
+    }))
+    kind, source = eligibility(account, plan)
+    sub = kind == "upgrade" and row.subscriptions.filter(
+        plan_id=source.plan_id, status__in=ACTIVE_STATUSES).first()
+    if sub:
+        proration = stripe_gateway.preview_invoice({
+            "customer": row.customer_id, "subscription": sub.subscription_id,
+            "subscription_details": {
+                "items": [{"id": sub.data["items"]["data"][0]["id"], "plan": plan.plan_id}],
+                "proration_behavior": stripe_gateway.ALWAYS_INVOICE,
+                "proration_date": int(time.time()),
+            },
+        })
+        body["prorated_amount"] = sum(line.get("amount") or 0
+                                      for line in proration["lines"].get("data", [])
+                                      if line.get("proration"))
+        body["one_time_charge"] = proration["total"]
     return body
 
 

@@ -12,8 +12,7 @@ from oauth.profile.views import ProfileRoute
 
 from . import serializers, services, stripe_gateway, tasks
 from .authentication import (
-    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeOptional,
-    SubscriptionsScopeRequired,
+    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeRequired,
 )
 
 logger = logging.getLogger("fxa.subscriptions")
@@ -123,12 +122,10 @@ class InvoiceRetryView(SubscriptionView):
 class InvoicePreviewView(SubscriptionView):
     """POST /v1/oauth/subscriptions/invoice/preview {priceId}"""
 
-    permission_classes = [SubscriptionsScopeOptional]
     body_serializer = serializers.InvoicePreviewSerializer
 
     def post(self, request):
-        account = request.user if request.auth is not None else None
-        return Response(services.preview_invoice(account, self.body()["priceId"]))
+        return Response(services.preview_invoice(request.user, self.body()["priceId"]))
 
 
 class PlanEligibilityView(SubscriptionView):

@@ -1,11 +1,12 @@
 """The Stripe card routes of /v1/oauth/subscriptions against localstripe (reference §4–§6)."""
 import pytest
 
+from subscriptions import services
 from subscriptions.models import StripeCustomer, Subscription
 from tests import factories
 from tests.helpers import ApiClient, assert_error, ok
 
-from .conftest import CLIENT_ID, access_token
+from .conftest import CLIENT_ID, access_token, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -158,7 +159,8 @@ def test_upgrade_with_a_proration_preview(api, token, catalogue):
                       {"priceId": catalogue["pro"]}))
     assert preview["total"] == 1000
     assert preview["line_items"][0]["amount"] == 1000
-    assert "prorated_amount" in preview and "one_time_charge" in preview
+    # localstripe credits the whole period paid for (Stripe credits the unused part of it).
+    assert (preview["prorated_amount"], preview["one_time_charge"]) == (-500, 500)
     # Downgrades are not offered through the API.
     assert ok(call(api, "PUT", f"/oauth/subscriptions/active/{sub_id}", token,
                    {"planId": catalogue["pro"]})) == {"subscriptionId": sub_id}
@@ -196,3 +198,45 @@ def test_an_incomplete_first_invoice_is_retried_with_another_card(api, token, ca
     assert_error(call(api, "POST", "/oauth/subscriptions/invoice/retry", token, {
         "invoiceId": "in_nope", "paymentMethodId": "pm_card_visa", "idempotencyKey": "k-2"}),
         500, 203)
+
+
+def test_a_preview_for_a_new_subscriber_has_no_proration(api, token, catalogue):
+    ok(call(api, "POST", "/oauth/subscriptions/customer", token, {}))
+    preview = ok(call(api, "POST", "/oauth/subscriptions/invoice/preview", token,
+                      {"priceId": catalogue["basic"]}))
+    assert preview["total"] == preview["subtotal"] == 500
+    assert "prorated_amount" not in preview
+    assert_error(call(api, "POST", "/oauth/subscriptions/invoice/preview", token,
+                      {"priceId": "plan_nope"}), 400, 178)
+
+
+def test_plan_names_are_localised(api, stripe_api, catalogue):
+    plan_id = make_product(stripe_api, "Monitor", "monitor", 1, capabilities={"capabilities": "m"},
+                           **{"product:name:de": "Monitor (de)"})[0]
+    german = ok(api.request("GET", "/oauth/subscriptions/plans",
+                            headers={"Accept-Language": "de-DE,de;q=0.9"}))
+    english = ok(api.get("/oauth/subscriptions/plans"))
+    assert next(p for p in german if p["plan_id"] == plan_id)["product_name"] == "Monitor (de)"
+    assert next(p for p in english if p["plan_id"] == plan_id)["product_name"] == "Monitor"
+
+
+def test_a_promotion_code_the_plan_does_not_list_is_199(api, token, catalogue):
+    ok(call(api, "POST", "/oauth/subscriptions/customer", token, {}))
+    response = call(api, "POST", "/oauth/subscriptions/active/new", token, {
+        "priceId": catalogue["basic"], "paymentMethodId": "pm_card_visa",
+        "promotionCode": "NOTLISTED"})
+    assert_error(response, 400, 199)
+
+
+def test_an_upgrade_to_another_currency_is_211(api, token, catalogue, stripe_api):
+    sub_id = ok(subscribe(api, token, catalogue["basic"]))["subscription"]["id"]
+    euro = make_product(stripe_api, "123Done Max", "123done", 3,
+                        capabilities={"capabilities": "max"}, plans=(("eur", 900),))[0]
+    services.refresh_catalogue()  # as its plan.created webhook does
+    assert_error(call(api, "PUT", f"/oauth/subscriptions/active/{sub_id}", token,
+                      {"planId": euro}), 400, 211)
+
+
+def test_without_a_stripe_key_the_routes_are_202(api, token, catalogue, settings):
+    settings.STRIPE_API_KEY = ""
+    assert_error(call(api, "POST", "/oauth/subscriptions/customer", token, {}), 503, 202)

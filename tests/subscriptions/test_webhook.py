@@ -14,7 +14,7 @@ from subscriptions.models import Subscription, WebhookEvent
 from subscriptions.signals import capabilities_changed
 from tests.helpers import ApiClient, assert_error, ok
 
-from .conftest import CLIENT_ID, WEBHOOK_SECRET
+from .conftest import CLIENT_ID, WEBHOOK_SECRET, make_product
 from .test_routes import subscribe
 
 pytestmark = pytest.mark.django_db
@@ -167,3 +167,11 @@ def test_3d_secure_completes_through_the_invoice_webhook(api, token, catalogue, 
     assert Subscription.objects.get(pk=sub["id"]).status == "active"
     assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
         (True, {CLIENT_ID: ["123doneBasic"]})]
+
+
+def test_a_new_plan_is_offered_once_its_webhook_arrives(api, catalogue, deliveries, stripe_api):
+    assert len(ok(api.get("/oauth/subscriptions/plans"))) == 3  # the catalogue is cached now
+    plan_id = make_product(stripe_api, "Relay", "relay", 1, capabilities={"capabilities": "r"})[0]
+    assert plan_id not in {p["plan_id"] for p in ok(api.get("/oauth/subscriptions/plans"))}
+    ok(post(api, *wait_for(deliveries, "plan.created")))
+    assert plan_id in {p["plan_id"] for p in ok(api.get("/oauth/subscriptions/plans"))}
