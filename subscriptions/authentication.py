@@ -4,6 +4,7 @@ the event broker."""
 import hmac
 
 from django.conf import settings
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
@@ -30,6 +31,15 @@ class AccessTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Bearer"
+
+
+class AccessTokenScheme(OpenApiAuthenticationExtension):
+    target_class = AccessTokenAuthentication
+    name = "SubscriptionsAccessToken"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer",
+                "description": f"An OAuth access token with the scope {SUBSCRIPTIONS_SCOPE}."}
 
 
 class SubscriptionsScopeRequired(BasePermission):

@@ -472,29 +472,27 @@ def _own_subscription(account, subscription_id):
     return sub
 
 
-def cancel(account, subscription_id):
-    """DELETE /oauth/subscriptions/active/{id}: cancel at the period's end (§6.1)."""
+def _set_cancellation(account, subscription_id, cancelling, inactive_errno):
     require_stripe()
     sub = _own_subscription(account, subscription_id)
     if not sub.is_active:
-        raise AppError(Errno.SUBSCRIPTION_ALREADY_CANCELLED)
+        raise AppError(inactive_errno)
+    # The stamp marks a cancellation the user asked for: its deletion mails nothing more (§7).
     updated = stripe_gateway.update_subscription(subscription_id, {
-        "cancel_at_period_end": True,
-        "metadata": {"cancelled_for_customer_at": str(int(time.time()))},
+        "cancel_at_period_end": cancelling,
+        "metadata": {"cancelled_for_customer_at": str(int(time.time())) if cancelling else ""},
     })
     _store_subscriptions(sub.customer, [updated])
+
+
+def cancel(account, subscription_id):
+    """DELETE /oauth/subscriptions/active/{id}: cancel at the period's end (§6.1)."""
+    _set_cancellation(account, subscription_id, True, Errno.SUBSCRIPTION_ALREADY_CANCELLED)
 
 
 def reactivate(account, subscription_id):
-    """POST /oauth/subscriptions/reactivate (§6.1)."""
-    require_stripe()
-    sub = _own_subscription(account, subscription_id)
-    if not sub.is_active:
-        raise AppError(Errno.UNKNOWN_SUBSCRIPTION)
-    updated = stripe_gateway.update_subscription(subscription_id, {
-        "cancel_at_period_end": False, "metadata": {"cancelled_for_customer_at": ""},
-    })
-    _store_subscriptions(sub.customer, [updated])
+    """POST /oauth/subscriptions/reactivate (§6.1): only a subscription still running."""
+    _set_cancellation(account, subscription_id, False, Errno.UNKNOWN_SUBSCRIPTION)
 
 
 def change_plan(account, subscription_id, plan_id):

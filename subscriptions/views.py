@@ -87,13 +87,14 @@ class SubscriptionItemView(SubscriptionView):
 
     body_serializer = serializers.PlanChangeSerializer
 
-    def put(self, request, subscription_id):
-        services.change_plan(request.user, subscription_id, self.body()["planId"])
-        return Response({"subscriptionId": subscription_id})
+    # The path parameter keeps the reference's name, {subscriptionId}.
+    def put(self, request, subscriptionId):
+        services.change_plan(request.user, subscriptionId, self.body()["planId"])
+        return Response({"subscriptionId": subscriptionId})
 
-    def delete(self, request, subscription_id):
-        services.cancel(request.user, subscription_id)
-        return Response({"subscriptionId": subscription_id})
+    def delete(self, request, subscriptionId):
+        services.cancel(request.user, subscriptionId)
+        return Response({"subscriptionId": subscriptionId})
 
 
 class ReactivateView(SubscriptionView):
@@ -131,8 +132,8 @@ class InvoicePreviewView(SubscriptionView):
 class PlanEligibilityView(SubscriptionView):
     """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
 
-    def get(self, request, plan_id):
-        kind, current = services.eligibility(request.user, services.find_plan(plan_id))
+    def get(self, request, planid):  # the reference's {planid}
+        kind, current = services.eligibility(request.user, services.find_plan(planid))
         body = {"eligibility": kind}
         if current is not None:
             body["currentPlan"] = services.abbreviated_plan(current)

@@ -18,6 +18,7 @@ from oauth import crypto
 from oauth.models import AccessToken
 from subscriptions import services
 from subscriptions.authentication import SUBSCRIPTIONS_SCOPE
+from subscriptions.signals import capabilities_changed
 from tests import factories
 from tests.helpers import free_port
 
@@ -122,6 +123,19 @@ def access_token(account, scope=SUBSCRIPTIONS_SCOPE, client=None):
         account=account, scope=scope, expires=timezone.now() + timedelta(hours=1),
     )
     return value
+
+
+@pytest.fixture
+def signals():
+    """What the RP events outbox would receive: each ``capabilities_changed`` call."""
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    capabilities_changed.connect(receiver)
+    yield received
+    capabilities_changed.disconnect(receiver)
 
 
 @pytest.fixture

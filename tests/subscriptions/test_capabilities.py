@@ -26,19 +26,6 @@ def api():
 
 
 @pytest.fixture
-def signals():
-    """What the RP events outbox would receive: each ``capabilities_changed`` call."""
-    received = []
-
-    def receiver(sender, **kwargs):
-        received.append(kwargs)
-
-    capabilities_changed.connect(receiver)
-    yield received
-    capabilities_changed.disconnect(receiver)
-
-
-@pytest.fixture
 def rp(db):
     """The RP the catalogue grants to, with JWT access tokens."""
     client, secret = factories.oauth_client(

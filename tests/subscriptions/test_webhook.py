@@ -11,7 +11,6 @@ import requests
 import stripe
 
 from subscriptions.models import Subscription, WebhookEvent
-from subscriptions.signals import capabilities_changed
 from tests.helpers import ApiClient, assert_error, ok
 
 from .conftest import CLIENT_ID, WEBHOOK_SECRET, make_product
@@ -66,18 +65,6 @@ def wait_for(deliveries, event_type, timeout=15):
 
 def post(api, body, signature):
     return api.request("POST", PATH, raw_body=body, headers={"Stripe-Signature": signature})
-
-
-@pytest.fixture
-def signals():
-    received = []
-
-    def receiver(sender, **kwargs):
-        received.append(kwargs)
-
-    capabilities_changed.connect(receiver)
-    yield received
-    capabilities_changed.disconnect(receiver)
 
 
 def test_a_cancellation_in_stripe_revokes_the_capability_once(api, token, catalogue, deliveries,
