@@ -233,7 +233,7 @@ class Errno(ErrnoTable):
     UNKNOWN_SUBSCRIPTION_PLAN = 178, 400, "Unknown subscription plan"
     REJECTED_SUBSCRIPTION_PAYMENT_TOKEN = 179, 400, "Subscription payment token rejected"
     SUBSCRIPTION_ALREADY_CANCELLED = 180, 400, "Subscription has already been cancelled"
-    REJECTED_CUSTOMER_UPDATE = 181, 400, "Customer update rejected", PENDING
+    REJECTED_CUSTOMER_UPDATE = 181, 400, "Customer update rejected"
     REFRESH_TOKEN_UNKNOWN = 182, 400, "Unknown refresh token"
     INVALID_EXPIRED_OTP_CODE = 183, 400, "Invalid or expired confirmation code"
     SUBSCRIPTION_ALREADY_CHANGED = 184, 400, "Subscription has already been cancelled", PENDING

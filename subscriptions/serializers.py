@@ -42,3 +42,7 @@ class InvoiceRetrySerializer(serializers.Serializer):
 class InvoicePreviewSerializer(serializers.Serializer):
     priceId = StripeIdField()
     promotionCode = serializers.CharField(required=False, allow_blank=True, max_length=255)
+
+
+class PaymentMethodSerializer(serializers.Serializer):
+    paymentMethodId = StripeIdField()

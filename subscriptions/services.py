@@ -525,23 +525,94 @@ def active_subscriptions(account):
             for sub in subs.order_by("created")]
 
 
-def account_subscriptions(account):
-    """GET /account's ``subscriptions``: the web subscriptions of billing-and-subscriptions."""
-    subs = Subscription.objects.filter(customer__account=account, status__in=ACTIVE_STATUSES)
-    products = dict(Product.objects.values_list("product_id", "name"))
-    return [{
+def _web_subscription(sub, product_names, invoices):
+    """§4.3's WebSubscription (promotions are not built: their fields are null)."""
+    latest = invoices.get(sub.data.get("latest_invoice"))
+    body = {
         "_subscription_type": "web",
         "created": sub.created,
         "current_period_start": sub.data.get("current_period_start"),
         "current_period_end": sub.current_period_end,
         "cancel_at_period_end": sub.cancel_at_period_end,
         "end_at": sub.data.get("ended_at"),
+        "latest_invoice": latest.data.get("number") if latest else None,
+        "latest_invoice_items": _preview_body(latest.data) if latest else None,
         "plan_id": sub.plan_id,
         "product_id": sub.product_id,
-        "product_name": products.get(sub.product_id, ""),
+        "product_name": product_names.get(sub.product_id, ""),
         "status": sub.status,
         "subscription_id": sub.subscription_id,
-    } for sub in subs.order_by("created")]
+    }
+    return body | {key: None for key in (
+        "promotion_amount_off", "promotion_code", "promotion_duration", "promotion_end",
+        "promotion_name", "promotion_percent_off")}
+
+
+def account_subscriptions(account):
+    """GET /account's ``subscriptions``: the account's web subscriptions (§4.3), from the cache."""
+    subs = list(Subscription.objects.filter(customer__account=account,
+                                            status__in=ACTIVE_STATUSES).order_by("created"))
+    product_names = dict(Product.objects.values_list("product_id", "name"))
+    invoices = {invoice.invoice_id: invoice for invoice in Invoice.objects.filter(
+        invoice_id__in=[sub.data.get("latest_invoice") for sub in subs])}
+    return [_web_subscription(sub, product_names, invoices) for sub in subs]
+
+
+def billing_and_subscriptions(account):
+    """GET /oauth/mozilla-subscriptions/customer/billing-and-subscriptions (§4.3; Stripe only)."""
+    row = customer_of(account)
+    subs = account_subscriptions(account)
+    active = row.subscriptions.filter(status__in=ACTIVE_STATUSES).order_by("created").first()
+    provider = "not_chosen"
+    if active is not None:
+        manual = active.data.get("collection_method") == "send_invoice"
+        provider = "paypal" if manual else "stripe"
+    body = {"customerId": row.customer_id, "billing_name": row.data.get("name"),
+            "payment_provider": provider, "subscriptions": subs}
+    default = stripe_gateway._expanded_id(
+        (row.data.get("invoice_settings") or {}).get("default_payment_method"))
+    method = row.payment_methods.filter(payment_method_id=default).first() if default else None
+    if method is not None:
+        body.update({"payment_type": method.funding or "unknown", "brand": method.brand,
+                     "last4": method.last4, "exp_month": method.exp_month,
+                     "exp_year": method.exp_year})
+    return body
+
+
+# Payment methods (§6 steps 2, 5, 6).
+
+
+def create_setup_intent(account):
+    """POST /oauth/subscriptions/setupintent/create: to collect a new card for the customer."""
+    require_stripe()
+    return _filtered_intent(stripe_gateway.create_setup_intent(customer_of(account).customer_id))
+
+
+def set_default_payment_method(account, payment_method_id):
+    """POST /oauth/subscriptions/paymentmethod/default: a card already attached (confirmed
+    through a SetupIntent) becomes the one invoices are charged to."""
+    require_stripe()
+    row = customer_of(account)
+    method = stripe_gateway.retrieve_payment_method(payment_method_id)
+    if stripe_gateway._expanded_id(method.get("customer")) != row.customer_id:
+        raise AppError(Errno.REJECTED_CUSTOMER_UPDATE)
+    customer = stripe_gateway.set_default_payment_method(row.customer_id, payment_method_id)
+    with transaction.atomic():
+        _cache_customer(row, customer)
+    return row
+
+
+def detach_failed_payment_method(account, payment_method_id):
+    """POST /oauth/subscriptions/paymentmethod/failed/detach: only while every subscription is
+    still incomplete (a first payment that failed), never a card that pays for one."""
+    require_stripe()
+    row = refresh_customer(customer_of(account))
+    statuses = set(row.subscriptions.values_list("status", flat=True))
+    if not statuses or statuses - {"incomplete"}:
+        return {"id": payment_method_id}
+    method = stripe_gateway.detach_payment_method(payment_method_id)
+    PaymentMethod.objects.filter(payment_method_id=payment_method_id).delete()
+    return {key: method.get(key) for key in ("id", "object", "type", "customer")}
 
 
 # Invoices (§6 step 5, §4.2).
@@ -605,6 +676,26 @@ def preview_invoice(account, price_id):
                                       if line.get("proration"))
         body["one_time_charge"] = proration["total"]
     return body
+
+
+def preview_subsequent_invoices(account):
+    """GET /oauth/subscriptions/invoice/preview-subsequent: each active subscription's next
+    invoice (``create_preview`` previews one subscription at a time, §11)."""
+    require_stripe()
+    row = customer_of(account)
+    previews = []
+    for sub in row.subscriptions.filter(status__in=ACTIVE_STATUSES).order_by("created"):
+        preview = stripe_gateway.preview_invoice({"customer": row.customer_id,
+                                                  "subscription": sub.subscription_id})
+        lines = preview["lines"].get("data", [])
+        period_start = (lines[0].get("period") or {}).get("start") if lines else None
+        previews.append({
+            "currency": preview["currency"], "subscriptionId": sub.subscription_id,
+            "period_start": period_start or sub.current_period_end,
+            **{key: value for key, value in _preview_body(preview).items()
+               if key != "line_items"},
+        })
+    return previews
 
 
 def _preview_body(preview):

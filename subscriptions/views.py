@@ -129,6 +129,47 @@ class InvoicePreviewView(SubscriptionView):
         return Response(services.preview_invoice(request.user, self.body()["priceId"]))
 
 
+class BillingAndSubscriptionsView(SubscriptionView):
+    """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"""
+
+    def get(self, request):
+        return Response(services.billing_and_subscriptions(request.user))
+
+
+class PreviewSubsequentView(SubscriptionView):
+    """GET /v1/oauth/subscriptions/invoice/preview-subsequent"""
+
+    def get(self, request):
+        return Response(services.preview_subsequent_invoices(request.user))
+
+
+class SetupIntentView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/setupintent/create"""
+
+    def post(self, request):
+        return Response(services.create_setup_intent(request.user))
+
+
+class DefaultPaymentMethodView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/paymentmethod/default {paymentMethodId}"""
+
+    body_serializer = serializers.PaymentMethodSerializer
+
+    def post(self, request):
+        row = services.set_default_payment_method(request.user, self.body()["paymentMethodId"])
+        return Response(services.filtered_customer(row))
+
+
+class DetachFailedPaymentMethodView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/paymentmethod/failed/detach {paymentMethodId}"""
+
+    body_serializer = serializers.PaymentMethodSerializer
+
+    def post(self, request):
+        return Response(services.detach_failed_payment_method(
+            request.user, self.body()["paymentMethodId"]))
+
+
 class PlanEligibilityView(SubscriptionView):
     """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
 

@@ -6,7 +6,7 @@ from subscriptions.models import StripeCustomer, Subscription
 from tests import factories
 from tests.helpers import ApiClient, assert_error, ok
 
-from .conftest import CLIENT_ID, access_token, make_product
+from .conftest import CLIENT_ID, access_token, card, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -185,8 +185,7 @@ def test_clients_needs_the_shared_secret(api, catalogue):
 
 def test_an_incomplete_first_invoice_is_retried_with_another_card(api, token, catalogue,
                                                                   stripe_api):
-    three_d_secure = stripe_api.payment_methods.create({"type": "card", "card": {
-        "number": "4000002500003155", "exp_month": 12, "exp_year": 2040, "cvc": "123"}}).id
+    three_d_secure = card(stripe_api, "4000002500003155")
     sub = ok(subscribe(api, token, catalogue["basic"], three_d_secure))["subscription"]
     assert sub["status"] == "incomplete"
     invoice_id = sub["latest_invoice"]["id"]
@@ -240,3 +239,61 @@ def test_an_upgrade_to_another_currency_is_211(api, token, catalogue, stripe_api
 def test_without_a_stripe_key_the_routes_are_202(api, token, catalogue, settings):
     settings.STRIPE_API_KEY = ""
     assert_error(call(api, "POST", "/oauth/subscriptions/customer", token, {}), 503, 202)
+
+
+def test_billing_and_subscriptions(api, user, token, catalogue):
+    path = "/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"
+    assert_error(call(api, "GET", path, token), 404, 176)
+    sub_id = ok(subscribe(api, token, catalogue["basic"]))["subscription"]["id"]
+    body = ok(call(api, "GET", path, token))
+    assert body["customerId"] == user.account.stripe_customer.customer_id
+    assert body["billing_name"] == "Jane" and body["payment_provider"] == "stripe"
+    assert (body["brand"], body["last4"]) == ("visa", "4242")
+    [web] = body["subscriptions"]
+    assert web["_subscription_type"] == "web" and web["subscription_id"] == sub_id
+    assert web["plan_id"] == catalogue["basic"] and web["product_name"] == "123Done Basic"
+    assert web["latest_invoice_items"]["total"] == 500 and web["promotion_code"] is None
+    account = ok(api.get("/account", token=user.session_token))
+    assert account["subscriptions"] == body["subscriptions"]
+
+
+def test_preview_subsequent(api, token, catalogue):
+    path = "/oauth/subscriptions/invoice/preview-subsequent"
+    assert_error(call(api, "GET", path, token), 404, 176)
+    sub = ok(subscribe(api, token, catalogue["basic"]))["subscription"]
+    [next_invoice] = ok(call(api, "GET", path, token))
+    assert next_invoice["subscriptionId"] == sub["id"] and next_invoice["currency"] == "usd"
+    assert next_invoice["total"] == next_invoice["subtotal"] == 500
+    assert next_invoice["period_start"] >= sub["current_period_start"]
+
+
+def test_change_the_default_card_through_a_setup_intent(api, token, catalogue, stripe_api):
+    ok(subscribe(api, token, catalogue["basic"]))
+    intent = ok(call(api, "POST", "/oauth/subscriptions/setupintent/create", token, {}))
+    assert set(intent) == {"client_secret", "created", "next_action", "payment_method", "status"}
+    customer_id = StripeCustomer.objects.get().customer_id
+    # What Stripe.js's confirmCardSetup leaves: a new card attached to the customer.
+    mastercard = card(stripe_api, "5555555555554444", 2041)
+    stripe_api.payment_methods.attach(mastercard, {"customer": customer_id})
+    customer = ok(call(api, "POST", "/oauth/subscriptions/paymentmethod/default", token,
+                       {"paymentMethodId": mastercard}))
+    assert customer["invoice_settings"]["default_payment_method"] == mastercard
+    billing = ok(call(api, "GET",
+                      "/oauth/mozilla-subscriptions/customer/billing-and-subscriptions", token))
+    assert (billing["last4"], billing["exp_year"]) == ("4444", 2041)
+    stranger = card(stripe_api, "4242424242424242", 2041)
+    assert_error(call(api, "POST", "/oauth/subscriptions/paymentmethod/default", token,
+                      {"paymentMethodId": stranger}), 400, 181)
+
+
+def test_a_failed_card_is_detached_only_while_nothing_is_paid(api, token, catalogue,
+                                                              stripe_api):
+    three_d_secure = card(stripe_api, "4000002500003155")
+    assert ok(subscribe(api, token, catalogue["basic"], three_d_secure))["subscription"][
+        "status"] == "incomplete"
+    path = "/oauth/subscriptions/paymentmethod/failed/detach"
+    detached = ok(call(api, "POST", path, token, {"paymentMethodId": three_d_secure}))
+    assert detached["id"] == three_d_secure and detached["customer"] is None
+    ok(subscribe(api, token, catalogue["vpn"]))
+    untouched = ok(call(api, "POST", path, token, {"paymentMethodId": "pm_whatever"}))
+    assert untouched == {"id": "pm_whatever"}

@@ -13,7 +13,7 @@ import stripe
 from subscriptions.models import Subscription, WebhookEvent
 from tests.helpers import ApiClient, assert_error, ok
 
-from .conftest import CLIENT_ID, WEBHOOK_SECRET, make_product
+from .conftest import CLIENT_ID, WEBHOOK_SECRET, card, make_product
 from .test_routes import subscribe
 
 pytestmark = pytest.mark.django_db
@@ -126,11 +126,6 @@ def test_unhandled_types_are_recorded_and_answered(api, catalogue):
                                                            WEBHOOK_SECRET)
     assert ok(post(api, body, f"t={timestamp},v1={signature}")) == {}
     assert WebhookEvent.objects.get().type == "charge.refunded"
-
-
-def card(stripe_api, number):
-    return stripe_api.payment_methods.create({"type": "card", "card": {
-        "number": number, "exp_month": 12, "exp_year": 2040, "cvc": "123"}}).id
 
 
 def test_3d_secure_completes_through_the_invoice_webhook(api, token, catalogue, deliveries,
