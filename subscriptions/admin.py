@@ -1,6 +1,11 @@
 """Support views of what this server keeps of Stripe (read-only: Stripe is the system of record;
-change things there and let the webhooks bring them here)."""
+change things there and let the webhooks bring them here), and a subscriptions panel on the
+account's page (added to ``accounts``' AccountAdmin from here, so accounts does not import us)."""
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+
+from accounts.admin import AccountAdmin
 
 from .models import Invoice, PaymentMethod, Plan, Product, StripeCustomer, Subscription, WebhookEvent
 
@@ -57,3 +62,29 @@ class WebhookEventAdmin(ReadOnlyAdmin):
     list_display = ("event_id", "type", "received_at")
     list_filter = ("type",)
     search_fields = ("event_id",)
+
+
+@admin.display(description="Stripe subscriptions")
+def stripe_subscriptions(model_admin, account):
+    """The account page's panel: its Stripe customer and subscriptions, linked to their pages."""
+    row = StripeCustomer.objects.filter(account=account).first()
+    if row is None:
+        return "no Stripe customer"
+    customer = format_html('<a href="{}">{}</a>', reverse(
+        "admin:subscriptions_stripecustomer_change", args=[row.pk]), row.customer_id)
+    subs = row.subscriptions.order_by("-created")
+    lines = format_html_join(
+        "", '<br><a href="{}">{}</a> {} — {}{}',
+        ((reverse("admin:subscriptions_subscription_change", args=[sub.pk]),
+          sub.subscription_id, sub.plan_id, sub.status,
+          " (cancels at period end)" if sub.cancel_at_period_end else "")
+         for sub in subs),
+    )
+    return format_html("{}{}", customer, lines)
+
+
+# A read-only field rather than an inline: the account form keeps its fields, and no formset.
+AccountAdmin.stripe_subscriptions = stripe_subscriptions
+AccountAdmin.readonly_fields = (*AccountAdmin.readonly_fields, "stripe_subscriptions")
+AccountAdmin.fieldsets = (*AccountAdmin.fieldsets,
+                          ("Subscriptions", {"fields": ("stripe_subscriptions",)}))
