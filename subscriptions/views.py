@@ -184,6 +184,9 @@ class PlanEligibilityView(SubscriptionView):
 class StripeEventView(PublicView):
     """POST /v1/oauth/subscriptions/stripe/event: verified here, handled by a worker."""
 
+    # Stripe's events carry whole objects, far above the API's 16 KiB; upstream raises it too.
+    max_body_bytes = 1024 * 1024
+
     def post(self, request):
         try:
             event = stripe_gateway.construct_event(

@@ -8,6 +8,9 @@ import logging
 
 from django.db import IntegrityError, transaction
 
+from accounts.errors import AppError
+from accounts.services.lookup import find_account
+
 from . import services, stripe_gateway
 from .models import Invoice, PaymentMethod, StripeCustomer, WebhookEvent
 
@@ -53,6 +56,24 @@ def _customer_event(event, obj):
         services.refresh_customer(row)
 
 
+def _customer_created(event, obj):
+    """A customer made in the dashboard (no API request behind the event; ours are linked by
+    POST /customer) belongs to the account of its email address, if it has none yet."""
+    if (event.get("request") or {}).get("id") or not obj.get("email"):
+        return
+    if StripeCustomer.objects.filter(customer_id=obj["id"]).exists():
+        return
+    try:
+        account, _ = find_account(obj["email"])
+    except AppError:
+        logger.info("Stripe customer %s has no account's address", obj["id"])
+        return
+    row, created = StripeCustomer.objects.get_or_create(
+        account=account, defaults={"customer_id": obj["id"]})
+    if created:
+        services.refresh_customer(row)
+
+
 def _payment_method_event(event, obj):
     if event["type"] == "payment_method.detached":
         PaymentMethod.objects.filter(payment_method_id=obj["id"]).delete()
@@ -65,6 +86,7 @@ def _payment_method_event(event, obj):
 HANDLERS = {
     "customer.subscription.": _subscription_event,
     "invoice.": _invoice_event,
+    "customer.created": _customer_created,
     "customer.updated": _customer_event,
     "customer.deleted": _customer_event,
     "payment_method.": _payment_method_event,

@@ -10,7 +10,7 @@ import pytest
 import requests
 import stripe
 
-from subscriptions.models import Subscription, WebhookEvent
+from subscriptions.models import StripeCustomer, Subscription, WebhookEvent
 from tests.helpers import ApiClient, assert_error, ok
 
 from .conftest import CLIENT_ID, WEBHOOK_SECRET, card, make_product
@@ -19,6 +19,13 @@ from .test_routes import subscribe
 pytestmark = pytest.mark.django_db
 
 PATH = "/oauth/subscriptions/stripe/event"
+
+
+def signed(body, timestamp=None, secret=WEBHOOK_SECRET):
+    """A Stripe-Signature header for ``body``, as Stripe computes it."""
+    timestamp = timestamp or int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{body.decode()}", secret)
+    return f"t={timestamp},v1={signature}"
 
 
 @pytest.fixture
@@ -104,27 +111,17 @@ def test_a_subscription_made_in_stripe_is_cached_and_granted(api, user, token, c
 def test_signatures_are_checked(api, catalogue):
     body = json.dumps({"id": "evt_1", "type": "customer.subscription.deleted",
                        "object": "event", "data": {"object": {"id": "sub_1"}}}).encode()
-    now = int(time.time())
-
-    def header(secret=WEBHOOK_SECRET, timestamp=now):
-        signed = f"{timestamp}.{body.decode()}"
-        signature = stripe.WebhookSignature._compute_signature(signed, secret)
-        return f"t={timestamp},v1={signature}"
-
-    assert_error(post(api, body, header(secret="whsec_other")), 400, 107)
-    assert_error(post(api, body, header(timestamp=now - 600)), 400, 107)  # a replay
+    assert_error(post(api, body, signed(body, secret="whsec_other")), 400, 107)
+    assert_error(post(api, body, signed(body, int(time.time()) - 600)), 400, 107)  # a replay
     assert_error(api.request("POST", PATH, raw_body=body), 400, 107)
-    assert_error(post(api, body + b" ", header()), 400, 107)
+    assert_error(post(api, body + b" ", signed(body)), 400, 107)
     assert not WebhookEvent.objects.exists()
 
 
 def test_unhandled_types_are_recorded_and_answered(api, catalogue):
     body = json.dumps({"id": "evt_2", "type": "charge.refunded", "object": "event",
                        "data": {"object": {"id": "ch_1"}}}).encode()
-    timestamp = int(time.time())
-    signature = stripe.WebhookSignature._compute_signature(f"{timestamp}.{body.decode()}",
-                                                           WEBHOOK_SECRET)
-    assert ok(post(api, body, f"t={timestamp},v1={signature}")) == {}
+    assert ok(post(api, body, signed(body))) == {}
     assert WebhookEvent.objects.get().type == "charge.refunded"
 
 
@@ -157,3 +154,20 @@ def test_a_new_plan_is_offered_once_its_webhook_arrives(api, catalogue, deliveri
     assert plan_id not in {p["plan_id"] for p in ok(api.get("/oauth/subscriptions/plans"))}
     ok(post(api, *wait_for(deliveries, "plan.created")))
     assert plan_id in {p["plan_id"] for p in ok(api.get("/oauth/subscriptions/plans"))}
+
+
+def test_a_customer_made_in_the_dashboard_is_linked_by_its_address(api, user, catalogue,
+                                                                  deliveries, stripe_api):
+    customer = stripe_api.customers.create({"email": "Subscriber@example.com"})
+    ok(post(api, *wait_for(deliveries, "customer.created")))
+    assert user.account.stripe_customer.customer_id == customer.id
+    stranger = stripe_api.customers.create({"email": "nobody@example.com"})
+    ok(post(api, *wait_for(deliveries, "customer.created")))
+    assert not StripeCustomer.objects.filter(customer_id=stranger.id).exists()
+
+
+def test_large_events_are_accepted(api, catalogue):
+    # A real event with its expanded objects is commonly tens of kilobytes.
+    body = json.dumps({"id": "evt_big", "type": "charge.succeeded", "object": "event",
+                       "data": {"object": {"id": "ch_1", "padding": "x" * 200_000}}}).encode()
+    assert ok(post(api, body, signed(body))) == {}
