@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import translation
 
 from accounts.errors import AppError, Errno
@@ -24,7 +24,6 @@ from .signals import capabilities_changed
 
 logger = logging.getLogger("fxa.subscriptions")
 
-CATALOGUE_FRESH_KEY = "subscriptions:catalogue-fresh"
 
 # §2.1: the merged metadata a plan needs to be offered (plus one ``capabilities*`` key).
 REQUIRED_METADATA = (
@@ -57,7 +56,7 @@ def refresh_catalogue():
         })
     kept = []
     for plan in plans:
-        product_id = stripe_gateway._expanded_id(plan["product"])
+        product_id = stripe_gateway.expanded_id(plan["product"])
         if product_id not in products:
             continue  # §2: a plan whose product is missing or deleted is skipped
         Plan.objects.update_or_create(plan_id=plan["id"], defaults={
@@ -69,7 +68,13 @@ def refresh_catalogue():
         kept.append(plan["id"])
     Plan.objects.exclude(plan_id__in=kept).delete()
     Product.objects.exclude(product_id__in=products).delete()
-    cache.set(CATALOGUE_FRESH_KEY, True, settings.SUBSCRIPTIONS_PLANS_CACHE_SECONDS)
+    cache.set(catalogue_fresh_key(), True, settings.SUBSCRIPTIONS_PLANS_CACHE_SECONDS)
+
+
+def catalogue_fresh_key():
+    """The cache flag of a fresh catalogue, per database: it says how fresh that database's
+    Product and Plan rows are (the cache may be shared by several, as the test runs share it)."""
+    return f"subscriptions:catalogue-fresh:{connection.settings_dict['NAME']}"
 
 
 def _trimmed(metadata):
@@ -77,7 +82,7 @@ def _trimmed(metadata):
 
 
 def ensure_catalogue():
-    if not cache.get(CATALOGUE_FRESH_KEY):
+    if not cache.get(catalogue_fresh_key()):
         refresh_catalogue()
 
 
@@ -315,7 +320,7 @@ def filtered_customer(row):
     """§4.1: the customer as clients see it."""
     default = (row.data.get("invoice_settings") or {}).get("default_payment_method")
     return {
-        "invoice_settings": {"default_payment_method": stripe_gateway._expanded_id(default)},
+        "invoice_settings": {"default_payment_method": stripe_gateway.expanded_id(default)},
         "sources": {"data": []},
         "subscriptions": {"data": [filtered_subscription(sub) for sub in
                                    row.subscriptions.exclude(status__startswith="incomplete")
@@ -569,7 +574,7 @@ def billing_and_subscriptions(account):
         provider = "paypal" if manual else "stripe"
     body = {"customerId": row.customer_id, "billing_name": row.data.get("name"),
             "payment_provider": provider, "subscriptions": subs}
-    default = stripe_gateway._expanded_id(
+    default = stripe_gateway.expanded_id(
         (row.data.get("invoice_settings") or {}).get("default_payment_method"))
     method = row.payment_methods.filter(payment_method_id=default).first() if default else None
     if method is not None:
@@ -594,7 +599,7 @@ def set_default_payment_method(account, payment_method_id):
     require_stripe()
     row = customer_of(account)
     method = stripe_gateway.retrieve_payment_method(payment_method_id)
-    if stripe_gateway._expanded_id(method.get("customer")) != row.customer_id:
+    if stripe_gateway.expanded_id(method.get("customer")) != row.customer_id:
         raise AppError(Errno.REJECTED_CUSTOMER_UPDATE)
     customer = stripe_gateway.set_default_payment_method(row.customer_id, payment_method_id)
     with transaction.atomic():

@@ -69,14 +69,14 @@ def item_price(item):
     return {"id": price} if isinstance(price, str) else price
 
 
-def _expanded_id(value):
+def expanded_id(value):
     return value.get("id") if isinstance(value, dict) else value
 
 
 def invoice_subscription_id(invoice):
     """``invoice.subscription`` until basil, ``parent.subscription_details.subscription`` after."""
     parent = (invoice.get("parent") or {}).get("subscription_details") or {}
-    return _expanded_id(invoice.get("subscription") or parent.get("subscription")) or ""
+    return expanded_id(invoice.get("subscription") or parent.get("subscription")) or ""
 
 
 def normalise_subscription(sub):
@@ -86,7 +86,7 @@ def normalise_subscription(sub):
     price = item_price(first)
     return {
         "id": sub["id"],
-        "customer": _expanded_id(sub.get("customer")),
+        "customer": expanded_id(sub.get("customer")),
         "status": sub.get("status"),
         "created": sub.get("created"),
         # basil moved the period onto each item.
@@ -97,10 +97,10 @@ def normalise_subscription(sub):
         "canceled_at": sub.get("canceled_at"),
         "ended_at": sub.get("ended_at"),
         "collection_method": sub.get("collection_method") or "charge_automatically",
-        "latest_invoice": _expanded_id(sub.get("latest_invoice")),
+        "latest_invoice": expanded_id(sub.get("latest_invoice")),
         "metadata": sub.get("metadata") or {},
         "plan_id": price.get("id"),
-        "product_id": _expanded_id(price.get("product")),
+        "product_id": expanded_id(price.get("product")),
         "items": {"data": [
             {"id": item.get("id"), "created": item.get("created"), "price": item_price(item)}
             for item in items
@@ -113,7 +113,7 @@ def normalise_invoice(invoice):
     return {
         "id": invoice.get("id"),
         "object": "invoice",
-        "customer": _expanded_id(invoice.get("customer")),
+        "customer": expanded_id(invoice.get("customer")),
         "subscription": invoice_subscription_id(invoice),
         "status": invoice.get("status"),
         "number": invoice.get("number"),
@@ -127,7 +127,7 @@ def normalise_invoice(invoice):
         "tax": invoice.get("tax"),
         "lines": invoice.get("lines") or {"data": []},
         "payment_intent": payment_intent if isinstance(payment_intent, dict) else None,
-        "payment_intent_id": _expanded_id(payment_intent),
+        "payment_intent_id": expanded_id(payment_intent),
     }
 
 

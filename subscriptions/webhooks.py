@@ -33,7 +33,7 @@ def _subscription_event(event, obj):
 
 
 def _invoice_event(event, obj):
-    row = _customer_row(stripe_gateway._expanded_id(obj.get("customer")))
+    row = _customer_row(stripe_gateway.expanded_id(obj.get("customer")))
     if row is None:
         return
     if event["type"] == "invoice.deleted":
@@ -78,7 +78,7 @@ def _payment_method_event(event, obj):
     if event["type"] == "payment_method.detached":
         PaymentMethod.objects.filter(payment_method_id=obj["id"]).delete()
         return
-    row = _customer_row(stripe_gateway._expanded_id(obj.get("customer")))
+    row = _customer_row(stripe_gateway.expanded_id(obj.get("customer")))
     if row is not None:
         services._cache_payment_method(row, stripe_gateway.retrieve_payment_method(obj["id"]))
 

@@ -72,7 +72,7 @@ def stripe_settings(settings, localstripe_url):
     settings.SUBSCRIPTIONS_SHARED_SECRET = SHARED_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     requests.delete(f"{localstripe_url}/_config/data", timeout=5).raise_for_status()
-    cache.delete(services.CATALOGUE_FRESH_KEY)
+    cache.delete(services.catalogue_fresh_key())
     yield
 
 
