@@ -1,6 +1,5 @@
 """The subscriptions admin: every list renders, and the account's page shows its subscriptions."""
 import pytest
-from django.contrib.auth import get_user_model
 
 from tests.helpers import ApiClient, ok
 
@@ -9,14 +8,8 @@ from .test_routes import subscribe
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client(client):
-    staff = get_user_model().objects.create(username="staff", is_staff=True, is_superuser=True)
-    client.force_login(staff)
-    return client
-
-
 def test_lists_and_the_account_panel(admin_client, user, token, catalogue):
+    """``admin_client``: pytest-django's signed-in superuser."""
     account_page = f"/admin/accounts/account/{user.account.uid}/change/"
     assert "no Stripe customer" in admin_client.get(account_page).content.decode()
     sub_id = ok(subscribe(ApiClient(), token, catalogue["basic"]))["subscription"]["id"]
