@@ -53,15 +53,25 @@ def test_a_price_reads_as_a_plan():
 
 @pytest.fixture
 def recording_stripe(settings):
-    """A loopback Stripe that answers every POST with a customer and records the requests."""
+    """A loopback Stripe that records the requests; it answers every POST with a customer and
+    every GET with a list of promotion codes (Stripe's list filter is by exact code; a code of
+    another case shows what the gateway does if it were not)."""
     seen = []
 
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.path, dict(self.headers)))
+            self.answer({"object": "list", "has_more": False, "data": [
+                {"id": "promo_2", "object": "promotion_code", "code": "save10"},
+                {"id": "promo_1", "object": "promotion_code", "code": "SAVE10"}]})
+
         def do_POST(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
             seen.append((self.path, dict(self.headers)))
-            body = json.dumps({"id": "cus_1", "object": "customer",
-                               "metadata": {"userid": "ab" * 16}}).encode()
+            self.answer({"id": "cus_1", "object": "customer", "metadata": {"userid": "ab" * 16}})
+
+        def answer(self, payload):
+            body = json.dumps(payload).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))
@@ -92,3 +102,11 @@ def test_requests_pin_the_api_version_and_carry_upstreams_idempotency_key(record
     assert first["Idempotency-Key"] == second["Idempotency-Key"] == \
         stripe_gateway.idempotency_key(uid)
     assert first["Idempotency-Key"] == "0vn6nZm7MLK2f8aw6iaU80XAlhWW4P2CVhAQtPdXDC0"
+
+
+def test_a_promotion_code_is_looked_up_by_its_exact_active_code(recording_stripe):
+    assert stripe_gateway.find_promotion_code("SAVE10")["id"] == "promo_1"
+    assert stripe_gateway.find_promotion_code("Save10") is None
+    path = recording_stripe[0][0]
+    assert path.startswith("/v1/promotion_codes?") and "code=SAVE10" in path
+    assert "active=true" in path
