@@ -431,8 +431,11 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
     row = customer_of(account)
     plan = find_plan(price_id)
     refresh_customer(row)
-    for stale in row.subscriptions.filter(status="incomplete", plan_id=plan.plan_id):
-        stripe_gateway.cancel_subscription(stale.subscription_id)
+    # §1: an earlier attempt at this plan that never completed makes way for this one.
+    stale = [stripe_gateway.cancel_subscription(sub.subscription_id) for sub in
+             row.subscriptions.filter(status="incomplete", plan_id=plan.plan_id)]
+    if stale:
+        _store_subscriptions(row, stale)
     if eligibility(account, plan)[0] != "create":
         raise AppError(Errno.SUBSCRIPTION_ALREADY_EXISTS)
     promotion_code_id = _promotion_code_id(plan, promotion_code)

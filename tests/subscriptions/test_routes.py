@@ -297,3 +297,15 @@ def test_a_failed_card_is_detached_only_while_nothing_is_paid(api, token, catalo
     ok(subscribe(api, token, catalogue["vpn"]))
     untouched = ok(call(api, "POST", path, token, {"paymentMethodId": "pm_whatever"}))
     assert untouched == {"id": "pm_whatever"}
+
+
+def test_a_new_attempt_cancels_the_incomplete_subscription_to_the_same_plan(
+        api, token, catalogue, stripe_api):
+    stuck = ok(subscribe(api, token, catalogue["basic"], card(stripe_api, "4000002500003155")))
+    assert stuck["subscription"]["status"] == "incomplete"
+    fresh = ok(subscribe(api, token, catalogue["basic"]))["subscription"]
+    assert fresh["status"] == "active" and fresh["id"] != stuck["subscription"]["id"]
+    assert stripe_api.subscriptions.retrieve(stuck["subscription"]["id"]).status == "canceled"
+    assert Subscription.objects.get(pk=stuck["subscription"]["id"]).status == "canceled"
+    assert [s["subscriptionId"] for s in ok(call(api, "GET", "/oauth/subscriptions/active",
+                                                 token))] == [fresh["id"]]
