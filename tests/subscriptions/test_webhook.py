@@ -174,3 +174,20 @@ def test_large_events_are_accepted(api, catalogue):
     body = json.dumps({"id": "evt_big", "type": "charge.succeeded", "object": "event",
                        "data": {"object": {"id": "ch_1", "padding": "x" * 200_000}}}).encode()
     assert ok(post(api, body, signed(body))) == {}
+
+
+def test_customer_updates_and_deletion_in_stripe(api, user, token, catalogue, deliveries,
+                                                 stripe_api, signals):
+    ok(subscribe(api, token, catalogue["basic"]))
+    row = StripeCustomer.objects.get()
+    stripe_api.customers.update(row.customer_id, {"name": "Jane Q."})
+    ok(post(api, *wait_for(deliveries, "customer.updated", row.customer_id)))
+    row.refresh_from_db()
+    assert row.data["name"] == "Jane Q."
+    signals.clear()
+
+    stripe_api.customers.delete(row.customer_id)
+    ok(post(api, *wait_for(deliveries, "customer.deleted", row.customer_id)))
+    assert not StripeCustomer.objects.exists() and not Subscription.objects.exists()
+    assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
+        (False, {CLIENT_ID: ["123doneBasic"]})]
