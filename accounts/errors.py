@@ -228,18 +228,18 @@ class Errno(ErrnoTable):
     MISMATCH_AUTHORIZATION_CODE = 173, 400, "Mismatched authorization code"
     EXPIRED_AUTHORIZATION_CODE = 174, 400, "Expired authorization code"
     INVALID_PKCE_CHALLENGE = 175, 400, "Public clients require PKCE OAuth parameters"
-    UNKNOWN_SUBSCRIPTION_CUSTOMER = 176, 404, "Unknown customer", PENDING
-    UNKNOWN_SUBSCRIPTION = 177, 404, "Unknown subscription", PENDING
-    UNKNOWN_SUBSCRIPTION_PLAN = 178, 400, "Unknown subscription plan", PENDING
-    REJECTED_SUBSCRIPTION_PAYMENT_TOKEN = 179, 400, "Subscription payment token rejected", PENDING
-    SUBSCRIPTION_ALREADY_CANCELLED = 180, 400, "Subscription has already been cancelled", PENDING
-    REJECTED_CUSTOMER_UPDATE = 181, 400, "Customer update rejected", PENDING
+    UNKNOWN_SUBSCRIPTION_CUSTOMER = 176, 404, "Unknown customer"
+    UNKNOWN_SUBSCRIPTION = 177, 404, "Unknown subscription"
+    UNKNOWN_SUBSCRIPTION_PLAN = 178, 400, "Unknown subscription plan"
+    REJECTED_SUBSCRIPTION_PAYMENT_TOKEN = 179, 400, "Subscription payment token rejected"
+    SUBSCRIPTION_ALREADY_CANCELLED = 180, 400, "Subscription has already been cancelled"
+    REJECTED_CUSTOMER_UPDATE = 181, 400, "Customer update rejected"
     REFRESH_TOKEN_UNKNOWN = 182, 400, "Unknown refresh token"
     INVALID_EXPIRED_OTP_CODE = 183, 400, "Invalid or expired confirmation code"
     SUBSCRIPTION_ALREADY_CHANGED = 184, 400, "Subscription has already been cancelled", PENDING
-    INVALID_PLAN_UPDATE = 185, 400, "Subscription plan is not a valid update", PENDING
+    INVALID_PLAN_UPDATE = 185, 400, "Subscription plan is not a valid update"
     PAYMENT_FAILED = 186, 400, "Payment method failed", PENDING
-    SUBSCRIPTION_ALREADY_EXISTS = 187, 409, "User already subscribed", PENDING
+    SUBSCRIPTION_ALREADY_EXISTS = 187, 409, "User already subscribed"
     UNKNOWN_SUBSCRIPTION_FOR_SOURCE = (
         188, 500, "Failed to find a subscription associated with Stripe source"
     )
@@ -259,10 +259,10 @@ class Errno(ErrnoTable):
     IAP_INVALID_TOKEN = 196, 400, "Invalid token", PENDING
     IAP_INTERNAL_OTHER = 197, 500, "IAP Internal Error", PENDING
     IAP_UNKNOWN_APPNAME = 198, 404, "Unknown app name", PENDING
-    INVALID_PROMOTION_CODE = 199, 400, "Invalid promotion code", PENDING
+    INVALID_PROMOTION_CODE = 199, 400, "Invalid promotion code"
     SERVER_BUSY = 201, 503, "Service unavailable"
-    FEATURE_NOT_ENABLED = 202, 503, "Feature not enabled", PENDING
-    BACKEND_SERVICE_FAILURE = 203, 500, "A backend service request failed.", PENDING
+    FEATURE_NOT_ENABLED = 202, 503, "Feature not enabled"
+    BACKEND_SERVICE_FAILURE = 203, 500, "A backend service request failed."
     DISABLED_CLIENT_ID = 204, 503, "This client has been temporarily disabled"
     THIRD_PARTY_ACCOUNT_ERROR = (
         205, 500, "Could not login with third party account, please try again later", PENDING
@@ -272,11 +272,11 @@ class Errno(ErrnoTable):
     IAP_PURCHASE_ALREADY_REGISTERED = (
         208, 403, "Purchase has been registered to another user.", PENDING
     )
-    INVALID_INVOICE_PREVIEW_REQUEST = 209, 400, "Invalid invoice preview request", PENDING
+    INVALID_INVOICE_PREVIEW_REQUEST = 209, 400, "Invalid invoice preview request"
     UNABLE_TO_LOGIN_NO_PASSWORD_SET = (
         210, 400, "Complete account setup, please reset password to continue"
     )
-    INVALID_CURRENCY = 211, 400, "Invalid currency", PENDING
+    INVALID_CURRENCY = 211, 400, "Invalid currency"
     SUBSCRIPTION_PROMO_CODE_NOT_APPLIED = 212, 400, "Promotion code could not be applied", PENDING
     UNSUPPORTED_LOCATION = (
         213, 400, "Location is not supported according to our Terms of Service.", PENDING

@@ -1,9 +1,12 @@
-"""The one door from ``accounts`` into its nested apps, ``accounts.devices`` and ``accounts.twofactor``.
+"""The one door from ``accounts`` into its nested apps, ``accounts.devices`` and ``accounts.twofactor``,
+and into the ``subscriptions`` app.
 
 The nested apps build on ``accounts`` (its models, services and errors) and import it freely;
 ``accounts`` never imports them except here (``tests/test_layering.py`` fails otherwise). Each
 function is one thing an account use case needs from a nested app, so this file is the whole
-list. The imports wait for the first call: the nested apps' models import ``accounts.models``,
+list. ``subscriptions`` builds on ``accounts`` the same way; the account use cases that must
+answer with subscriptions (GET /account, the profiles, the access tokens of ``oauth``, account
+deletion) reach it only through the functions at the end. The imports wait for the first call: the nested apps' models import ``accounts.models``,
 which uses this module.
 """
 from django.db.models import Exists, OuterRef
@@ -77,3 +80,37 @@ def expired_device_commands():
     from .devices.services import expired_commands
 
     return expired_commands()
+
+
+# Subscriptions (the subscriptions app): what the account's paid subscriptions grant.
+
+
+def subscription_capabilities(account, client_id=None):
+    """The capabilities (sorted) the account's subscriptions grant to ``client_id``; with no
+    client (our own pages), all of them."""
+    from subscriptions import services
+
+    if client_id is None:
+        return services.every_capability(account)
+    return services.capabilities_for_client(account, client_id)
+
+
+def subscriptions_by_client_id(account):
+    """``{client_id | "*": [capability, ...]}`` (GET /account/profile)."""
+    from subscriptions import services
+
+    return services.capabilities_by_client_id(account)
+
+
+def account_subscriptions(account):
+    """GET /account's ``subscriptions``."""
+    from subscriptions import services
+
+    return services.account_subscriptions(account)
+
+
+def end_subscriptions(account):
+    """Before an account is deleted: its Stripe subscriptions cancelled, its customer deleted."""
+    from subscriptions import services
+
+    return services.cancel_all_and_delete_customer(account)

@@ -559,6 +559,33 @@ WORKER_METRICS_PORT = env(
     "sent), behind METRICS_TOKEN. Unset: the worker serves no metrics.",
     int,
 )
+# Subscriptions (subscriptions/stripe_gateway.py).
+STRIPE_API_KEY = env(
+    "STRIPE_API_KEY", "", "Stripe secret key (sk_...). Unset: the subscription routes answer errno 202 (503)."
+)
+STRIPE_API_BASE = env(
+    "STRIPE_API_BASE", "https://api.stripe.com", "Base URL of the Stripe API (tests: localstripe)."
+)
+STRIPE_WEBHOOK_SECRET = env(
+    "STRIPE_WEBHOOK_SECRET", "", "Signing secret (whsec_...) of the Stripe webhook endpoint."
+)
+STRIPE_MAX_NETWORK_RETRIES = env(
+    "STRIPE_MAX_NETWORK_RETRIES", 2, "Times the Stripe library retries a failed request.", int
+)
+SUBSCRIPTIONS_SHARED_SECRET = env(
+    "SUBSCRIPTIONS_SHARED_SECRET",
+    "",
+    "The Authorization value GET /v1/oauth/subscriptions/clients requires (the event broker's). "
+    "Unset: that route refuses every caller.",
+)
+SUBSCRIPTIONS_PLANS_CACHE_SECONDS = env(
+    "SUBSCRIPTIONS_PLANS_CACHE_SECONDS",
+    3600,
+    "Seconds the local copy of Stripe's products and plans is used before it is fetched again "
+    "(product and plan webhooks refresh it at once).",
+    int,
+)
+
 # /__version__ (dockerflow's view): version.json, or what git knows of a checkout without one.
 DOCKERFLOW_VERSION_CALLBACK = "accounts.health.get_version"
 

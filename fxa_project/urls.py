@@ -22,6 +22,7 @@ urlpatterns = [
     path("v1/", include("accounts.urls")),
     path("v1/", include("oauth.profile.urls")),
     path("v1/", include("oauth.urls")),
+    path("v1/", include("subscriptions.urls")),
     path("", include(oauth_urls.page_urlpatterns)),
     path("", include(profile_urls.page_urlpatterns)),
     path("", include("accounts.page_urls")),

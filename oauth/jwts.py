@@ -3,6 +3,8 @@ import time
 
 from django.conf import settings
 
+from accounts import ports
+
 from . import crypto, keys, services
 from . import scopes as scope_lib
 
@@ -33,6 +35,8 @@ def access_token(client, account, scopes, jti, expires_in, *, resource=None, ppi
     }
     if account.profile_changed_at is not None:
         claims["fxa-profileChangedAt"] = account.profile_changed_at
+    if scope_lib.set_implies(scopes, "profile:subscriptions"):
+        claims["fxa-subscriptions"] = ports.subscription_capabilities(account, client.client_id)
     return keys.sign(claims, typ=JWT_ACCESS_TOKEN_TYPE)
 
 

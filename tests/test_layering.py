@@ -5,6 +5,8 @@
 * The nested apps do not import each other.
 * ``emails`` is the outbox: it does not import the account services (bounce rules and the other
   account policy stay in ``accounts``, which calls ``emails``).
+* ``subscriptions`` builds on ``accounts`` and ``oauth``; they reach it only through
+  ``accounts/ports.py``.
 
 Every ``import``/``from … import`` counts, at module level or inside a function (relative ones
 resolved), and so does a literal ``import_module("…")``/``import_string("…")``.
@@ -67,6 +69,8 @@ def rule_broken(importer, imported):
         return f"the nested app {importer_app} imports its sibling {imported_app}"
     if _within(importer, "emails") and _within(imported, "accounts.services"):
         return "emails imports the account services"
+    if _within(imported, "subscriptions") and importer not in PORTS:
+        return "subscriptions is reached outside accounts/ports.py"
     return None
 
 
@@ -111,6 +115,8 @@ def _tree(tmp_path, files):
     ("accounts/devices/x.py", "from accounts.twofactor import otp\n"),
     ("emails/x.py", "from accounts.services import bounces\n"),
     ("emails/x.py", "class A:\n    def f(self):\n        from accounts.services.bounces import check\n"),
+    ("oauth/x.py", "from subscriptions import services\n"),
+    ("accounts/services/x.py", "import subscriptions.models\n"),
 ])
 def test_the_scan_catches_a_forbidden_import(tmp_path, name, source):
     files = {f"{app}/__init__.py": "" for app in SCANNED}
@@ -121,10 +127,11 @@ def test_the_scan_catches_a_forbidden_import(tmp_path, name, source):
 def test_the_scan_allows_the_port_and_imports_of_the_parent(tmp_path):
     files = {f"{app}/__init__.py": "" for app in SCANNED}
     files.update({
-        "accounts/ports.py": "def f():\n    from .devices import notifications\n",
         "accounts/devices/x.py": "from accounts.services import sessions\nfrom . import models\n",
         "accounts/twofactor/services/x.py": "from ..models import TotpToken\n",
         "emails/x.py": "from accounts.errors import AppError\n",
         "oauth/x.py": "from accounts.devices import services\n",
+        "accounts/ports.py": "def f():\n    from .devices import notifications\n"
+                             "def g():\n    from subscriptions import services\n",
     })
     assert forbidden_imports(_tree(tmp_path, files)) == []

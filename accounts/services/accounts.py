@@ -290,7 +290,10 @@ def delete_account(account, context=None, *, by):
     The one way an account is deleted on request: /account/destroy once the password is checked
     (``by="user"``), support staff in the admin (``by="support (admin user <name>)"``). Its
     security events go with it, as upstream's do, so the deletion itself is logged here.
+    Its Stripe subscriptions end first: if Stripe cannot be reached the deletion fails (203)
+    rather than leave a subscription charging an account that is gone.
     """
+    ports.end_subscriptions(account)
     with transaction.atomic():
         # The devices are told once the account is gone, so they are captured first.
         ports.tell_devices_account_destroyed(account)
@@ -328,13 +331,13 @@ def third_party_auth_status(email):
 
 
 def account_data(account):
-    """GET /account: the account's own data (upstream's newer fields), with no subscriptions."""
+    """GET /account: the account's own data (upstream's newer fields) and its subscriptions."""
     return {
         "createdAt": account.created_at,
         "passwordCreatedAt": account.verifier_set_at if account.has_password else None,
         "hasPassword": account.has_password,
         "metricsOptOutAt": account.metrics_opt_out_at,
-        "subscriptions": [],
+        "subscriptions": ports.account_subscriptions(account),
     }
 
 
@@ -358,7 +361,7 @@ def profile(account):
         "locale": account.locale or None,
         "authenticationMethods": methods,
         "authenticatorAssuranceLevel": account.authenticator_assurance_level,
-        "subscriptionsByClientId": {},
+        "subscriptionsByClientId": ports.subscriptions_by_client_id(account),
         "profileChangedAt": account.profile_changed_at,
         "metricsEnabled": account.metrics_enabled,
         "atLeast18AtReg": account.at_least_18_at_reg,

@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import transaction
 
+from accounts import ports
 from accounts.devices import notifications
 from accounts.models import Account, Avatar, now_ms
 
@@ -169,6 +170,11 @@ def profile(token):
         current = avatar(token)
         body["avatar"] = current["avatar"]
         body["avatarDefault"] = current["avatarDefault"]
+    if grants(token, "profile:subscriptions"):
+        client_id = token.application.client_id if token.application else None
+        granted = ports.subscription_capabilities(account, client_id)
+        if granted:
+            body["subscriptions"] = granted
     if "openid" in token.scope.split():
         body["sub"] = subject(token.application, account)
     return body

@@ -1,0 +1,208 @@
+"""Subscription routes under /v1/oauth/ (reference subscriptions.md §4): thin views over
+``subscriptions.services``, auth-server errnos."""
+import logging
+
+import stripe
+from django.utils import translation
+from rest_framework.response import Response
+
+from accounts.errors import AppError
+from accounts.views.base import PublicView
+from oauth.profile.views import ProfileRoute
+
+from . import serializers, services, stripe_gateway, tasks
+from .authentication import (
+    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeRequired,
+)
+
+logger = logging.getLogger("fxa.subscriptions")
+
+
+class SubscriptionView(PublicView):
+    """A route that takes an access token with the subscriptions scope."""
+
+    authentication_classes = [AccessTokenAuthentication]
+    permission_classes = [SubscriptionsScopeRequired]
+
+
+class PlansView(PublicView):
+    """GET /v1/oauth/subscriptions/plans"""
+
+    def get(self, request):
+        language = translation.get_language() or "en"
+        return Response([services.abbreviated_plan(plan, language)
+                         for plan in services.offered_plans()])
+
+
+class ProductNameView(PublicView):
+    """GET /v1/oauth/subscriptions/productname?productId="""
+
+    query_serializer = serializers.ProductNameQuerySerializer
+
+    def get(self, request):
+        return Response({"product_name": services.product_name(self.query()["productId"])})
+
+
+class ClientsView(PublicView):
+    """GET /v1/oauth/subscriptions/clients (the event broker's shared secret)"""
+
+    permission_classes = [SharedSecretRequired]
+
+    def get(self, request):
+        return Response(services.clients_capabilities())
+
+
+class ActiveView(SubscriptionView):
+    """GET /v1/oauth/subscriptions/active"""
+
+    def get(self, request):
+        return Response(services.active_subscriptions(request.user))
+
+
+class CustomerView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/customer {displayName?}"""
+
+    body_serializer = serializers.CustomerSerializer
+
+    def post(self, request):
+        row = services.ensure_customer(request.user, self.body().get("displayName", ""))
+        return Response(services.filtered_customer(row))
+
+
+class NewSubscriptionView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/active/new {priceId, paymentMethodId?, promotionCode?}"""
+
+    body_serializer = serializers.NewSubscriptionSerializer
+
+    def post(self, request):
+        data = self.body()
+        subscription, invoice = services.subscribe(
+            request.user, data["priceId"], data.get("paymentMethodId"), data.get("promotionCode")
+        )
+        return Response({"subscription": subscription, "sourceCountry": None})
+
+
+class SubscriptionItemView(SubscriptionView):
+    """PUT (upgrade) and DELETE (cancel at period end) /v1/oauth/subscriptions/active/{id}"""
+
+    body_serializer = serializers.PlanChangeSerializer
+
+    # The path parameter keeps the reference's name, {subscriptionId}.
+    def put(self, request, subscriptionId):
+        services.change_plan(request.user, subscriptionId, self.body()["planId"])
+        return Response({"subscriptionId": subscriptionId})
+
+    def delete(self, request, subscriptionId):
+        services.cancel(request.user, subscriptionId)
+        return Response({"subscriptionId": subscriptionId})
+
+
+class ReactivateView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/reactivate {subscriptionId}"""
+
+    body_serializer = serializers.SubscriptionIdSerializer
+
+    def post(self, request):
+        services.reactivate(request.user, self.body()["subscriptionId"])
+        return Response({})
+
+
+class InvoiceRetryView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/invoice/retry {invoiceId, paymentMethodId, idempotencyKey}"""
+
+    body_serializer = serializers.InvoiceRetrySerializer
+
+    def post(self, request):
+        data = self.body()
+        invoice = services.retry_invoice(
+            request.user, data["invoiceId"], data["paymentMethodId"], data["idempotencyKey"]
+        )
+        return Response(services.filtered_invoice(invoice))
+
+
+class InvoicePreviewView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/invoice/preview {priceId}"""
+
+    body_serializer = serializers.InvoicePreviewSerializer
+
+    def post(self, request):
+        return Response(services.preview_invoice(request.user, self.body()["priceId"]))
+
+
+class BillingAndSubscriptionsView(SubscriptionView):
+    """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"""
+
+    def get(self, request):
+        return Response(services.billing_and_subscriptions(request.user))
+
+
+class PreviewSubsequentView(SubscriptionView):
+    """GET /v1/oauth/subscriptions/invoice/preview-subsequent"""
+
+    def get(self, request):
+        return Response(services.preview_subsequent_invoices(request.user))
+
+
+class SetupIntentView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/setupintent/create"""
+
+    def post(self, request):
+        return Response(services.create_setup_intent(request.user))
+
+
+class DefaultPaymentMethodView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/paymentmethod/default {paymentMethodId}"""
+
+    body_serializer = serializers.PaymentMethodSerializer
+
+    def post(self, request):
+        row = services.set_default_payment_method(request.user, self.body()["paymentMethodId"])
+        return Response(services.filtered_customer(row))
+
+
+class DetachFailedPaymentMethodView(SubscriptionView):
+    """POST /v1/oauth/subscriptions/paymentmethod/failed/detach {paymentMethodId}"""
+
+    body_serializer = serializers.PaymentMethodSerializer
+
+    def post(self, request):
+        return Response(services.detach_failed_payment_method(
+            request.user, self.body()["paymentMethodId"]))
+
+
+class PlanEligibilityView(SubscriptionView):
+    """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
+
+    def get(self, request, planid):  # the reference's {planid}
+        kind, current = services.eligibility(request.user, services.find_plan(planid))
+        body = {"eligibility": kind}
+        if current is not None:
+            body["currentPlan"] = services.abbreviated_plan(current)
+        return Response(body)
+
+
+class StripeEventView(PublicView):
+    """POST /v1/oauth/subscriptions/stripe/event: verified here, handled by a worker."""
+
+    # Stripe's events carry whole objects, far above the API's 16 KiB; upstream raises it too.
+    max_body_bytes = 1024 * 1024
+
+    def post(self, request):
+        try:
+            event = stripe_gateway.construct_event(
+                request.body, request.META.get("HTTP_STRIPE_SIGNATURE", "")
+            )
+        except (ValueError, stripe.SignatureVerificationError):
+            logger.warning("Refused a Stripe webhook with a bad signature or body")
+            raise AppError.invalid_parameter(["Stripe-Signature"], source="headers") from None
+        tasks.handle_stripe_event.delay(event)
+        return Response({})
+
+
+class ProfileSubscriptionsView(ProfileRoute):
+    """GET /v1/subscriptions (profile server): the capabilities the token's client sees."""
+
+    scopes = {"GET": "profile:subscriptions"}
+
+    def get(self, request):
+        return Response({"subscriptions": services.capabilities_for_token(request.auth)})

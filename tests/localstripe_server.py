@@ -1,0 +1,48 @@
+"""Runs localstripe (the stateful fake Stripe of the subscription tests) on 127.0.0.1:<port>.
+
+``python -m tests.localstripe_server PORT``. localstripe itself listens on every interface and
+saves its store to one file in /tmp after each write; here it listens on loopback only and keeps
+its store in memory, so that each test process can run its own.
+"""
+import sys
+
+from aiohttp import web
+from localstripe import resources, server
+
+
+def _accept_newer_update_parameters():
+    """Subscription updates as Stripe makes them, where localstripe falls short.
+
+    It refuses the parameters it does not model: the gateway sends ``proration_behavior`` (real
+    Stripe then invoices the proration at once) and ``payment_behavior``; they are accepted and
+    ignored (localstripe invoices a plan change only when the interval changes, so the tests
+    read a proration from the preview instead). And it drops ``metadata``; here it is merged as
+    Stripe merges it, an empty value removing the key.
+    """
+    update = resources.Subscription._update
+
+    def _update(self, proration_behavior=None, payment_behavior=None, metadata=None, **data):
+        if metadata:
+            merged = {**self.metadata, **metadata}
+            self.metadata = {key: value for key, value in merged.items() if value != ""}
+        return update(self, **data)
+
+    resources.Subscription._update = _update
+
+
+def _customer_currency(customer):
+    """Stripe sets a customer's currency with its first subscription or invoice (localstripe
+    answers "eur" for every customer)."""
+    subscriptions = customer.subscriptions._list
+    return subscriptions[0].plan.currency if subscriptions else None
+
+
+def main(port):
+    resources.Store.dump_to_disk = lambda store: None
+    resources.Customer.currency = property(_customer_currency)
+    _accept_newer_update_parameters()
+    web.run_app(server.app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))
