@@ -18,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from accounts import signals as account_signals
-from subscriptions import signals as subscription_signals
+from subscriptions.signals import capabilities_changed
 
 from .models import Client, ClientUser, WebhookDelivery, now_ms
 
@@ -137,4 +137,4 @@ def connect():
     account_signals.profile_changed.connect(_on_profile_changed, dispatch_uid=uid)
     account_signals.metrics_changed.connect(_on_metrics_changed, dispatch_uid=uid)
     account_signals.account_deleting.connect(_on_account_deleting, dispatch_uid=uid)
-    subscription_signals.capabilities_changed.connect(_on_capabilities_changed, dispatch_uid=uid)
+    capabilities_changed.connect(_on_capabilities_changed, dispatch_uid=uid)
