@@ -38,6 +38,7 @@ from . import scopes as scope_lib
 from .authentication import LAST_USED_RESOLUTION_MS
 from .errors import OAuthErrno, OAuthError, from_oauthlib
 from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
+from .tokens import REFRESH_TOKENS
 
 # The endpoints' address as oauthlib sees it: it only checks that there is no query string.
 ENDPOINT_URI = "https://localhost/v1/token"
@@ -225,8 +226,7 @@ class FxaRequestValidator(OAuth2Validator):
     # refresh_token (oauth.md §8: not rotated; the scope may only narrow).
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
-        token = (RefreshToken.objects.select_related("account")
-                 .filter(token_id=hashing.digest(hashing.OAUTH_TOKEN, refresh_token)).first())
+        token = REFRESH_TOKENS.get(hashing.digest(hashing.OAUTH_TOKEN, refresh_token))
         if token is None or token.application_id != client.pk:
             raise OAuthError(OAuthErrno.INVALID_TOKEN)
         request.user = token.account
@@ -422,7 +422,8 @@ def token_response(params, authorization=None, grantor=None, context=None):
     return _token_response(body, authorization, grantor)
 
 
-@transaction.atomic
+# No savepoint: a failed grant's error leaves the caller's transaction too, which rolls back.
+@transaction.atomic(savepoint=False)
 def _token_response(body, authorization, grantor):
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if authorization:
