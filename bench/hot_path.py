@@ -2,6 +2,7 @@
 PostgreSQL and Redis, driven by wrk replaying pre-signed requests (bench/replay.lua), so that the
 load generator costs little of the CPU it measures. Every case is read against a bare DRF view."""
 import argparse
+import contextlib
 import hashlib
 import http.client
 import json
@@ -51,19 +52,38 @@ def cpu_split(args):
     return f"0-{cores - 2}", str(cores - 1)
 
 
-def server_rss_mib(pid):
-    """VmRSS of the gunicorn master and its workers, MiB."""
-    total, pending = 0, [pid]
+def server_processes(pid):
+    """The gunicorn master and its workers."""
+    found, pending = [], [pid]
     while pending:
         current = pending.pop()
         try:
-            status = Path(f"/proc/{current}/status").read_text()
-            total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
             for task in Path(f"/proc/{current}/task").iterdir():
                 pending += [int(child) for child in (task / "children").read_text().split()]
-        except (FileNotFoundError, ProcessLookupError):
-            pass
+        except FileNotFoundError:
+            continue
+        found.append(current)
+    return found
+
+
+def server_rss_mib(pid):
+    """VmRSS of the gunicorn master and its workers, MiB."""
+    total = 0
+    for process in server_processes(pid):
+        with contextlib.suppress(FileNotFoundError):
+            total += int(re.search(r"VmRSS:\s+(\d+) kB", Path(f"/proc/{process}/status").read_text()).group(1))
     return total / 1024
+
+
+def server_cpu_seconds(pid):
+    """User + system CPU time of the gunicorn master and its workers: per request, the figure
+    that other work on the machine disturbs least (it slows the server, not its instructions)."""
+    total = 0
+    for process in server_processes(pid):
+        with contextlib.suppress(FileNotFoundError):
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Fixtures:
@@ -214,8 +234,9 @@ def main():
               f"{args.workers} workers x {args.threads} threads, CPUs {server_cpus or 'all'}; "
               f"wrk {args.wrk_threads} threads, {args.connections} connections, CPUs {wrk_cpus or 'all'}; "
               f"{args.seconds:g} s per case; PostgreSQL + Redis on the same machine")
-        print(f"{'case':<42} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'cost':>6} {'RSS MiB':>8}  non-2xx")
-        baseline = None
+        print(f"{'case':<42} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'cost':>6} "
+              f"{'CPU ms':>7} {'cost':>6} {'RSS MiB':>7}  non-2xx")
+        baseline = baseline_cpu = None
         with tempfile.TemporaryDirectory(prefix="fxa-hot-path-") as directory:
             # Warm-up: every worker imports, connects and compiles once before anything is timed.
             run_wrk(argparse.Namespace(**{**vars(args), "seconds": 2}), wrk_cpus,
@@ -223,13 +244,17 @@ def main():
             for name, lines, single in cases(fixtures):
                 if args.only and not re.search(args.only, name) and not name.startswith("baseline"):
                     continue
+                cpu_before = server_cpu_seconds(server.pid)
                 result = run_wrk(args, wrk_cpus, lines, single, directory)
+                cpu = (server_cpu_seconds(server.pid) - cpu_before) / result["requests"] * 1000
                 rps = result["requests"] / (result["duration_us"] / 1e6)
-                baseline = baseline or rps
-                print(f"{name:<42} {rps:8.0f} {result['p50_us'] / 1000:8.2f} {result['p99_us'] / 1000:8.2f} "
-                      f"{baseline / rps:5.2f}x {server_rss_mib(server.pid):8.1f}  "
-                      f"{result['non2xx'] + result['socket_errors']}")
-        print(f"{'one scrypt (N=65536, r=8, p=1), in-process':<42} {'':8} {scrypt_ms(server_cpus):8.2f}")
+                baseline, baseline_cpu = baseline or rps, baseline_cpu or cpu
+                print(f"{name:<42} {rps:7.0f} {result['p50_us'] / 1000:7.2f} {result['p99_us'] / 1000:7.2f} "
+                      f"{baseline / rps:5.2f}x {cpu:7.2f} {cpu / baseline_cpu:5.2f}x "
+                      f"{server_rss_mib(server.pid):7.1f}  {result['non2xx'] + result['socket_errors']}")
+        print(f"{'one scrypt (N=65536, r=8, p=1), in-process':<42} {'':7} {scrypt_ms(server_cpus):7.2f}")
+        print("cost: the baseline's req/s over the case's, then the case's server CPU per request "
+              "over the baseline's")
     finally:
         server.terminate()
         server.wait()

@@ -422,8 +422,7 @@ def token_response(params, authorization=None, grantor=None, context=None):
     return _token_response(body, authorization, grantor)
 
 
-# No savepoint: a failed grant's error leaves the caller's transaction too, which rolls back.
-@transaction.atomic(savepoint=False)
+@transaction.atomic
 def _token_response(body, authorization, grantor):
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     if authorization:
