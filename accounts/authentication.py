@@ -18,6 +18,7 @@ from django.http.request import split_domain_port
 from rest_framework.authentication import BaseAuthentication
 
 from . import hawk, ports
+from .compiled import CompiledLookup
 from .errors import AppError, Errno
 
 logger = logging.getLogger("fxa.auth")
@@ -118,6 +119,7 @@ class TokenAuthentication(BaseAuthentication):
     """Authenticates with one type of token; subclasses name the model."""
 
     model = None
+    _lookups = {}
 
     def authenticate(self, request):
         credentials = read_credentials(request)
@@ -125,7 +127,7 @@ class TokenAuthentication(BaseAuthentication):
             return None
         if credentials.scheme == "bearer" and credentials.prefix != self.model.bearer_prefix:
             return None
-        token = self.queryset().filter(pk=credentials.token_id).first()
+        token = self.lookup(credentials.token_id)
         if token is None:
             return None
         if credentials.scheme == "hawk":
@@ -136,6 +138,13 @@ class TokenAuthentication(BaseAuthentication):
             verify_hawk(request, credentials.hawk, token.auth_key, token.token_id)
         self.accept(token)
         return (token.account, token)
+
+    def lookup(self, token_id):
+        """The token of ``token_id`` with its account (``queryset()``, compiled once per class)."""
+        lookup = self._lookups.get(type(self))
+        if lookup is None:
+            lookup = self._lookups[type(self)] = CompiledLookup(self.queryset())
+        return lookup.get(token_id)
 
     def queryset(self):
         return self.model.objects.select_related("account")

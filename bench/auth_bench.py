@@ -35,13 +35,19 @@ def prepare_database(env, database=DATABASE):
     run([sys.executable, "manage.py", "migrate", "-v", "0"], env)
 
 
-def start_server(port, workers, env):
-    """gunicorn serving the project with ``workers`` sync workers, once it answers."""
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "fxa_project.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--log-level", "warning", "--no-control-socket"],
-        cwd=ROOT, env=env,
-    )
+def start_server(port, workers, env, *, production=False, cpus=None, log=None):
+    """gunicorn serving the project, once it answers: ``workers`` sync workers, or with
+    ``production`` the production configuration (fxa_project/gunicorn.py, threaded workers);
+    pinned to ``cpus`` (a taskset CPU list) and its output to the file ``log`` when given."""
+    command = [sys.executable, "-m", "gunicorn"]
+    if production:
+        command += ["-c", "python:fxa_project.gunicorn"]
+    command += ["fxa_project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+                "--log-level", "warning", "--no-control-socket"]
+    if cpus:
+        command = ["taskset", "-c", cpus, *command]
+    output = {"stdout": log, "stderr": subprocess.STDOUT} if log else {}
+    server = subprocess.Popen(command, cwd=ROOT, env=env, **output)
     for _ in range(100):
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

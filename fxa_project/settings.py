@@ -112,7 +112,7 @@ REDIS_URL = env(
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "accounts.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "fxa",
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -8,6 +8,7 @@ from accounts import hashing
 from accounts.models import now_ms
 
 from .models import RefreshToken
+from .tokens import REFRESH_TOKENS
 
 BEARER_REFRESH_TOKEN = re.compile(r"^Bearer ([0-9a-f]{64})$")
 LAST_USED_RESOLUTION_MS = 60_000
@@ -20,11 +21,7 @@ class RefreshTokenAuthentication(BaseAuthentication):
         match = BEARER_REFRESH_TOKEN.match(request.META.get("HTTP_AUTHORIZATION", ""))
         if match is None:
             return None
-        token = (
-            RefreshToken.objects.select_related("account", "application")
-            .filter(token_id=hashing.digest(hashing.OAUTH_TOKEN, match.group(1)))
-            .first()
-        )
+        token = REFRESH_TOKENS.get(hashing.digest(hashing.OAUTH_TOKEN, match.group(1)))
         if token is None:
             return None
         now = now_ms()

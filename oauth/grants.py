@@ -38,6 +38,7 @@ from . import scopes as scope_lib
 from .authentication import LAST_USED_RESOLUTION_MS
 from .errors import OAuthErrno, OAuthError, from_oauthlib
 from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
+from .tokens import REFRESH_TOKENS
 
 # The endpoints' address as oauthlib sees it: it only checks that there is no query string.
 ENDPOINT_URI = "https://localhost/v1/token"
@@ -226,8 +227,7 @@ class FxaRequestValidator(OAuth2Validator):
     # refresh_token (oauth.md §8: not rotated; the scope may only narrow).
 
     def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs):
-        token = (RefreshToken.objects.select_related("account")
-                 .filter(token_id=hashing.digest(hashing.OAUTH_TOKEN, refresh_token)).first())
+        token = REFRESH_TOKENS.get(hashing.digest(hashing.OAUTH_TOKEN, refresh_token))
         if token is None or token.application_id != client.pk:
             raise OAuthError(OAuthErrno.INVALID_TOKEN)
         request.user = token.account

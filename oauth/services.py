@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 import jwt
 from django.conf import settings
 
+from accounts.compiled import CompiledLookup
 from accounts.models import Account, SessionToken
 
 from . import crypto, keys
@@ -25,8 +26,12 @@ PKCE_METHOD = "S256"
 # Clients.
 
 
+# Every token request and verification names its client: compiled once (accounts/compiled.py).
+_CLIENTS = CompiledLookup(Client.objects.all(), "client_id")
+
+
 def get_client(client_id):
-    client = Client.objects.filter(client_id=(client_id or "").lower()).first()
+    client = _CLIENTS.get((client_id or "").lower())
     if client is None:
         raise OAuthError.unknown_client(client_id)
     return client

@@ -118,10 +118,13 @@ class OAuthTokenView(GrantMixin, AuthServerMixin, OptionalSessionView):
     permission_classes = [TokenOptional, GrantingSessionRequired]
 
     def body(self):
-        params = super().body()
-        if not params.get("grant_type"):
-            params["grant_type"] = "authorization_code" if params.get("code") else "fxa-credentials"
-        return params
+        # Read by the permission check and by post(): validated once.
+        if not hasattr(self, "_params"):
+            params = super().body()
+            if not params.get("grant_type"):
+                params["grant_type"] = "authorization_code" if params.get("code") else "fxa-credentials"
+            self._params = params
+        return self._params
 
     def granted_keys(self):
         """Only the fxa-credentials grant is authorized by the session."""

@@ -52,9 +52,10 @@ def current_avatar(account):
     return Avatar.objects.filter(account=account).only("id").first()
 
 
-def avatar(token):
+def avatar(token, email=None):
     """``{id, avatar, avatarDefault}``: the uploaded picture, else a monogram of the display name or
-    email the token may read (upstream's newest builds), else the generic default."""
+    email the token may read (upstream's newest builds), else the generic default. ``email``: the
+    primary address when the caller has read it already."""
     account = token.account
     uploaded = current_avatar(account)
     if uploaded is not None:
@@ -64,7 +65,7 @@ def avatar(token):
     if grants(token, "profile:display_name"):
         candidates.append(account.display_name)
     if grants(token, "profile:email"):
-        candidates.append(account.primary_email.email)
+        candidates.append(email if email is not None else account.primary_email.email)
     initial = next((value[0] for value in candidates if MONOGRAM_INITIAL.match(value)), None)
     url = monogram_url(initial if initial is not None else DEFAULT_AVATAR_ID)
     return {"id": DEFAULT_AVATAR_ID, "avatar": url, "avatarDefault": True}
@@ -154,8 +155,9 @@ def profile(token):
     body = {}
     if grants(token, "profile:uid"):
         body["uid"] = account.uid
+    email = None
     if grants(token, "profile:email"):
-        body["email"] = account.primary_email.email
+        body["email"] = email = account.primary_email.email
     if grants(token, "profile:locale"):
         body["locale"] = account.locale or None
     if grants(token, "profile:email") or grants(token, "profile:locale"):
@@ -167,7 +169,7 @@ def profile(token):
     if grants(token, "profile:display_name") and account.display_name:
         body["displayName"] = account.display_name
     if grants(token, "profile:avatar"):
-        current = avatar(token)
+        current = avatar(token, email)
         body["avatar"] = current["avatar"]
         body["avatarDefault"] = current["avatarDefault"]
     if grants(token, "profile:subscriptions"):

@@ -248,3 +248,13 @@ def test_invalid_token_on_an_optional_session_route_is_110(api, user):
 def test_every_response_carries_a_timestamp_header(api):
     response = api.get("/session/status")
     assert abs(int(response["Timestamp"]) - time.time()) < 5
+
+
+@pytest.mark.parametrize("scheme", ["hawk", "bearer"])
+def test_session_status_is_one_query(api, user, scheme, django_assert_num_queries):
+    # The token, its account and the account's two-step state come in one lookup: the hot path
+    # of bench/hot_path.py.
+    with django_assert_num_queries(1):
+        response = api.get("/session/status", token=user.session_token, scheme=scheme)
+    assert response.status_code == 200, response.content
+    assert response.json()["uid"] == user.uid
