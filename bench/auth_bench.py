@@ -149,6 +149,7 @@ def main():
         "SECRET_KEY": "benchmark",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        "EMAIL_DEV_MAILBOX": "true",  # benchmarks send no mail worth reading
         "SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS": str(10 * 365 * 24 * 3600),
         # One client signing in thousands of times is what customs stops; its cost is measured
         # by customs_bench.py, with spread addresses.

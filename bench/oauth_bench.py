@@ -84,6 +84,7 @@ def main():
         "SECRET_KEY": "benchmark",
         "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "LOG_LEVEL": "WARNING",
+        "EMAIL_DEV_MAILBOX": "true",  # benchmarks send no mail worth reading
         "OAUTH_SIGNING_KEY": crypto.generate_signing_key_pem(),
     })
     env = dict(os.environ)
