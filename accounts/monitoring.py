@@ -132,19 +132,29 @@ class RequestMonitoringMiddleware:
             request_id_context.reset(context)
 
 
-class MailQueueCollector:
-    """The outbox's queued messages, counted when scraped: one query, the same whichever process
+class QueueDepthCollector:
+    """An outbox's waiting rows, counted when scraped: one query, the same whichever process
     answers, and true after any restart."""
+
+    def __init__(self, name, documentation, queryset):
+        self.name, self.documentation, self.queryset = name, documentation, queryset
 
     def collect(self):
         try:
-            queued = OutboundEmail.objects.filter(status=OutboundEmail.QUEUED).count()
+            waiting = self.queryset().count()
         except DatabaseError:
-            logger.warning("mail queue depth unknown: the database did not answer", exc_info=True)
+            logger.warning("%s unknown: the database did not answer", self.name, exc_info=True)
             return
-        gauge = GaugeMetricFamily("fxa_mail_queued", "Messages in the outbox awaiting delivery.")
-        gauge.add_metric([], queued)
+        gauge = GaugeMetricFamily(self.name, self.documentation)
+        gauge.add_metric([], waiting)
         yield gauge
+
+
+# Outboxes of the other apps (the RP webhooks) add theirs from their AppConfig.ready.
+QUEUES = [QueueDepthCollector(
+    "fxa_mail_queued", "Messages in the outbox awaiting delivery.",
+    lambda: OutboundEmail.objects.filter(status=OutboundEmail.QUEUED),
+)]
 
 
 class ProcessMetrics:
@@ -161,7 +171,8 @@ def _registry():
         multiprocess.MultiProcessCollector(registry)
     else:
         registry.register(ProcessMetrics())
-    registry.register(MailQueueCollector())
+    for queue in QUEUES:
+        registry.register(queue)
     return registry
 
 

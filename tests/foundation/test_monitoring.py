@@ -9,6 +9,7 @@ from django.test import Client
 from dockerflow.logging import MozlogFormatter
 from prometheus_client import REGISTRY
 
+from oauth.models import WebhookDelivery
 from tests import factories
 from tests.helpers import MailingApiClient, stretch
 
@@ -48,6 +49,15 @@ def test_metrics_with_the_token_include_the_mail_queue(metrics_token):
     lines = response.content.decode().splitlines()
     assert "fxa_mail_queued 1.0" in lines
     assert any(line.startswith("fxa_customs_checks_total{") for line in lines)
+
+
+def test_metrics_include_the_pending_webhook_deliveries(metrics_token):
+    client, _ = factories.oauth_client(webhook_url="https://rp.example/events")
+    for status in (WebhookDelivery.PENDING, WebhookDelivery.PENDING, WebhookDelivery.DELIVERED):
+        WebhookDelivery.objects.create(client=client, uid="ab" * 16, event="delete-user",
+                                       status=status)
+    response = Client().get("/__metrics__", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    assert "fxa_webhooks_pending 2.0" in response.content.decode().splitlines()
 
 
 def test_requests_and_errnos_are_counted_by_route_not_path():
