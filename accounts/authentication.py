@@ -19,6 +19,7 @@ from rest_framework.authentication import BaseAuthentication
 
 from . import hawk, ports
 from .errors import AppError, Errno
+from .tokens import stored_id
 
 logger = logging.getLogger("fxa.auth")
 from .models import (
@@ -125,7 +126,7 @@ class TokenAuthentication(BaseAuthentication):
             return None
         if credentials.scheme == "bearer" and credentials.prefix != self.model.bearer_prefix:
             return None
-        token = self.queryset().filter(pk=credentials.token_id).first()
+        token = self.queryset().filter(pk=stored_id(credentials.token_id)).first()
         if token is None:
             return None
         if credentials.scheme == "hawk":

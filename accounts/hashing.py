@@ -49,6 +49,12 @@ SESSION_TOKEN_HANDLE = Secret(
     KEYED, "accounts.devices.session-token-handle",
     "'<account pk>:<sessionToken id>' -> attached clients' sessionTokenId (not stored)",
 )
+AUTH_TOKEN_ID = Secret(
+    SHA256, "accounts.auth_token_id",
+    "a sessionToken, keyFetchToken, passwordChangeToken, passwordForgotToken or accountResetToken "
+    "id (what Bearer and Hawk present) -> the token table's token_id, and every column naming a "
+    "session: SecurityEvent.token_id, Device.session_token_id, AuthorizationCode.session_token_id",
+)
 PASS_CODE = Secret(
     SHA256, "accounts.password_forgot.pass_code",
     "a passwordForgotToken's 16-byte passCode -> PasswordForgotToken.pass_code_hash",
