@@ -234,3 +234,12 @@ def test_the_totp_migration_seals_clear_secrets_and_its_reverse_writes_them_back
     TOTP_MIGRATION.unseal(apps, None)
     assert stored("SELECT shared_secret FROM twofactor_totptoken") == secret
     assert stored("SELECT replacement_secret FROM twofactor_totptoken") == ""
+
+
+def test_leaving_the_secret_key_default_lists_the_secret_key_value_second(settings):
+    settings.FIELD_ENCRYPTION_KEYS = []
+    user = factories.account("from-default@example.com", totp=True)
+    settings.FIELD_ENCRYPTION_KEYS = ["the-first-real-key", settings.SECRET_KEY]
+    assert "twofactor.TotpToken (shared_secret, replacement_secret): 1 of 1" in reencrypt_fields()
+    settings.FIELD_ENCRYPTION_KEYS = ["the-first-real-key"]
+    assert TotpToken.objects.get(pk=user.uid).shared_secret == user.totp_secret
