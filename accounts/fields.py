@@ -84,7 +84,8 @@ def reencrypt(model, names, batch_size=500):
     pks = list(model._base_manager.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), batch_size):
         with transaction.atomic():
-            rows = (model._base_manager.select_for_update().filter(pk__in=pks[start:start + batch_size])
+            batch = pks[start:start + batch_size]
+            rows = (model._base_manager.select_for_update().filter(pk__in=batch)
                     .annotate(**stored).values("pk", *names, *stored))
             for row in rows:
                 seen += 1

@@ -130,13 +130,15 @@ def decrypt(keyring, value, aad):
 def seal(keyring, secrets, *, template, to, uid, expires_at):
     """The seal of the dict ``secrets`` for this message; opened by ``unseal`` until ``expires_at``."""
     plaintext = json.dumps(secrets, sort_keys=True, separators=(",", ":")).encode()
-    return encrypt(keyring, plaintext, binding(template=template, to=to, uid=uid, expires_at=expires_at))
+    aad = binding(template=template, to=to, uid=uid, expires_at=expires_at)
+    return encrypt(keyring, plaintext, aad)
 
 
 def unseal(keyring, value, *, template, to, uid, expires_at, now):
     """The secrets of a seal made for exactly this message; SealExpired after ``expires_at``,
     SealError when it is malformed, under an unknown key, or does not match the message."""
-    plaintext = decrypt(keyring, value, binding(template=template, to=to, uid=uid, expires_at=expires_at))
+    aad = binding(template=template, to=to, uid=uid, expires_at=expires_at)
+    plaintext = decrypt(keyring, value, aad)
     # The expiry is authentic now (it is in the associated data): only then is it checked.
     if epoch_seconds(now) >= epoch_seconds(expires_at):
         raise SealExpired(f"seal expired at {expires_at.isoformat()}")

@@ -1,4 +1,4 @@
-"""Token tables keyed by the SHA-256 of the token id, Hawk keys encrypted (accounts/encryption.py).
+"""Token tables keyed by the SHA-256 of the token id, Hawk keys encrypted (accounts/fields.py).
 
 Every reference to a session (security events, devices) is rewritten to the same SHA-256 in the
 same transaction, so issued tokens keep working. Irreversible: a hash cannot be turned back into

@@ -1,4 +1,4 @@
-"""TOTP secrets encrypted at rest (accounts/encryption.py); reversed, they are written back in clear."""
+"""TOTP secrets encrypted at rest (accounts/fields.py); reversed, written back in clear."""
 from django.db import migrations, models
 from django.db.models import Value
 from django.db.models.functions import Cast
