@@ -240,7 +240,7 @@ class SessionTokenAdmin(admin.ModelAdmin):
     list_display = (
         "token", "account", "user_agent", "ip_address", "created", "last_access", "verified",
     )
-    list_display_links = None  # a change page would put the tokenId in its URL
+    list_display_links = None  # no change page (see get_urls)
     list_select_related = ("account",)
     search_fields = ("=account__uid", "account__normalized_email", "account__emails__normalized_email")
     actions = ["sign_out"]
@@ -252,8 +252,9 @@ class SessionTokenAdmin(admin.ModelAdmin):
         return False
 
     def get_urls(self):
-        # The list only: a per-session page (change, delete, history) would carry the tokenId in
-        # its URL, and without one, pages listing sessions (an account's deletion) cannot link it.
+        # The list only: a per-session page (change, delete, history) would carry the session's key
+        # (its id's SHA-256: no credential, but a stable handle) in URLs that proxies log, and
+        # without one, pages listing sessions (an account's deletion) cannot link it.
         return [url for url in super().get_urls() if (url.name or "").endswith("_changelist")]
 
     def get_actions(self, request):
@@ -316,7 +317,7 @@ class SecurityEventAdmin(admin.ModelAdmin):
     list_filter = ("name", "verified")
     list_select_related = ("account",)
     search_fields = ("=account__uid", "account__normalized_email", "name")
-    # token_id is left out: it names a live session (a bearer credential).
+    # token_id is left out: a hash that only links events to one session, of no use to staff.
     fields = ("account", "name", "verified", "created", "ip_address", "info")
     readonly_fields = fields
 

@@ -20,6 +20,7 @@ from rest_framework.authentication import BaseAuthentication
 from . import hawk, ports
 from .compiled import CompiledLookup
 from .errors import AppError, Errno
+from .tokens import stored_id
 
 logger = logging.getLogger("fxa.auth")
 from .models import (
@@ -127,7 +128,7 @@ class TokenAuthentication(BaseAuthentication):
             return None
         if credentials.scheme == "bearer" and credentials.prefix != self.model.bearer_prefix:
             return None
-        token = self.lookup(credentials.token_id)
+        token = self.lookup(stored_id(credentials.token_id))
         if token is None:
             return None
         if credentials.scheme == "hawk":
@@ -139,12 +140,13 @@ class TokenAuthentication(BaseAuthentication):
         self.accept(token)
         return (token.account, token)
 
-    def lookup(self, token_id):
-        """The token of ``token_id`` with its account (``queryset()``, compiled once per class)."""
+    def lookup(self, key):
+        """The token stored under ``key`` (``stored_id`` of the presented id) with its account
+        (``queryset()``, compiled once per class)."""
         lookup = self._lookups.get(type(self))
         if lookup is None:
             lookup = self._lookups[type(self)] = CompiledLookup(self.queryset())
-        return lookup.get(token_id)
+        return lookup.get(key)
 
     def queryset(self):
         return self.model.objects.select_related("account")

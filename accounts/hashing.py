@@ -47,7 +47,13 @@ RESET_OTP = Secret(
 )
 SESSION_TOKEN_HANDLE = Secret(
     KEYED, "accounts.devices.session-token-handle",
-    "'<account pk>:<sessionToken id>' -> attached clients' sessionTokenId (not stored)",
+    "'<account pk>:<session key (stored_id)>' -> attached clients' sessionTokenId (not stored)",
+)
+AUTH_TOKEN_ID = Secret(
+    SHA256, "accounts.auth_token_id",
+    "a sessionToken, keyFetchToken, passwordChangeToken, passwordForgotToken or accountResetToken "
+    "id (what Bearer and Hawk present) -> the token table's token_id, and every column naming a "
+    "session: SecurityEvent.token_id, Device.session_token_id, AuthorizationCode.session_token_id",
 )
 PASS_CODE = Secret(
     SHA256, "accounts.password_forgot.pass_code",
@@ -64,7 +70,7 @@ OAUTH_TOKEN = Secret(
 )
 MFA_OTP_KEY = Secret(
     KEY, "accounts.twofactor.mfa_otp",
-    "'<uid>-<emailCode>-<sessionToken id>-<action>': the HOTP key of an MFA step-up code",
+    "'<uid>-<emailCode>-<session key (stored_id)>-<action>': the HOTP key of an MFA step-up code",
 )
 MFA_JWT_KEY = Secret(
     KEY, "accounts.twofactor.mfa_jwt", "'signing-key': the MFA JWT key when MFA_JWT_KEY is unset"

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 
 from . import ports
+from .fields import EncryptedTextField
 
 
 def now_ms():
@@ -122,11 +123,12 @@ class Email(models.Model):
 
 
 class AuthServerToken(models.Model):
-    """Columns every auth-server token has: the token itself is never stored, only the id that
-    names it (Bearer, Hawk ``id``) and the Hawk key derived from it (onepw.md §4)."""
+    """Columns every auth-server token has (onepw.md §4). Neither the token nor the id that names
+    it (the Bearer and Hawk credential) is stored: ``token_id`` is the id's SHA-256
+    (``tokens.stored_id``), and the Hawk key derived from the token is encrypted."""
 
     token_id = models.CharField(max_length=64, primary_key=True)
-    auth_key = models.CharField(max_length=64)
+    auth_key = EncryptedTextField()
     account = models.ForeignKey(
         Account, on_delete=models.CASCADE, related_name="%(class)ss", db_column="uid"
     )

@@ -12,6 +12,9 @@ an HMAC of the key) names which key of the ring sealed it, so rotation is a list
 first: new seals use the first, any of them opens. Each key is HKDF-SHA256 (RFC 5869) of the
 configured key material with the purpose string ``PURPOSE``.
 
+``encrypt``/``decrypt`` are the same construction for any bytes and associated data, under another
+ring's purpose: the accounts app's encrypted columns (``accounts/fields.py``) use them.
+
 No Django imports: pure functions of (keys, secrets, binding, time).
 """
 import base64
@@ -40,13 +43,13 @@ class SealExpired(SealError):
     """The seal is authentic but its ``expires_at`` has passed: what it carries is dead."""
 
 
-def derive_key(material):
+def derive_key(material, purpose=PURPOSE):
     """The 32-byte AES key for one configured key (any string: a passphrase or random base64)."""
     if isinstance(material, str):
         material = material.encode()
     if not material:
         raise ValueError("empty sealing key")
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=PURPOSE).derive(material)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(material)
 
 
 def key_id(key):
@@ -55,16 +58,18 @@ def key_id(key):
 
 @dataclass(frozen=True)
 class Keyring:
-    """AES keys, newest first: the first seals, each opens what it sealed."""
+    """AES keys, newest first: the first seals, each opens what it sealed. ``setting`` names
+    where they are configured, for the errors."""
 
     keys: tuple
+    setting: str = "EMAIL_SEALING_KEY"
 
     @classmethod
-    def from_materials(cls, materials):
-        keys = tuple(dict.fromkeys(derive_key(material) for material in materials))
+    def from_materials(cls, materials, purpose=PURPOSE, setting="EMAIL_SEALING_KEY"):
+        keys = tuple(dict.fromkeys(derive_key(material, purpose) for material in materials))
         if not keys:
             raise ValueError("a keyring needs at least one key")
-        return cls(keys)
+        return cls(keys, setting)
 
     def find(self, kid):
         for key in self.keys:
@@ -87,20 +92,25 @@ def binding(*, template, to, uid, expires_at):
     ).encode()
 
 
-def seal(keyring, secrets, *, template, to, uid, expires_at):
-    """The seal of the dict ``secrets`` for this message; opened by ``unseal`` until ``expires_at``."""
+def encrypt(keyring, plaintext, aad):
+    """``v1.<key id>.<base64url(nonce || ciphertext)>`` of the bytes ``plaintext`` under the
+    ring's first key, bound to the bytes ``aad``."""
     key = keyring.keys[0]
     nonce = os.urandom(NONCE_BYTES)
-    plaintext = json.dumps(secrets, sort_keys=True, separators=(",", ":")).encode()
-    aad = binding(template=template, to=to, uid=uid, expires_at=expires_at)
     sealed = AESGCM(key).encrypt(nonce, plaintext, aad)
     body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
     return f"{VERSION}.{key_id(key)}.{body}"
 
 
-def unseal(keyring, value, *, template, to, uid, expires_at, now):
-    """The secrets of a seal made for exactly this message; SealExpired after ``expires_at``,
-    SealError when it is malformed, under an unknown key, or does not match the message."""
+def sealed_with_first_key(keyring, value):
+    """Whether ``value`` is under the ring's first key (nothing for a rotation to rewrite)."""
+    parts = value.split(".")
+    return len(parts) == 3 and hmac.compare_digest(parts[1], key_id(keyring.keys[0]))
+
+
+def decrypt(keyring, value, aad):
+    """The plaintext of ``encrypt(keyring, plaintext, aad)``; SealError when ``value`` is malformed,
+    under a key not in the ring, or was made with other associated data (or tampered)."""
     try:
         version, kid, body = value.split(".")
         raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
@@ -110,12 +120,25 @@ def unseal(keyring, value, *, template, to, uid, expires_at, now):
         raise SealError("malformed seal")
     key = keyring.find(kid)
     if key is None:
-        raise SealError("sealed with a key that is not in EMAIL_SEALING_KEY (rotated out?)")
-    aad = binding(template=template, to=to, uid=uid, expires_at=expires_at)
+        raise SealError(f"sealed with a key that is not in {keyring.setting} (rotated out?)")
     try:
-        plaintext = AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
+        return AESGCM(key).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad)
     except InvalidTag:
         raise SealError("seal does not match this message (tampered)") from None
+
+
+def seal(keyring, secrets, *, template, to, uid, expires_at):
+    """The seal of the dict ``secrets`` for this message; opened by ``unseal`` until ``expires_at``."""
+    plaintext = json.dumps(secrets, sort_keys=True, separators=(",", ":")).encode()
+    aad = binding(template=template, to=to, uid=uid, expires_at=expires_at)
+    return encrypt(keyring, plaintext, aad)
+
+
+def unseal(keyring, value, *, template, to, uid, expires_at, now):
+    """The secrets of a seal made for exactly this message; SealExpired after ``expires_at``,
+    SealError when it is malformed, under an unknown key, or does not match the message."""
+    aad = binding(template=template, to=to, uid=uid, expires_at=expires_at)
+    plaintext = decrypt(keyring, value, aad)
     # The expiry is authentic now (it is in the associated data): only then is it checked.
     if epoch_seconds(now) >= epoch_seconds(expires_at):
         raise SealExpired(f"seal expired at {expires_at.isoformat()}")

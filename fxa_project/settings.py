@@ -81,6 +81,14 @@ if SECRET_KEY is None:
     if not DEBUG:
         raise RuntimeError("SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is false")
     SECRET_KEY = _development_key("secret_key", lambda: secrets.token_urlsafe(50))
+FIELD_ENCRYPTION_KEYS = env(
+    "FIELD_ENCRYPTION_KEYS",
+    [],
+    "Comma-separated keys, newest first, that encrypt the TOTP secrets and Hawk keys in the "
+    "database (the first encrypts; any decrypts what it encrypted; `manage.py reencrypt_fields "
+    "--new-key` makes one). Unset: derived from SECRET_KEY (a deploy check warns).",
+    list,
+)
 
 ALLOWED_HOSTS = env(
     "ALLOWED_HOSTS",

@@ -18,7 +18,7 @@ from accounts import onepw
 from accounts.models import Account, SessionToken, VerificationMethod, now_ms
 from accounts.services import accounts as account_services, passwords
 from accounts.services.context import RequestContext
-from accounts.tokens import create_session_token
+from accounts.tokens import create_session_token, stored_id
 from accounts.twofactor import otp
 from accounts.twofactor.models import TotpToken
 from oauth import crypto
@@ -50,12 +50,17 @@ class TestAccount:
 
     @property
     def session_id(self):
-        """The sign-up session's tokenId (hex), the SessionToken row's primary key."""
+        """The sign-up session's tokenId (hex): what the client presents (Bearer, Hawk id)."""
         return onepw.derive_token(bytes.fromhex(self.session_token), "sessionToken").token_id.hex()
 
     @property
+    def session_key(self):
+        """The SessionToken row's primary key: the SHA-256 of ``session_id``."""
+        return stored_id(self.session_id)
+
+    @property
     def session(self):
-        return SessionToken.objects.get(pk=self.session_id)
+        return SessionToken.objects.get(pk=self.session_key)
 
 
 # The StoredPassword that the real new_password made for an authPW, once per test process; keyed
@@ -105,7 +110,7 @@ def account(email="user@example.com", password=DEFAULT_PASSWORD, *, verified=Tru
     if totp:
         made.totp_secret = otp.new_secret()
         TotpToken.objects.create(account=row, shared_secret=made.totp_secret, verified=True, enabled=True)
-        SessionToken.objects.filter(pk=made.session_id).update(
+        SessionToken.objects.filter(pk=made.session_key).update(
             verification_method=VerificationMethod.TOTP_2FA, verified_at=now_ms()
         )
     row.refresh_from_db()

@@ -14,6 +14,7 @@ from django.test import Client, TestCase
 
 from accounts import hawk, onepw
 from accounts.errors import Errno
+from accounts.tokens import stored_id
 
 DEFAULT_PASSWORD = "pässwörd"
 # The ``info`` of upstream's error bodies: the auth server's, the OAuth server's, the profile server's.
@@ -73,6 +74,11 @@ def stretch(email, password=DEFAULT_PASSWORD):
 def token_credentials(token_hex, token_type):
     keys = onepw.derive_token(bytes.fromhex(token_hex), token_type)
     return keys.token_id.hex(), keys.auth_key
+
+
+def token_key(token_hex, token_type="sessionToken"):
+    """The primary key of the row of a token that a client holds: its id's SHA-256."""
+    return stored_id(token_credentials(token_hex, token_type)[0])
 
 
 BEARER_PREFIXES = {

@@ -6,9 +6,10 @@ the device that holds their refresh token), then the sessions (merged into their
 OAuth app plugs its authorizations in through ``oauth_clients`` (the port module); until then the
 list has none.
 
-A sessionToken id authenticates (``Bearer fxs_<id>``), so session ids never leave the server:
-entries name a session by an opaque handle bound to the account (upstream's newest
-``sessionTokenHandle``), which ``/account/attached_client/destroy`` resolves back.
+A sessionToken id authenticates (``Bearer fxs_<id>``), so session ids never leave the server (nor
+are they stored: rows are keyed by their SHA-256): entries name a session by an opaque handle bound
+to the account (upstream's newest ``sessionTokenHandle``), which
+``/account/attached_client/destroy`` resolves back.
 """
 from django.db import transaction
 from django.utils.crypto import constant_time_compare
@@ -17,6 +18,7 @@ from accounts import hashing
 from accounts.errors import AppError, Errno
 from accounts.models import SessionToken, now_ms
 from accounts.services import security_events
+from accounts.tokens import stored_id
 
 from . import notifications, services
 from .display import parse_user_agent, relative_time
@@ -158,9 +160,10 @@ def list_sessions(current_session):
 
 def _find_session(account, handle):
     """The account's session named by ``handle`` (or, from clients that know it, by its id)."""
+    as_id = stored_id(handle)
     for session in SessionToken.objects.filter(account=account).select_related("device"):
         if constant_time_compare(session_token_handle(session), handle) or constant_time_compare(
-            session.token_id, handle
+            session.token_id, as_id
         ):
             return session
     return None
@@ -182,8 +185,8 @@ def destroy_attached_client(current_session, context, *, client_id=None, session
                 raise AppError(Errno.DEVICE_UNKNOWN)
             if session_handle and not (
                 device.session_token is not None
-                and session_handle in (session_token_handle(device.session_token),
-                                       device.session_token_id)
+                and (session_handle == session_token_handle(device.session_token)
+                     or stored_id(session_handle) == device.session_token_id)
             ):
                 raise AppError.invalid_parameter([session_field])
             if refresh_token_id and device.refresh_token_id != refresh_token_id:

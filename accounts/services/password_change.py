@@ -4,7 +4,7 @@ from django.db import transaction
 from .. import customs, ports
 from ..errors import AppError
 from ..models import Account, SessionToken, now_ms
-from ..tokens import create_key_fetch_token, create_password_change_token, spend
+from ..tokens import create_key_fetch_token, create_password_change_token, spend, stored_id
 from . import assurance, credentials, notices, passwords, scrypt_gate, security_events
 from .customs_checks import check_account
 
@@ -41,7 +41,7 @@ def finish(password_change_token, auth_pw, wrap_kb, context, *, v2=None, session
         account = Account.objects.select_for_update().get(pk=account.pk)
         template = None
         if session_token_id is not None:
-            template = _session_of(account, session_token_id)
+            template = _session_of(account, stored_id(session_token_id))
         return _change(account, stored, context, template, wrap_kb, v2, keys, is_upgrade)
 
 

@@ -6,7 +6,7 @@ from django.db import transaction
 from .. import customs, ports
 from ..errors import AppError
 from ..models import SessionToken, now_ms
-from ..tokens import create_key_fetch_token, create_session_token
+from ..tokens import create_key_fetch_token, create_session_token, stored_id
 from . import passwords, security_events, verification
 
 
@@ -34,7 +34,7 @@ def destroy_session(session, context, custom_session_token_id=None):
     target = session
     if custom_session_token_id is not None:
         target = SessionToken.objects.filter(
-            pk=custom_session_token_id, account_id=session.account_id
+            pk=stored_id(custom_session_token_id), account_id=session.account_id
         ).first()
         if target is None:
             raise AppError.token_not_found()

@@ -6,11 +6,13 @@ verified session to prove the mailbox again: ``POST /mfa/otp/request {action}`` 
 take as ``Authorization: Bearer <jwt>``.
 
 * The code is 6 digits, stateless: HOTP over a key bound to the uid, the account's emailCode, the
-  sessionToken id and the action, at a 300-second step with a window of 1 (upstream's
-  ``mfa.otp``). A code asked for by one session, or for one action, is useless for another.
+  session's key (the SHA-256 of its id) and the action, at a 300-second step with a window of 1
+  (upstream's ``mfa.otp``). A code asked for by one session, or for one action, is useless for
+  another.
 * The token is an HS256 JWT (upstream's claims): ``sub`` uid, ``scope`` ``["mfa:<action>"]``,
-  ``iat``, ``exp`` (``MFA_JWT_LIFETIME``), ``jti``, ``stid`` (the sessionToken id it is bound to:
-  destroying the session revokes it), ``iss`` (PUBLIC_URL) and ``aud`` ``"fxa"``. The key is
+  ``iat``, ``exp`` (``MFA_JWT_LIFETIME``), ``jti``, ``stid`` (the key of the session it is bound
+  to, not its id, which is a credential: destroying the session revokes it), ``iss`` (PUBLIC_URL)
+  and ``aud`` ``"fxa"``. The key is
   ``MFA_JWT_KEY``, or one derived from SECRET_KEY.
 """
 import hmac

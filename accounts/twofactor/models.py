@@ -2,6 +2,7 @@
 ``recoveryCodes`` tables)."""
 from django.db import models
 
+from accounts.fields import EncryptedTextField
 from accounts.models import Account, now_ms
 
 
@@ -10,14 +11,15 @@ class TotpToken(models.Model):
 
     A *pending* row (``enabled`` false) holds the secret handed out by /totp/create while the user
     sets up an app; it lives ``PENDING_LIFETIME_MS`` (upstream keeps it in Redis for an hour).
-    The secret itself must be readable to compute codes, so it is stored as issued (as upstream).
+    The secret itself must be readable to compute codes, so it is stored encrypted (upstream
+    keeps it in clear).
     """
 
     account = models.OneToOneField(
         Account, on_delete=models.CASCADE, primary_key=True, related_name="totp_token",
         db_column="uid",
     )
-    shared_secret = models.CharField(max_length=64)
+    shared_secret = EncryptedTextField()
     epoch = models.IntegerField(default=0)
     verified = models.BooleanField(default=False)
     enabled = models.BooleanField(default=False)
@@ -28,7 +30,7 @@ class TotpToken(models.Model):
     last_used_step = models.BigIntegerField(null=True, blank=True)
     # A new authenticator being set up while this one stays enabled (/totp/replace/start), until a
     # code of it is confirmed (/totp/replace/confirm) or it is older than PENDING_LIFETIME_MS.
-    replacement_secret = models.CharField(max_length=64, blank=True, default="")
+    replacement_secret = EncryptedTextField(blank=True, default="")
     replacement_created_at = models.BigIntegerField(null=True, blank=True)
 
     PENDING_LIFETIME_MS = 60 * 60 * 1000

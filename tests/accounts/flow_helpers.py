@@ -2,7 +2,7 @@
 from django.core import mail
 
 from accounts.models import Account, SessionToken, now_ms
-from tests.helpers import DEFAULT_PASSWORD, ok, sent, stretch, templates, token_credentials
+from tests.helpers import DEFAULT_PASSWORD, ok, sent, stretch, templates, token_key
 
 OTHER_IP = "203.0.113.7"
 
@@ -18,7 +18,7 @@ def clear_mail():
 
 
 def session_row(session_token):
-    return SessionToken.objects.get(pk=token_credentials(session_token, "sessionToken")[0])
+    return SessionToken.objects.get(pk=token_key(session_token))
 
 
 def create(api, email, password=DEFAULT_PASSWORD, query="", **fields):

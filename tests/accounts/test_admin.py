@@ -81,14 +81,14 @@ def test_sessions_are_listed_per_account_without_their_token_ids(admin_client, u
     assert page.status_code == 200
     assert [session.account_id for session in page.context["cl"].result_list] == [user.uid]
     assert user.session_id.encode() not in page.content
-    assert user.session_id[:16].encode() in page.content
-    assert other.session_id[:16].encode() not in page.content
+    assert user.session_key[:16].encode() in page.content
+    assert other.session_key[:16].encode() not in page.content
 
 
 def test_signing_out_a_session_deletes_it(admin_client, user):
     other = factories.account("other@example.com")
     response = admin_client.post("/admin/accounts/sessiontoken/", {
-        "action": "sign_out", "_selected_action": [user.session_id[:16]],
+        "action": "sign_out", "_selected_action": [user.session_key[:16]],
     })
     assert response.status_code == 302
     assert not SessionToken.objects.filter(account_id=user.uid).exists()

@@ -9,7 +9,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.urls import reverse
 
-from accounts import onepw
 from accounts.devices.models import Device
 from accounts.models import Account, SecurityEvent, SessionToken
 from accounts.twofactor.models import RecoveryCode, TotpToken
@@ -17,6 +16,7 @@ from accounts.twofactor.services import has_enabled_totp, recovery_codes
 from emails.models import OutboundEmail
 from tests import factories
 from tests.devices.push_service import FakePushService
+from tests.helpers import token_key
 
 pytestmark = pytest.mark.django_db
 
@@ -49,12 +49,9 @@ def committed(django_capture_on_commit_callbacks):
 def with_device(account, push_service, session_token=None):
     """A device with a push subscription on a session of ``account``; returns the subscription."""
     subscription = push_service.subscribe()
-    session_id = (
-        onepw.derive_token(bytes.fromhex(session_token), "sessionToken").token_id.hex()
-        if session_token else account.session_id
-    )
+    session_key = token_key(session_token) if session_token else account.session_key
     Device.objects.create(
-        id=secrets.token_hex(16), account=account.account, session_token_id=session_id,
+        id=secrets.token_hex(16), account=account.account, session_token_id=session_key,
         name="Laptop", push_callback=subscription.endpoint, **_keys(subscription),
     )
     return subscription
@@ -126,7 +123,7 @@ def test_signing_a_session_out_disconnects_its_device_and_records_the_event(
     assert laptop.messages() == [message]
     assert phone.messages() == [message]  # upstream tells the removed device too
     assert not SessionToken.objects.filter(pk=phone_session).exists()
-    assert SessionToken.objects.filter(pk=user.session_id).exists()
+    assert SessionToken.objects.filter(pk=user.session_key).exists()
     event = SecurityEvent.objects.get(account_id=user.uid, name="session.destroy")
     assert event.token_id == phone_session
     assert event.additional_info == {"by": "support"}

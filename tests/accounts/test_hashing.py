@@ -58,6 +58,7 @@ def test_oauth_tokens_and_pass_codes_are_sha256_of_the_bytes_their_hex_spells():
     expected = hashlib.sha256(bytes.fromhex(token)).hexdigest()
     assert hashing.digest(hashing.OAUTH_TOKEN, token) == expected
     assert hashing.digest(hashing.PASS_CODE, token) == expected
+    assert hashing.digest(hashing.AUTH_TOKEN_ID, token) == expected
     # Not hex (e.g. a JWT jti from elsewhere): its text.
     expected = hashlib.sha256(b"not hex!").hexdigest()
     assert hashing.digest(hashing.OAUTH_TOKEN, "not hex!") == expected

@@ -15,7 +15,7 @@ from accounts.models import (
     now_ms,
 )
 from tests import factories
-from tests.helpers import assert_error, ok, sent, stretch, token_credentials
+from tests.helpers import assert_error, ok, sent, stretch, token_key
 from tests.recovery_key_client import encrypt_kb, new_recovery_key, recovery_key_id
 
 from .flow_helpers import clear_mail, last
@@ -154,7 +154,7 @@ def test_right_code_gives_an_account_reset_token_once_and_mails_password_reset(a
     reset_token = ok(verify_code(api, token, code))["accountResetToken"]
     assert len(reset_token) == 64
     assert AccountResetToken.objects.filter(
-        pk=token_credentials(reset_token, "accountResetToken")[0], account=user.account
+        pk=token_key(reset_token, "accountResetToken"), account=user.account
     ).exists()
     assert sent("passwordReset", to=user.email)
     assert_error(verify_code(api, token, code), 401, 110)  # reused
@@ -258,7 +258,7 @@ def test_plain_reset_makes_a_new_kb_and_revokes_everything(api, user):
     assert after.verifier_set_at > before.verifier_set_at and after.ka == before.ka
     # Only the new session is left; the old password no longer signs in.
     assert list(SessionToken.objects.filter(account=after).values_list("pk", flat=True)) == [
-        token_credentials(body["sessionToken"], "sessionToken")[0]
+        token_key(body["sessionToken"])
     ]
     assert_error(api.get("/session/status", token=user.session_token), 401, 110)
     assert_error(api.post("/account/login", {"email": user.email, "authPW": stretch(user.email)[0]}), 400, 103)
@@ -363,7 +363,7 @@ def test_totp_account_gets_a_session_awaiting_totp(api, user):
     body = ok(reset(api, token, user.email, sessionToken=True))
     assert body["verified"] is False
     assert (body["verificationMethod"], body["verificationReason"]) == ("totp-2fa", "login")
-    session = SessionToken.objects.get(pk=token_credentials(body["sessionToken"], "sessionToken")[0])
+    session = SessionToken.objects.get(pk=token_key(body["sessionToken"]))
     assert not session.token_verified and session.must_verify
 
 

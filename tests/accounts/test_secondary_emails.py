@@ -9,7 +9,7 @@ from accounts.models import Account, Email, PasswordChangeToken, SecurityEvent, 
 from accounts.services import accounts as account_services
 from accounts.services.context import RequestContext
 from tests import factories
-from tests.helpers import assert_error, ok, stretch, token_credentials
+from tests.helpers import assert_error, ok, stretch
 
 pytestmark = pytest.mark.django_db
 
@@ -52,8 +52,7 @@ def emails_of(api, user):
 
 
 def unverify_session(user):
-    token_id, _ = token_credentials(user.session_token, "sessionToken")
-    SessionToken.objects.filter(pk=token_id).update(token_verification_id="ab" * 16)
+    SessionToken.objects.filter(pk=user.session_key).update(token_verification_id="ab" * 16)
 
 
 def events(user, name):

@@ -4,7 +4,7 @@ from django.conf import settings
 
 from accounts.models import Account, SecurityEvent, SessionToken, now_ms
 from tests import factories
-from tests.helpers import ApiClient, assert_error, stretch, token_credentials
+from tests.helpers import ApiClient, assert_error, stretch, token_key
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,7 @@ def test_account_create_is_recorded_with_the_session_and_ip(api):
     auth_pw, _ = stretch("new@example.com")
     body = api.post("/account/create", {"email": "new@example.com", "authPW": auth_pw}).json()
     [event] = events(body["uid"], "account.create")
-    assert event.token_id == token_credentials(body["sessionToken"], "sessionToken")[0]
+    assert event.token_id == token_key(body["sessionToken"])
     assert event.ip_address == "127.0.0.1"
 
 
@@ -30,7 +30,7 @@ def test_confirmed_login_is_recorded_as_verified(api):
     body = api.post("/account/login", {"email": user.email, "authPW": auth_pw}).json()
     [event] = events(user.uid, "account.login")
     assert event.verified is True
-    assert event.token_id == token_credentials(body["sessionToken"], "sessionToken")[0]
+    assert event.token_id == token_key(body["sessionToken"])
 
 
 def test_unconfirmed_login_is_recorded_unverified_until_confirmed(api):
@@ -45,8 +45,7 @@ def test_unconfirmed_login_is_recorded_unverified_until_confirmed(api):
     [event] = events(user.uid, "account.login")
     assert (event.verified, event.ip_address) == (False, OTHER_IP)
 
-    token_id = token_credentials(body["sessionToken"], "sessionToken")[0]
-    code = SessionToken.objects.get(pk=token_id).token_verification_id
+    code = SessionToken.objects.get(pk=token_key(body["sessionToken"])).token_verification_id
     api.post("/recovery_email/verify_code", {"uid": user.uid, "code": code})
     event.refresh_from_db()
     assert event.verified is True
@@ -67,7 +66,7 @@ def test_session_destroy_is_recorded_with_the_destroyed_session(api):
     user = factories.account()
     api.post("/session/destroy", token=user.session_token)
     [event] = events(user.uid, "session.destroy")
-    assert event.token_id == token_credentials(user.session_token, "sessionToken")[0]
+    assert event.token_id == token_key(user.session_token)
 
 
 def test_reauth_is_recorded_as_a_login(api):
@@ -75,4 +74,4 @@ def test_reauth_is_recorded_as_a_login(api):
     auth_pw, _ = stretch(user.email, user.password)
     api.post("/session/reauth", {"email": user.email, "authPW": auth_pw}, token=user.session_token)
     [event] = events(user.uid, "account.login")
-    assert event.token_id == token_credentials(user.session_token, "sessionToken")[0]
+    assert event.token_id == token_key(user.session_token)

@@ -8,7 +8,7 @@ from django.conf import settings
 from accounts import onepw
 from accounts.models import Account, SecurityEvent, SessionToken, now_ms
 from tests import factories
-from tests.helpers import ApiClient, assert_error, ok, stretch, token_credentials
+from tests.helpers import ApiClient, assert_error, ok, stretch, token_credentials, token_key
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +19,7 @@ OLDER_THAN_NEW = settings.SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS + 3600
 
 
 def session_row(session_token):
-    token_id, _ = token_credentials(session_token, "sessionToken")
-    return SessionToken.objects.get(pk=token_id)
+    return SessionToken.objects.get(pk=token_key(session_token))
 
 
 def login(api, user, query="", **fields):
@@ -106,7 +105,7 @@ def test_session_destroy_of_another_accounts_session_is_110(api):
         "/session/destroy", {"customSessionToken": stranger_id}, token=user.session_token
     )
     assert_error(response, 401, 110)
-    assert SessionToken.objects.filter(pk=stranger_id).exists()
+    assert SessionToken.objects.filter(pk=stranger.session_key).exists()
     assert SessionToken.objects.filter(account_id=user.uid).exists()
 
 
@@ -156,14 +155,13 @@ def test_duplicate_of_an_unconfirmed_signin_session_reports_login(api):
 
 def test_reauth_refreshes_auth_at(api):
     user = factories.account()
-    token_id, _ = token_credentials(user.session_token, "sessionToken")
-    SessionToken.objects.filter(pk=token_id).update(auth_at=now_ms() - 3600_000)
+    SessionToken.objects.filter(pk=user.session_key).update(auth_at=now_ms() - 3600_000)
     auth_pw, _ = stretch(user.email, user.password)
     body = ok(api.post("/session/reauth", {"email": user.email, "authPW": auth_pw}, token=user.session_token))
     assert abs(body["authAt"] - time.time()) < 5
     assert body["uid"] == user.uid and body["verified"] is True
     assert "keyFetchToken" not in body
-    assert abs(SessionToken.objects.get(pk=token_id).auth_at - now_ms()) < 5000
+    assert abs(SessionToken.objects.get(pk=user.session_key).auth_at - now_ms()) < 5000
 
 
 def test_reauth_with_keys_answers_a_key_fetch_token(api):

@@ -14,7 +14,7 @@ from accounts.devices.owner import DeviceOwner
 from accounts.models import SessionToken, now_ms
 from tests import factories
 from tests.factories import FIREFOX_DESKTOP
-from tests.helpers import assert_error, ok
+from tests.helpers import assert_error, ok, token_key
 
 from .conftest import FIREFOX_ANDROID, token_id
 
@@ -35,13 +35,13 @@ def listing(api, token, query=""):
 
 def test_attached_clients_lists_the_browser_session_and_the_device(api, user, connected):
     phone_token, phone_id = connected
-    SessionToken.objects.filter(pk=token_id(user.session_token)).update(user_agent=FIREFOX_DESKTOP)
+    SessionToken.objects.filter(pk=token_key(user.session_token)).update(user_agent=FIREFOX_DESKTOP)
     response = api.get("/account/attached_clients", token=user.session_token)
     entries = ok(response)
     assert len(entries) == 2
     device = next(entry for entry in entries if entry["deviceId"] == phone_id)
     browser = next(entry for entry in entries if entry["deviceId"] is None)
-    phone_session = SessionToken.objects.get(pk=token_id(phone_token))
+    phone_session = SessionToken.objects.get(pk=token_key(phone_token))
     assert device == {
         "clientId": None,
         "deviceId": phone_id,
@@ -85,7 +85,7 @@ def test_entries_are_newest_first_and_at_most_500(api, user):
 
 def test_idle_devices_are_left_out_with_their_session(api, user, connected):
     phone_token, _ = connected
-    SessionToken.objects.filter(pk=token_id(phone_token)).update(last_access_time=now_ms() - 30 * 86400_000)
+    SessionToken.objects.filter(pk=token_key(phone_token)).update(last_access_time=now_ms() - 30 * 86400_000)
     since = now_ms() - 21 * 86400_000
     entries = listing(api, user.session_token, f"?filterIdleDevicesTimestamp={since}")
     assert [entry["isCurrentSession"] for entry in entries] == [True]

@@ -15,9 +15,9 @@ from accounts.errors import AppError
 from accounts.models import Account, SessionToken, now_ms
 from accounts.services import sessions
 from tests import factories
-from tests.helpers import assert_error, ok
+from tests.helpers import assert_error, ok, token_key
 
-from .conftest import FIREFOX_ANDROID, OPEN_URI, token_id
+from .conftest import FIREFOX_ANDROID, OPEN_URI
 from .push_service import b64url
 
 pytestmark = pytest.mark.django_db
@@ -53,7 +53,7 @@ def test_first_registration_creates_the_token_s_device(api, user):
         "availableCommands": {},
     }
     device = Device.objects.get(pk=body["id"])
-    assert device.session_token_id == token_id(user.session_token)
+    assert device.session_token_id == token_key(user.session_token)
     assert device.account_id == user.uid
 
 
@@ -93,7 +93,7 @@ def test_naming_another_device_when_the_token_has_one_is_124_with_its_device_id(
 
 
 def test_a_concurrent_second_create_on_one_token_is_124(user, monkeypatch):
-    session = SessionToken.objects.get(pk=token_id(user.session_token))
+    session = SessionToken.objects.get(pk=token_key(user.session_token))
     owner = DeviceOwner.of(user.account, session)
     first, _ = services.register_device(owner, {"name": "first"})
     # The second request looked before the first one's row existed.
@@ -110,7 +110,7 @@ def test_naming_another_device_from_a_token_without_one_takes_it_over(api, user)
     device = ok(register(api, old_token, name="reinstalled"))
     body = ok(register(api, user.session_token, id=device["id"], type="mobile"))
     assert body["id"] == device["id"] and body["name"] == "reinstalled"
-    assert Device.objects.get(pk=device["id"]).session_token_id == token_id(user.session_token)
+    assert Device.objects.get(pk=device["id"]).session_token_id == token_key(user.session_token)
 
 
 def test_push_endpoint_expired_is_reset_only_by_a_new_endpoint(api, user, push_service):
@@ -263,7 +263,7 @@ def test_device_list_marks_the_current_device_and_fills_in_defaults(api, user):
     assert listed[phone["id"]]["name"] == "Firefox, Android 13"
     assert listed[phone["id"]]["type"] == "mobile"
     assert listed[mine["id"]]["type"] == "desktop"
-    session = SessionToken.objects.get(pk=token_id(phone_token))
+    session = SessionToken.objects.get(pk=token_key(phone_token))
     assert listed[phone["id"]]["lastAccessTime"] == session.last_access_time
     assert listed[phone["id"]]["lastAccessTimeFormatted"] == "a few seconds ago"
     assert listed[phone["id"]]["availableCommands"] == {OPEN_URI: "k"}
@@ -275,7 +275,7 @@ def test_filter_idle_devices_timestamp_leaves_out_devices_idle_since(api, user):
     ok(register(api, user.session_token, name="active"))
     idle_token = factories.session(user.account)
     ok(register(api, idle_token, name="idle"))
-    SessionToken.objects.filter(pk=token_id(idle_token)).update(last_access_time=now_ms() - 30 * 86400_000)
+    SessionToken.objects.filter(pk=token_key(idle_token)).update(last_access_time=now_ms() - 30 * 86400_000)
     since = now_ms() - 21 * 86400_000
     names = [d["name"] for d in ok(api.get(f"/account/devices?filterIdleDevicesTimestamp={since}",
                                            token=user.session_token))]
@@ -328,7 +328,7 @@ def test_a_session_with_a_device_does_not_expire(api, user):
     long_ago = now_ms() - settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000 - 3600_000
     with_device = factories.session(user.account)
     ok(register(api, with_device, name="kept"))
-    SessionToken.objects.filter(pk=token_id(with_device)).update(created_at=long_ago)
+    SessionToken.objects.filter(pk=token_key(with_device)).update(created_at=long_ago)
     without_device = factories.session(user.account, created_at=long_ago)
     assert sessions.prune_expired_sessions() == 1
     assert ok(api.get("/session/status", token=with_device))["state"] == "verified"

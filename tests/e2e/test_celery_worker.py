@@ -11,7 +11,7 @@ from accounts.models import SessionToken, now_ms
 from emails.models import OutboundEmail
 from fxa_project.celery import app as celery_app
 from tests import factories
-from tests.helpers import token_credentials
+from tests.helpers import token_key
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -33,12 +33,12 @@ def test_worker_prunes_expired_session_tokens_and_keeps_fresh_ones(live_stack):
     user = factories.account("prune@example.com")
     lifetime_ms = settings.SESSION_TOKEN_WITHOUT_DEVICE_LIFETIME * 1000
     expired = factories.session(user, created_at=now_ms() - lifetime_ms - 3_600_000)
-    expired_id = token_credentials(expired, "sessionToken")[0]
+    expired_key = token_key(expired)
 
     run_scheduled("prune-expired-tokens", live_stack)
 
-    wait_until(lambda: not SessionToken.objects.filter(pk=expired_id).exists(), live_stack, "prune")
-    assert SessionToken.objects.filter(pk=user.session_id).exists()
+    wait_until(lambda: not SessionToken.objects.filter(pk=expired_key).exists(), live_stack, "prune")
+    assert SessionToken.objects.filter(pk=user.session_key).exists()
 
 
 def test_worker_sweep_delivers_a_message_whose_task_was_lost(live_stack):

@@ -18,7 +18,7 @@ from accounts.customs.rules import parse_rules
 from accounts.models import SessionToken, now_ms
 from emails.models import OutboundEmail
 from tests import factories
-from tests.helpers import stretch, token_credentials
+from tests.helpers import stretch, token_credentials, token_key
 
 pytestmark = [
     pytest.mark.e2e,
@@ -91,7 +91,7 @@ def old_account(email):
 
 
 def session_of(response):
-    return SessionToken.objects.get(pk=token_credentials(response.json()["sessionToken"], "sessionToken")[0])
+    return SessionToken.objects.get(pk=token_key(response.json()["sessionToken"]))
 
 
 def test_the_stack_runs_the_default_rules(live_stack):

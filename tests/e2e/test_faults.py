@@ -21,14 +21,13 @@ import requests
 from django.conf import settings
 from django.db import connection, transaction
 
-from accounts import onepw
 from accounts.models import Account, Email, SessionToken
 from accounts.twofactor import otp
 from emails.models import OutboundEmail
 from emails.services import requeue_stale, send_email
 from tests import factories
 from tests.faultproxy import FaultProxy, wait_until
-from tests.helpers import assert_error, authorization, stretch
+from tests.helpers import assert_error, authorization, stretch, token_key
 from tests.live import BASE_DIR, LiveStack, database_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -138,11 +137,6 @@ def _sweep(stack):
     return result.stdout
 
 
-def _session_id(token_hex):
-    """The SessionToken primary key of a sessionToken a client holds."""
-    return onepw.derive_token(bytes.fromhex(token_hex), "sessionToken").token_id.hex()
-
-
 def _queued_for(addresses):
     return [row for row in OutboundEmail.objects.all() if set(row.to) & set(addresses)]
 
@@ -192,7 +186,7 @@ def test_redis_cut_sign_up_login_hawk_and_totp_answer_as_designed(faulty_stack):
     created = response.json()
     account = Account.objects.get(uid=created["uid"])
     assert Email.objects.filter(account=account, normalized_email=new_email).exists()
-    signup_session = _session_id(created["sessionToken"])
+    signup_session = token_key(created["sessionToken"])
     assert SessionToken.objects.filter(pk=signup_session).exists()
 
     # Login: 200 with a session token that exists.
@@ -201,7 +195,7 @@ def test_redis_cut_sign_up_login_hawk_and_totp_answer_as_designed(faulty_stack):
                              json={"email": existing.email, "authPW": auth_pw}, timeout=TIMEOUT)
     assert response.status_code == 200, response.text
     login = response.json()
-    assert SessionToken.objects.filter(pk=_session_id(login["sessionToken"])).exists()
+    assert SessionToken.objects.filter(pk=token_key(login["sessionToken"])).exists()
 
     # A Hawk-signed request: the nonce cache is down, the request is served (fail open).
     url = api + "/session/status"
@@ -228,7 +222,7 @@ def test_redis_cut_sign_up_login_hawk_and_totp_answer_as_designed(faulty_stack):
     })
     assert response.status_code == 200, response.text
     assert response.json()["success"] is True
-    session = SessionToken.objects.get(pk=_session_id(totp_login["sessionToken"]))
+    session = SessionToken.objects.get(pk=token_key(totp_login["sessionToken"]))
     assert session.token_verified and session.verification_method is not None
 
     # The mail of these flows could not be handed to the broker: it waits in the outbox.

@@ -13,7 +13,7 @@ from accounts import onepw
 from accounts.models import Account, AccountResetToken, PasswordForgotToken, RecoveryKey, SessionToken
 from accounts.tokens import create_account_reset_token, create_password_forgot_token
 from tests import factories
-from tests.helpers import race, stretch, token_credentials
+from tests.helpers import race, stretch, token_credentials, token_key
 from tests.recovery_key_client import decrypt_kb, encrypt_kb, new_recovery_key, recovery_key_id
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -65,7 +65,7 @@ def test_one_forgot_token_and_code_yield_one_account_reset_token(live_stack):
     assert_one_winner(results)
     winner = next(r for r in results if r.status_code == 200).json()["accountResetToken"]
     assert list(AccountResetToken.objects.filter(account=user.account).values_list("pk", flat=True)) == [
-        token_credentials(winner, "accountResetToken")[0]
+        token_key(winner, "accountResetToken")
     ]
     assert not PasswordForgotToken.objects.filter(account=user.account).exists()
 
@@ -89,7 +89,7 @@ def test_one_account_reset_token_resets_once(live_stack):
     body = results[won].json()
     # One consistent result: the winner's session alone, and the winner's password signs in.
     assert list(SessionToken.objects.filter(account=user.account).values_list("pk", flat=True)) == [
-        token_credentials(body["sessionToken"], "sessionToken")[0]
+        token_key(body["sessionToken"])
     ]
     assert not AccountResetToken.objects.filter(account=user.account).exists()
     for index in (won, (won + 1) % ATTEMPTS):

@@ -16,7 +16,7 @@ from fxa.core import Client
 from accounts.models import Account
 from accounts.twofactor import mfa
 from emails.models import OutboundEmail
-from tests.helpers import token_credentials
+from tests.helpers import token_key
 from tests.twofactor.conftest import mid_step
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -32,8 +32,7 @@ def test_pyfxa09_mfa_totp_lifecycle(live_stack):
 
     session.mfa_request_otp("2fa")
     account = Account.objects.get(uid=session.uid)
-    session_token_id = token_credentials(session.token, "sessionToken")[0]
-    access_token = session.mfa_verify_otp(mfa.otp_code(account, session_token_id, "2fa"), "2fa")
+    access_token = session.mfa_verify_otp(mfa.otp_code(account, token_key(session.token), "2fa"), "2fa")
 
     created = session.totp_create(access_token)
     assert created["qrCodeUrl"].startswith("data:image/png;base64,")

@@ -7,6 +7,7 @@ import re
 import pytest
 from django.apps import apps
 from django.core import mail
+from django.db import connection
 
 from emails import services
 from emails.models import OutboundEmail
@@ -31,15 +32,18 @@ def _text(value):
 
 
 def dump_database():
-    """(table.column, value as text) for every column of every row of every table."""
+    """(table.column, value as text) for every column of every row of every table, as the
+    database holds it (no field's decryption: what pg_dump would write)."""
     dump = []
-    for model in apps.get_models(include_auto_created=True):
-        if not model._meta.managed or model._meta.proxy:
-            continue
-        columns = [field.attname for field in model._meta.concrete_fields]
-        for row in model._base_manager.values_list(*columns):
-            for column, value in zip(columns, row):
-                dump.append((f"{model._meta.db_table}.{column}", _text(value).lower()))
+    tables = {model._meta.db_table for model in apps.get_models(include_auto_created=True)
+              if model._meta.managed and not model._meta.proxy}
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            columns = [column[0] for column in cursor.description]
+            for row in cursor.fetchall():
+                for column, value in zip(columns, row):
+                    dump.append((f"{table}.{column}", _text(value).lower()))
     return dump
 
 

@@ -25,7 +25,7 @@ def test_a_session_signed_out_from_the_admin_is_refused_over_the_api(support):
     kept = factories.session(user)
     # The sessions list selects a session by a prefix of its tokenId (never the whole id).
     response = support.post(f"/admin/accounts/sessiontoken/?account={user.uid}",
-                            {"action": "sign_out", "_selected_action": [user.session_id[:16]]})
+                            {"action": "sign_out", "_selected_action": [user.session_key[:16]]})
     assert response.status_code == 302
 
     api = ApiClient()
@@ -39,7 +39,7 @@ def test_the_sessions_list_offers_each_session_to_select(support):
     page = support.get("/admin/accounts/sessiontoken/", {"account": user.uid}).content.decode()
     selectable = re.findall(r'<input type="checkbox" name="_selected_action" value="([0-9a-f]+)"', page)
     assert len(selectable) == 2
-    assert any(user.session_id.startswith(value) for value in selectable)
+    assert any(user.session_key.startswith(value) for value in selectable)
     assert user.session_id not in page
 
 

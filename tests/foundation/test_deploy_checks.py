@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings as django_settings
 
+from accounts.fields import new_key
 from tests.live import OAUTH_SIGNING_KEY
 
 VAPID_PRIVATE_KEY = ec.generate_private_key(ec.SECP256R1()).private_bytes(
@@ -29,6 +30,7 @@ PRODUCTION = {
     "EMAIL_USE_TLS": "true",
     "OAUTH_SIGNING_KEY": OAUTH_SIGNING_KEY,
     "VAPID_PRIVATE_KEY": VAPID_PRIVATE_KEY,
+    "FIELD_ENCRYPTION_KEYS": new_key(),
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
 }

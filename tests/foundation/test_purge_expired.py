@@ -61,7 +61,7 @@ def rows(settings):
         ],
         "new": [
             with_device,
-            SessionToken.objects.get(pk=user.session_id),
+            SessionToken.objects.get(pk=user.session_key),
             _token(PasswordChangeToken, account, change_ms - 60_000),
             SecurityEvent.objects.create(account=account, name="account.login",
                                          created_at=now_ms() - 29 * DAY_MS),

@@ -12,7 +12,7 @@ from accounts.models import SessionToken
 from oauth import scopes
 from oauth.models import AccessToken, RefreshToken
 from tests import factories
-from tests.helpers import MailingApiClient, assert_error, ok, sent, token_credentials
+from tests.helpers import MailingApiClient, assert_error, ok, sent, token_key
 
 from .conftest import authorize, pkce_pair
 
@@ -46,9 +46,8 @@ def test_session_scope_returns_a_new_session_and_sync_connects_the_device(user, 
     assert response["Cache-Control"] == "no-store"
     assert body["keys_jwe"] == JWE and len(body["refresh_token"]) == 64
     # A new session in the authorizing session's state, with the browser's user agent.
-    token_id, _ = token_credentials(body["session_token"], "sessionToken")
-    session = SessionToken.objects.get(token_id=token_id)
-    assert session.token_id != token_credentials(user.session_token, "sessionToken")[0]
+    session = SessionToken.objects.get(token_id=token_key(body["session_token"]))
+    assert session.token_id != user.session_key
     assert session.token_verified
     assert "Firefox/140.0" in session.user_agent
     assert ok(api.get("/session/status", token=body["session_token"]))["uid"] == user.uid

@@ -49,5 +49,5 @@ def test_a_two_step_account_needs_an_aal2_session(api, db):
 
 def test_an_unknown_or_destroyed_session_is_refused(api, user):
     assert_error(api.get("/profile", token="ab" * 32), 403, 100)
-    SessionToken.objects.filter(pk=user.session_id).delete()
+    SessionToken.objects.filter(pk=user.session_key).delete()
     assert_error(api.get("/profile", token=user.session_token), 403, 100)

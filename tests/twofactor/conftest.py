@@ -38,7 +38,6 @@ def mid_step():
 def session_id(token):
     return token_credentials(token, "sessionToken")[0]
 
-
 def enable_totp(api, token):
     """create → setup/verify → setup/complete with ``token``; returns the secret.
 

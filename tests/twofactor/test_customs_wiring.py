@@ -18,9 +18,9 @@ from accounts.twofactor.services import recovery_codes
 from tests import factories
 from tests.accounts.test_customs_wiring import assert_rule_fires
 from tests.accounts.test_password_reset import send_code
-from tests.helpers import MailingApiClient, assert_error, ok, stretch
+from tests.helpers import MailingApiClient, assert_error, ok, stretch, token_key
 
-from .conftest import code, mid_step, session_id
+from .conftest import code, mid_step
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def one_window(monkeypatch):
 
 def step_up(api, user, action="2fa"):
     """A step-up JWT without the mail: the code is computed as the server computes it."""
-    value = mfa.otp_code(user.account, session_id(user.session_token), action)
+    value = mfa.otp_code(user.account, token_key(user.session_token), action)
     return ok(api.post("/mfa/otp/verify", {"action": action, "code": value},
                        token=user.session_token))["accessToken"]
 
@@ -212,7 +212,7 @@ def test_the_eleventh_backup_code_within_10_minutes_answers_429(api):
 def test_the_eleventh_step_up_code_within_15_minutes_answers_429(api):
     """verifySessionCode : ip_uid : 10 : 15 minutes : 15 minutes, as for sign-in codes."""
     user = factories.account("step-up-limit@example.com")
-    right = mfa.otp_code(user.account, session_id(user.session_token), "2fa")
+    right = mfa.otp_code(user.account, token_key(user.session_token), "2fa")
     for _ in range(10):
         assert_error(api.post("/mfa/otp/verify", {"action": "2fa", "code": wrong_otp(right)},
                               token=user.session_token), 400, 183)

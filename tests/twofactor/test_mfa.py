@@ -11,9 +11,9 @@ from accounts.twofactor import mfa, otp
 from accounts.twofactor.models import TotpToken
 from accounts.twofactor.services import has_enabled_totp
 from tests import factories
-from tests.helpers import assert_error, ok, sent
+from tests.helpers import assert_error, ok, sent, token_key
 
-from .conftest import code, mid_step, session_id
+from .conftest import code, mid_step
 
 pytestmark = pytest.mark.django_db
 
@@ -38,13 +38,13 @@ def test_request_mails_the_code_of_this_session_and_action(api, user):
         "status": "success"
     }
     [message] = sent("verifyAccountChange")
-    expected = mfa.otp_code(user.account, session_id(user.session_token), "2fa")
+    expected = mfa.otp_code(user.account, token_key(user.session_token), "2fa")
     assert message.extra_headers["X-Account-Change-Verify-Code"] == expected
     assert "X-Signin-Verify-Code" not in message.extra_headers
     assert expected in message.body
-    assert expected != mfa.otp_code(user.account, session_id(user.session_token), "email")
+    assert expected != mfa.otp_code(user.account, token_key(user.session_token), "email")
     other = factories.session(user.account, verification_method=VerificationMethod.EMAIL)
-    assert expected != mfa.otp_code(user.account, session_id(other), "2fa")
+    assert expected != mfa.otp_code(user.account, token_key(other), "2fa")
     assert SecurityEvent.objects.filter(
         account=user.account, name="account.mfa_send_otp_code"
     ).exists()
@@ -80,7 +80,7 @@ def test_verify_answers_a_short_lived_jwt_scoped_to_the_action(api, user):
     claims = jwt.decode(token, options={"verify_signature": False})
     assert claims["sub"] == user.uid
     assert claims["scope"] == ["mfa:2fa"]
-    assert claims["stid"] == session_id(user.session_token)
+    assert claims["stid"] == token_key(user.session_token)
     assert claims["aud"] == "fxa" and claims["iss"] == settings.PUBLIC_URL
     assert claims["exp"] - claims["iat"] == settings.MFA_JWT_LIFETIME == 600
     assert claims["jti"]
@@ -91,7 +91,7 @@ def test_verify_answers_a_short_lived_jwt_scoped_to_the_action(api, user):
 
 
 def test_a_code_from_the_previous_period_is_accepted(api, user):
-    sid = session_id(user.session_token)
+    sid = token_key(user.session_token)
     earlier = mfa.otp_code(user.account, sid, "2fa", at=time.time() - mfa.OTP_STEP)
     ok(api.post("/mfa/otp/verify", {"action": "2fa", "code": earlier}, token=user.session_token))
     stale = mfa.otp_code(user.account, sid, "2fa", at=time.time() - 3 * mfa.OTP_STEP)
@@ -105,7 +105,7 @@ def test_a_code_from_the_previous_period_is_accepted(api, user):
 
 
 def test_a_code_for_another_action_is_183(api, user):
-    sid = session_id(user.session_token)
+    sid = token_key(user.session_token)
     other = mfa.otp_code(user.account, sid, "email")
     if other == mfa.otp_code(user.account, sid, "2fa"):
         pytest.skip("the two codes coincide (one chance in a million)")
@@ -144,7 +144,7 @@ def test_the_jwt_sets_up_and_removes_totp_on_the_mfa_routes(api, user):
     ) == {"success": True}
     assert ok(api.post("/mfa/totp/setup/complete", {}, headers=bearer(access))) == {"success": True}
     assert has_enabled_totp(user.account)
-    session = SessionToken.objects.get(pk=session_id(user.session_token))
+    session = SessionToken.objects.get(pk=token_key(user.session_token))
     assert session.verification_method_name == "totp-2fa"
     # The session the JWT is bound to is now AAL2, so the same JWT may remove TOTP.
     assert ok(
@@ -165,7 +165,7 @@ def test_mfa_routes_refuse_other_credentials(api, user):
         {
             "sub": user.uid,
             "scope": ["mfa:2fa"],
-            "stid": session_id(user.session_token),
+            "stid": token_key(user.session_token),
             "iat": int(time.time()),
             "exp": int(time.time()) + 60,
             "iss": settings.PUBLIC_URL,
@@ -182,7 +182,7 @@ def test_mfa_routes_refuse_other_credentials(api, user):
 
 def test_expired_jwt_is_refused(api, user):
     expired = mfa.issue_token(
-        user.uid, session_id(user.session_token), "2fa", now=time.time() - 601
+        user.uid, token_key(user.session_token), "2fa", now=time.time() - 601
     )
     assert_error(api.post("/mfa/totp/create", {}, headers=bearer(expired)), 401, 110)
 
@@ -196,7 +196,7 @@ def test_jwt_dies_with_its_session(api, user):
 
 def test_jwt_for_another_account_is_refused(api, user):
     other = factories.account("mfa-other@example.com")
-    mixed = mfa.issue_token(other.uid, session_id(user.session_token), "2fa")
+    mixed = mfa.issue_token(other.uid, token_key(user.session_token), "2fa")
     assert_error(api.post("/mfa/totp/create", {}, headers=bearer(mixed)), 401, 110)
 
 

@@ -3,9 +3,9 @@ import pytest
 
 from accounts import onepw
 from accounts.models import SecurityEvent, SessionToken
-from tests.helpers import assert_error, ok, sent, stretch, token_credentials
+from tests.helpers import assert_error, ok, sent, stretch, token_key
 
-from .conftest import enable_totp, session_id
+from .conftest import enable_totp
 from .test_mfa import bearer, step_up
 
 pytestmark = pytest.mark.django_db
@@ -33,9 +33,9 @@ def test_changes_the_password_and_answers_a_replacement_session_with_keys(api, u
     assert body["uid"] == user.uid and body["verified"] is True
     assert body["authAt"] > 0
     # The replacement keeps the verification state of the step-up session; the old one is gone.
-    replacement = SessionToken.objects.get(pk=session_id(body["sessionToken"]))
+    replacement = SessionToken.objects.get(pk=token_key(body["sessionToken"]))
     assert replacement.token_verified
-    assert not SessionToken.objects.filter(pk=session_id(user.session_token)).exists()
+    assert not SessionToken.objects.filter(pk=token_key(user.session_token)).exists()
     assert_error(api.get("/session/status", token=user.session_token), 401, 110)
     # kB is kept: the client re-wrapped it under the new password.
     keys = ok(api.get("/account/keys", token=body["keyFetchToken"], token_type="keyFetchToken"))
@@ -83,5 +83,5 @@ def test_two_step_account_changes_from_its_aal2_session(api, user):
     enable_totp(api, user.session_token)
     access = step_up(api, user.session_token, "password")
     body = ok(api.post("/mfa/password/change", payload(user), headers=bearer(access)))
-    replacement = SessionToken.objects.get(pk=token_credentials(body["sessionToken"], "sessionToken")[0])
+    replacement = SessionToken.objects.get(pk=token_key(body["sessionToken"]))
     assert replacement.authenticator_assurance_level == 2

@@ -7,9 +7,9 @@ from accounts.models import EmailBounce, SessionToken, now_ms
 from accounts.twofactor.models import TotpToken
 from emails.models import OutboundEmail
 from tests import factories
-from tests.helpers import ok
+from tests.helpers import ok, token_key
 
-from .conftest import enable_totp, session_id
+from .conftest import enable_totp
 from .test_recovery_codes import with_totp
 
 pytestmark = pytest.mark.django_db
@@ -31,5 +31,5 @@ def test_a_backup_code_sign_in_with_a_bounced_address_still_signs_in(api, user):
     bounced(user.account.email)
     login = factories.session(user.account, verified=False)
     assert ok(api.post("/session/verify/recoveryCode", {"code": codes[0]}, token=login)) == {"remaining": 7}
-    assert SessionToken.objects.get(pk=session_id(login)).token_verified
+    assert SessionToken.objects.get(pk=token_key(login)).token_verified
     assert not OutboundEmail.objects.filter(template="postSigninRecoveryCode").exists()

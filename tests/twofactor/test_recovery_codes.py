@@ -8,9 +8,9 @@ from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import recovery_codes
 from tests import factories
-from tests.helpers import ApiClient, assert_error, ok, race, sent
+from tests.helpers import ApiClient, assert_error, ok, race, sent, token_key
 
-from .conftest import enable_totp, session_id
+from .conftest import enable_totp
 
 CROCKFORD = set("0123456789abcdefghjkmnpqrstvwxyz")
 
@@ -137,7 +137,7 @@ class TestSpending:
         assert ok(
             api.post("/session/verify/recoveryCode", {"code": codes[0].upper()}, token=login)
         ) == {"remaining": 7}
-        session = SessionToken.objects.get(pk=session_id(login))
+        session = SessionToken.objects.get(pk=token_key(login))
         assert session.token_verified and session.verification_method_name == "recovery-code"
         assert session.authenticator_assurance_level == 2
         details = ok(api.get("/session/status", token=login))["details"]
@@ -154,7 +154,7 @@ class TestSpending:
         codes = with_totp(user.account)
         ok(api.post("/session/verify/recoveryCode", {"code": codes[0]}, token=user.session_token))
         assert (
-            SessionToken.objects.get(pk=session_id(user.session_token)).verification_method_name
+            SessionToken.objects.get(pk=token_key(user.session_token)).verification_method_name
             == "recovery-code"
         )
 
@@ -188,7 +188,7 @@ class TestSpending:
         assert_error(
             api.post("/session/verify/recoveryCode", {"code": "abcdefghjk"}, token=login), 400, 156
         )
-        assert not SessionToken.objects.get(pk=session_id(login)).token_verified
+        assert not SessionToken.objects.get(pk=token_key(login)).token_verified
 
     def test_another_accounts_code_is_not_found(self, api, user):
         with_totp(user.account)
@@ -217,6 +217,6 @@ def test_a_code_is_spent_once_when_ten_requests_race():
     assert successes == [{"remaining": 7}], results
     assert sorted(body["errno"] for status, body in results if status != 200) == [156] * 9
     assert RecoveryCode.objects.filter(account=user.account).count() == 7
-    verified = [t for t in logins if SessionToken.objects.get(pk=session_id(t)).token_verified]
+    verified = [t for t in logins if SessionToken.objects.get(pk=token_key(t)).token_verified]
     assert len(verified) == 1
 

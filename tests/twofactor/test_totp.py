@@ -9,9 +9,9 @@ from accounts.twofactor import otp
 from accounts.twofactor.models import RecoveryCode, TotpToken
 from accounts.twofactor.services import has_enabled_totp
 from tests import factories
-from tests.helpers import assert_error, ok, sent
+from tests.helpers import assert_error, ok, sent, token_key
 
-from .conftest import code, enable_totp, mid_step, session_id
+from .conftest import code, enable_totp, mid_step
 
 pytestmark = pytest.mark.django_db
 
@@ -182,7 +182,7 @@ def test_valid_code_verifies_a_sign_in_with_totp_2fa(api, user):
     assert details["sessionVerified"] is True
     assert details["sessionVerificationMethod"] == "totp-2fa"
     assert details["sessionVerificationMeetsMinimumAAL"] is True
-    assert SessionToken.objects.get(pk=session_id(login)).authenticator_assurance_level == 2
+    assert SessionToken.objects.get(pk=token_key(login)).authenticator_assurance_level == 2
     assert len(sent("newDeviceLogin")) == 1
     assert "account.two_factor_challenge_success" in events(user.account)
 
@@ -255,7 +255,7 @@ def test_hawk_signed_verification(api, user):
 def test_verification_also_confirms_the_key_fetch_token_of_the_sign_in(api, user):
     secret = enabled_token(user.account)
     login = factories.session(user.account, verified=False)
-    waiting = SessionToken.objects.get(pk=session_id(login)).token_verification_id
+    waiting = SessionToken.objects.get(pk=token_key(login)).token_verification_id
     KeyFetchToken.objects.create(
         token_id="ab" * 32,
         auth_key="cd" * 32,
