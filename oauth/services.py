@@ -100,6 +100,18 @@ def is_keyed(scope):
     return scope in settings.OAUTH_KEYED_SCOPES
 
 
+def check_keys_destination(requested, redirect_uri, keys_jwe):
+    """A keys_jwe carries every requested keyed scope's key: only to a redirect URI allowed for
+    each of them (upstream's scopedKeys.validation), else errno 114 naming those scopes."""
+    if not keys_jwe:
+        return
+    allowed = settings.OAUTH_SCOPED_KEYS_REDIRECT_URIS
+    refused = [scope for scope in requested
+               if is_keyed(scope) and redirect_uri not in allowed.get(scope, ())]
+    if refused:
+        raise OAuthError.invalid_scopes(refused)
+
+
 def parse_scope(value, key="scope"):
     try:
         return scope_lib.parse(value)

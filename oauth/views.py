@@ -330,14 +330,20 @@ def openid_configuration(request):
 
 
 def fxa_client_configuration(request):
+    """What Firefox reads before a sign-in (content-server.md §1, §6): bare bases, no ``/v1``
+    (Firefox appends it, and ``/1.0/sync/1.5`` to the tokenserver's)."""
     base = settings.PUBLIC_URL
-    return _cors_json({
+    body = {
         "auth_server_base_url": base,
         "oauth_server_base_url": base,
         "profile_server_base_url": base,
-        "pairing_server_base_url": settings.OAUTH_PAIRING_SERVER_URL,
-        "sync_tokenserver_base_url": settings.OAUTH_SYNC_TOKENSERVER_URL,
-    })
+        "pairing_server_base_uri": settings.OAUTH_PAIRING_SERVER_URL,
+    }
+    if settings.OAUTH_SYNC_TOKENSERVER_URL:
+        body["sync_tokenserver_base_url"] = settings.OAUTH_SYNC_TOKENSERVER_URL
+    response = _cors_json(body)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 # Pages: the authorization request (oauth.md §5), the consent page, and the answer to the client.
