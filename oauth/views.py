@@ -398,7 +398,8 @@ PROBLEMS = {
     "keys": (
         _("Encryption keys not available"),
         _("%(client)s asks for the keys that encrypt your synced data."),
-        _("These pages cannot hand out those keys yet: that comes with sign-in to Firefox."),
+        _("This server gives those keys only to the applications allowed to receive them, "
+          "such as Firefox."),
         "invalid_request",
     ),
     "two_step_required": (
@@ -549,7 +550,8 @@ def authorization_page(request):
         })
         response["Referrer-Policy"] = "no-referrer"  # the query may carry an id_token
         return response
-    if query.get("keys_jwk"):
+    if query.get("keys_jwk") and not services.may_receive_keys(
+            services.parse_scope(query.get("scope", "")), redirect_uri):
         return _problem_page(request, "keys", client, status=400)
     changes = {}
     action = query.get("action", "email")
