@@ -112,7 +112,9 @@ async function signIn(credentials, unblockCode) {
       return handle(retry, credentials.email);
     }
   }
-  holdKeyMaterial({ uid: response.uid, keyFetchToken: response.keyFetchToken, unwrapBKey: credentials.unwrapBKey });
+  // A v2 login answers with keyFetchTokenVersion2, which the v2 unwrapBKey opens.
+  const keyFetchToken = response.keyFetchTokenVersion2 || response.keyFetchToken;
+  holdKeyMaterial({ uid: response.uid, keyFetchToken, unwrapBKey: credentials.unwrapBKey });
   return continueAfterLogin(response, credentials.email);
 }
 
