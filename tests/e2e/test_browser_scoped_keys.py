@@ -10,6 +10,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from jwcrypto import jwe, jwk
 
+from tests.e2e import test_browser_crypto
+
 pytestmark = pytest.mark.e2e
 
 KB = "8b2e1303e21eee06a945683b8d495b9bf079ca30baa37eb8392d9ffa4767be45"
@@ -47,13 +49,8 @@ def metadata(scope, **changes):
             "keyRotationTimestamp": TIMESTAMP, **changes}
 
 
-@pytest.fixture(scope="module")
-def keys_page(chromium, static_server):
-    context = chromium.new_context()
-    page = context.new_page()
-    page.goto(static_server + "/")
-    yield page
-    context.close()
+# A blank page on the static server's origin, where the modules under /static/js/ import.
+keys_page = test_browser_crypto.crypto_page
 
 
 def run(page, body, arg=None):

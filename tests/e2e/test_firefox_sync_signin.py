@@ -17,25 +17,18 @@ FxAccountsWebChannel command: fxaccounts:loaded" (the browser no longer handles 
 which upstream's pages still send, and fails to answer it: "target is undefined"), and Sync's
 own login failing on a malformed tokenserver URI, since no tokenserver is configured here.
 """
-import base64
-import hashlib
-import importlib
 import shutil
 import socket
-import subprocess
 import time
 import uuid
 
 import pytest
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.apps import apps
 from marionette_driver.by import By
 from marionette_driver.marionette import Marionette
 
-from accounts import onepw
 from accounts.devices.models import Device
-from accounts.models import Account
+from tests.e2e import test_pages_firefox_webchannel
+from tests.live import ManagedProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -85,11 +78,7 @@ const fxa = getFxAccountsSingleton();
 """
 
 
-@pytest.fixture(autouse=True)
-def first_party_clients():
-    """Firefox's client as oauth 0003 registers it (transactional tests empty the tables)."""
-    migration = importlib.import_module("oauth.migrations.0003_first_party_clients")
-    migration.add_clients(apps, None)
+first_party_clients = test_pages_firefox_webchannel.first_party_clients
 
 
 def free_port():
@@ -114,13 +103,11 @@ class Firefox:
                  "identity.fxaccounts.allowHttp": True}
         profile.mkdir()
         (profile / "user.js").write_text("".join(pref_line(k, v) for k, v in prefs.items()))
-        self.log_path = profile.parent / f"{profile.name}.log"
-        self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
+        self.process = ManagedProcess(
+            f"firefox-{profile.name}",
             [FIREFOX_BINARY, "-headless", "-no-remote", "-profile", str(profile), "-marionette",
              "--remote-allow-system-access"],
-            stdout=self.log, stderr=subprocess.STDOUT, env={"MOZ_HEADLESS": "1", "HOME": str(profile),
-                                                            "PATH": "/usr/bin:/bin"})
+            {"MOZ_HEADLESS": "1", "HOME": str(profile), "PATH": "/usr/bin:/bin"})
         self.client = Marionette(host="127.0.0.1", port=self.port, startup_timeout=WAIT)
         self.client.start_session()
         self.client.timeout.script = WAIT
@@ -160,17 +147,14 @@ class Firefox:
         self.wait_for(css).click()
 
     def stop(self):
+        """Ends this Firefox; returns the tail of its output (its FxA log and the pages' console)."""
         try:
             self.client.delete_session()
-        except Exception:  # noqa: BLE001 — a Firefox that died already: its log tells why
+        except Exception:  # noqa: BLE001 — a Firefox that died already: its output tells why
             pass
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.log.close()
+        output = self.process.output()
+        self.process.stop()
+        return output
 
 
 @pytest.fixture
@@ -184,25 +168,7 @@ def firefoxes(tmp_path):
 
     yield start
     for browser in started:
-        browser.stop()
-        print(f"--- {browser.log_path.name} (tail) ---")
-        print("".join(browser.log_path.read_text(errors="replace").splitlines(True)[-150:]))
-
-
-def b64url(data):
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def expected_oldsync_key(email, password):
-    """The oldsync JWK of the account, from its kB (unwrapped here with the v1 password)."""
-    account = Account.objects.get(normalized_email=email.lower())
-    stretched = onepw.quick_stretch_v1(account.email, password)
-    big = onepw.big_stretch(onepw.auth_pw(stretched), bytes.fromhex(account.auth_salt))
-    wrap_kb = onepw.xor(bytes.fromhex(account.wrap_wrap_kb), onepw.wrapwrap_key(big))
-    kb = onepw.xor(wrap_kb, onepw.unwrap_bkey(stretched))
-    key = HKDF(hashes.SHA256(), 64, None, b"identity.mozilla.com/picl/v1/oldsync").derive(kb)
-    return account, {"kty": "oct", "scope": OLDSYNC, "k": b64url(key),
-                     "kid": f"{account.verifier_set_at}-{b64url(hashlib.sha256(kb).digest()[:16])}"}
+        print(f"--- {browser.process.name} (tail) ---\n{browser.stop()}")
 
 
 def open_sign_in(browser):
@@ -213,6 +179,12 @@ def open_sign_in(browser):
     browser.client.navigate(url)
     browser.wait_for("#email-form")
     return url
+
+
+def enter_email(browser, email, next_page):
+    browser.fill("#email", email)
+    browser.click("#email-form [type=submit]")
+    browser.wait_for_url(next_page)
 
 
 def wait_signed_in(browser):
@@ -228,7 +200,8 @@ def wait_signed_in(browser):
 def assert_firefox_signed_in(browser, email):
     state = wait_signed_in(browser)
     assert state["user"]["email"] == email and state["user"]["verified"] is True
-    account, expected = expected_oldsync_key(email, PASSWORD)
+    account, kb = test_pages_firefox_webchannel.account_kb(email, PASSWORD)
+    expected = test_pages_firefox_webchannel.oldsync_key(kb, account.verifier_set_at)
     assert {name: state["key"][name] for name in ("kty", "k", "kid")} == \
         {name: expected[name] for name in ("kty", "k", "kid")}
     device = Device.objects.get(account=account, id=state["deviceId"])
@@ -241,9 +214,7 @@ def test_firefox_signs_up_then_a_second_profile_signs_in(live_stack, firefoxes):
     email = f"e2e.firefox-{uuid.uuid4().hex[:10]}@example.com"
     first = firefoxes(live_stack.url, "signup")
     open_sign_in(first)
-    first.fill("#email", email)
-    first.click("#email-form [type=submit]")
-    first.wait_for_url("/signup?")
+    enter_email(first, email, "/signup?")
     first.fill("#new-password", PASSWORD)
     first.fill("#confirm-password", PASSWORD)
     first.fill("#age", "30")
@@ -256,9 +227,7 @@ def test_firefox_signs_up_then_a_second_profile_signs_in(live_stack, firefoxes):
 
     second = firefoxes(live_stack.url, "signin")
     open_sign_in(second)
-    second.fill("#email", email)
-    second.click("#email-form [type=submit]")
-    second.wait_for_url("/signin?")
+    enter_email(second, email, "/signin?")
     second.fill("#password", PASSWORD)
     second.click("#signin-form [type=submit]")
     deadline = time.monotonic() + WAIT
