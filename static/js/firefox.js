@@ -9,7 +9,7 @@ import { deriveKB, hexToBytes, unbundleKeys } from "./crypto.js";
 import { params } from "./flow.js";
 import { gettext } from "./i18n.js";
 import { OLDSYNC, deriveScopedKeys, encryptToKeysJwk } from "./scoped_keys.js";
-import { storeAccount } from "./session.js";
+import { currentAccount, forgetAccount, storeAccount } from "./session.js";
 import {
   LEGACY_CONTEXT, OAUTH_CONTEXT, WEBCHANNEL_REDIRECT, firefoxContext, fxaStatus, request, send, syncEngines,
 } from "./webchannel.js";
@@ -31,6 +31,7 @@ export async function startFirefoxPage({ adoptUser = false } = {}) {
   if (!status) return null;
   const user = status.signedInUser;
   if (adoptUser && user && user.sessionToken) {
+    if (currentAccount()?.uid !== user.uid) forgetAccount();
     storeAccount({ uid: user.uid, email: user.email, sessionToken: user.sessionToken, verified: Boolean(user.verified) });
   }
   send("fxaccounts:loaded");
@@ -155,6 +156,7 @@ export async function sendOAuthLogin(result, kind) {
  * in an email, say), so ask Firefox for a fresh flow and carry on with its parameters.
  */
 export async function resumeFirefoxFlow() {
+  if (!(await fxaStatus())) return;
   const scopes = isSync() ? ["profile", OLDSYNC] : ["profile"];
   const fresh = await request("fxaccounts:oauth_flow_begin", { scopes });
   for (const [name, value] of Object.entries(fresh || {})) params.set(name, value);
