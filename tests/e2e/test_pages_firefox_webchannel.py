@@ -1,4 +1,4 @@
-"""Firefox's sign-in to Sync on our pages, in Chromium against the live stack, with this test
+"""Firefox's sign-in to Sync on our pages, and what the settings pages tell it, in Chromium against the live stack, with this test
 playing Firefox's chrome side of the WebChannel: an init script answers the page's
 ``WebChannelMessageToChrome`` events (detail a JSON string) with ``WebChannelMessageToContent``
 ones and records every message. The test then does what Firefox does with ``oauth_login``:
@@ -25,6 +25,8 @@ from django.apps import apps
 
 from accounts import onepw
 from accounts.models import Account
+from tests.e2e.settings_pages import PASSWORD as SETTINGS_PASSWORD
+from tests.e2e.settings_pages import open_settings, signed_in
 from tests.helpers import token_credentials
 from tests.oauth.conftest import pkce_pair
 
@@ -240,3 +242,70 @@ def test_outside_firefox_the_status_times_out_and_nothing_else_is_sent(live_stac
     ready(page)
     assert [m["command"] for m in sent(messages)] == ["fxaccounts:fxa_status"]
     expect(page.locator("#email-form")).to_be_visible()
+
+
+def test_settings_tell_firefox_of_profile_changes_sign_out_and_deletion(live_stack, browser_page):
+    """The settings pages, which Firefox opens without a context: profile:change after a new
+    display name, fxaccounts:logout on sign out, fxaccounts:delete when the account goes."""
+    page = browser_page
+    messages = as_firefox(page)
+    email, _ = signed_in(page, live_stack, "e2e.firefox.settings")
+    uid = Account.objects.get(normalized_email=email.lower()).uid
+    open_settings(page, live_stack, "/settings/display_name")
+    page.fill("#display-name", "Ada")
+    page.click("#display-name-form [type=submit]")
+    expect(page.locator("[data-toast]")).to_have_text("Display name saved.")
+    assert [m["data"] for m in sent(messages, "profile:change")] == [{"uid": uid}]
+
+    open_settings(page, live_stack, "/settings/delete_account")
+    for box in page.locator("#acknowledge-form input[type=checkbox]").all():
+        box.check()
+    page.click("#acknowledge-form [type=submit]")
+    page.fill("#password", SETTINGS_PASSWORD)
+    page.click("#delete-form [type=submit]")
+    page.wait_for_url("**/account_deleted")
+    assert [m["data"] for m in sent(messages, "fxaccounts:delete")] == [{"uid": uid}]
+    assert sent(messages, "fxaccounts:logout") == []
+
+
+def test_settings_sign_out_tells_firefox(live_stack, browser_page):
+    page = browser_page
+    messages = as_firefox(page)
+    email, _ = signed_in(page, live_stack, "e2e.firefox.signout")
+    uid = Account.objects.get(normalized_email=email.lower()).uid
+    page.click("#signout-form [type=submit]")
+    page.wait_for_url(f"{live_stack.url}/")
+    assert [m["data"] for m in sent(messages, "fxaccounts:logout")] == [{"uid": uid}]
+
+
+def test_older_fx_desktop_v3_gets_the_key_fetch_token_and_unwrap_key(live_stack, browser_page):
+    """context=fx_desktop_v3 (no OAuth): Firefox fetches kB itself, so fxaccounts:login carries
+    keyFetchToken and unwrapBKey, and is sent again once the code confirmed the account."""
+    page, email = browser_page, f"e2e.firefox-v3-{uuid.uuid4().hex[:10]}@example.com"
+    messages = as_firefox(page)
+    page.goto(f"{live_stack.url}/?" + urlencode({"context": "fx_desktop_v3", "service": "sync",
+                                                  "email": email}))
+    ready(page)
+    page.click("#email-form [type=submit]")
+    page.wait_for_url("**/signup?*")
+    ready(page)
+    page.fill("#new-password", PASSWORD)
+    page.fill("#confirm-password", PASSWORD)
+    page.fill("#age", "30")
+    page.click("#signup-form [type=submit]")
+    page.wait_for_url("**/confirm_signup_code?*")
+    ready(page)
+    page.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code"))
+    page.click("#code-form [type=submit]")
+    page.wait_for_url("**/connect_another_device?*")
+    first, again = [m["data"] for m in sent(messages, "fxaccounts:login")]
+    assert first["verified"] is False and again["verified"] is True
+    assert sent(messages, "fxaccounts:oauth_login") == []
+    # What Firefox does with them: /account/keys, then kB = wrapKb ⊕ unwrapBKey.
+    token = bytes.fromhex(first["keyFetchToken"])
+    keys = onepw.derive_token(token, "keyFetchToken")
+    response = requests.get(f"{live_stack.url}/v1/account/keys", timeout=30,
+                            headers={"Authorization": f"Bearer fxk_{keys.token_id.hex()}"})
+    assert response.status_code == 200, response.text
+    _, wrap_kb = onepw.unbundle_keys(keys.bundle_key, bytes.fromhex(response.json()["bundle"]))
+    assert onepw.xor(wrap_kb, bytes.fromhex(first["unwrapBKey"])) == account_kb(email, PASSWORD)[1]
