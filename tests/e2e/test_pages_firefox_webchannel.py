@@ -101,6 +101,13 @@ def firefox_flow(stack):
     return f"{stack.url}/?{urlencode(query)}", key, verifier, state
 
 
+def submit_signup(page):
+    page.fill("#new-password", PASSWORD)
+    page.fill("#confirm-password", PASSWORD)
+    page.fill("#age", "30")
+    page.click("#signup-form [type=submit]")
+
+
 def ready(page):
     page.locator("body[data-ready]").wait_for(state="attached")
 
@@ -150,10 +157,7 @@ def test_sign_up_for_sync_over_the_webchannel(live_stack, browser_page):
     engines = page.locator("#sync-engines label:visible input")
     assert sorted(engines.evaluate_all("inputs => inputs.map(i => i.value)")) == sorted(ENGINES)
     page.uncheck("#sync-engines input[value=history]")
-    page.fill("#new-password", PASSWORD)
-    page.fill("#confirm-password", PASSWORD)
-    page.fill("#age", "30")
-    page.click("#signup-form [type=submit]")
+    submit_signup(page)
     page.wait_for_url("**/confirm_signup_code?*")
     ready(page)
     assert sent(messages, "fxaccounts:can_link_account")[0]["data"] == {"email": email}
@@ -225,10 +229,7 @@ def test_firefox_refusing_the_account_stops_the_sign_in(live_stack, browser_page
     page.click("#email-form [type=submit]")
     page.wait_for_url("**/signup?*")
     ready(page)
-    page.fill("#new-password", PASSWORD)
-    page.fill("#confirm-password", PASSWORD)
-    page.fill("#age", "30")
-    page.click("#signup-form [type=submit]")
+    submit_signup(page)
     expect(page.locator("#new-password-error, .field-error:visible").first).to_contain_text("Firefox")
     assert not Account.objects.filter(normalized_email=email).exists()
     assert sent(messages, "fxaccounts:login") == []
@@ -289,10 +290,7 @@ def test_older_fx_desktop_v3_gets_the_key_fetch_token_and_unwrap_key(live_stack,
     page.click("#email-form [type=submit]")
     page.wait_for_url("**/signup?*")
     ready(page)
-    page.fill("#new-password", PASSWORD)
-    page.fill("#confirm-password", PASSWORD)
-    page.fill("#age", "30")
-    page.click("#signup-form [type=submit]")
+    submit_signup(page)
     page.wait_for_url("**/confirm_signup_code?*")
     ready(page)
     page.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code"))

@@ -132,3 +132,19 @@ def test_staff_see_and_edit_the_first_party_clients(client):
     firefox.refresh_from_db()
     assert firefox.name == "Firefox (self-hosted)" and firefox.public_client and firefox.trusted
     assert firefox.client_secret == ""
+
+
+def test_the_authorization_page_takes_keys_jwk_only_where_keys_may_go():
+    """Firefox's request with keys_jwk goes on to the sign-in pages; an RP whose redirect URI is
+    not allowed for the keyed scope gets the page that explains it, as does one with no keyed
+    scope to give keys for."""
+    challenge = pkce_pair()[1]
+    query = {"client_id": "5882386c6d801776", "scope": f"profile {scopes.OLDSYNC}", "state": "s",
+             "code_challenge": challenge, "code_challenge_method": "S256", "keys_jwk": "e30"}
+    response = HttpClient().get("/authorization", query)
+    assert response.status_code == 302 and "/oauth/?" in response["Location"]
+    rp = factories.oauth_client("Sync reader", public=True, trusted=True, scope=scopes.OLDSYNC)[0]
+    refused = HttpClient().get("/authorization", {**query, "client_id": rp.client_id})
+    assert refused.status_code == 400 and b"encrypt your synced data" in refused.content
+    no_keyed_scope = HttpClient().get("/authorization", {**query, "scope": "profile"})
+    assert no_keyed_scope.status_code == 400
