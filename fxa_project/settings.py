@@ -4,6 +4,7 @@ Every knob is declared once with ``env()``: its variable name, its default and o
 documentation (``CONFIGURATION`` collects them; the README's table and a test check it). A secret can
 also come from a file: ``NAME_FILE=/path`` is read when ``NAME`` is unset.
 """
+import json
 import os
 import secrets
 from email.utils import parseaddr
@@ -415,11 +416,27 @@ OAUTH_PROMPT_NONE_CLIENTS = env(
     "Space-separated client ids allowed to use prompt=none with login_hint (any client may with "
     "id_token_hint).",
 ).split()
+OAUTH_SCOPED_KEYS_REDIRECT_URIS = env(
+    "OAUTH_SCOPED_KEYS_REDIRECT_URIS",
+    {
+        "https://identity.mozilla.com/apps/oldsync": [
+            "urn:ietf:wg:oauth:2.0:oob:oauth-redirect-webchannel",
+            "urn:ietf:wg:oauth:2.0:oob:pair-auth-webchannel",
+        ],
+        "https://identity.thunderbird.net/apps/sync": [
+            "urn:ietf:wg:oauth:2.0:oob:oauth-redirect-webchannel",
+        ],
+    },
+    "JSON object: per keyed scope, the redirect URIs a keys_jwe may be sent to (upstream's "
+    "scopedKeys.validation); a keyed scope not listed gets no keys.",
+    json.loads,
+)
 OAUTH_SYNC_TOKENSERVER_URL = env(
     "OAUTH_SYNC_TOKENSERVER_URL",
-    "https://token.services.mozilla.com",
-    "Sync tokenserver announced in /.well-known/fxa-client-configuration.",
-)
+    "",
+    "Sync tokenserver base URL (no /1.0/sync/1.5) announced in "
+    "/.well-known/fxa-client-configuration; left out of it when empty.",
+).rstrip("/")
 OAUTH_PAIRING_SERVER_URL = env(
     "OAUTH_PAIRING_SERVER_URL",
     "wss://channelserver.services.mozilla.com",

@@ -135,6 +135,8 @@ class FxaRequestValidator(OAuth2Validator):
 
     def save_authorization_code(self, client_id, code, request, *args, **kwargs):
         grantor = self.grantor
+        keys_jwe = _param(request, "keys_jwe") or ""
+        services.check_keys_destination(request.scopes, request.redirect_uri, keys_jwe)
         AuthorizationCode.objects.create(
             code=hashing.digest(hashing.OAUTH_TOKEN, code["code"]), application=request.client,
             account=grantor.account, expires=AuthorizationCode.default_expiry(),
@@ -143,7 +145,7 @@ class FxaRequestValidator(OAuth2Validator):
             code_challenge_method=request.code_challenge_method or "",
             nonce=request.nonce or "", auth_at=grantor.auth_at, amr=grantor.amr,
             aal=grantor.aal, offline=_param(request, "access_type") == "offline",
-            keys_jwe=_param(request, "keys_jwe") or "", session_token_id=grantor.session_token_id,
+            keys_jwe=keys_jwe, session_token_id=grantor.session_token_id,
             profile_changed_at=grantor.account.profile_changed_at,
         )
         events.record_use(grantor.account.pk, request.client)

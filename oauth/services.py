@@ -105,6 +105,27 @@ def is_keyed(scope):
     return scope in settings.OAUTH_KEYED_SCOPES
 
 
+def keys_refused(requested, redirect_uri):
+    """The requested keyed scopes whose keys may not go to this redirect URI (upstream's
+    scopedKeys.validation: per keyed scope, the redirect URIs allowed to receive its key)."""
+    allowed = settings.OAUTH_SCOPED_KEYS_REDIRECT_URIS
+    return [scope for scope in requested
+            if is_keyed(scope) and redirect_uri not in allowed.get(scope, ())]
+
+
+def check_keys_destination(requested, redirect_uri, keys_jwe):
+    """A keys_jwe carries every requested keyed scope's key: only to a redirect URI allowed for
+    each of them, else errno 114 naming the others."""
+    refused = keys_refused(requested, redirect_uri) if keys_jwe else []
+    if refused:
+        raise OAuthError.invalid_scopes(refused)
+
+
+def may_receive_keys(requested, redirect_uri):
+    """Whether a request with keys_jwk may have its keys: some keyed scope, all allowed here."""
+    return any(is_keyed(scope) for scope in requested) and not keys_refused(requested, redirect_uri)
+
+
 def parse_scope(value, key="scope"):
     try:
         return scope_lib.parse(value)

@@ -333,14 +333,20 @@ def openid_configuration(request):
 
 
 def fxa_client_configuration(request):
+    """What Firefox reads before a sign-in (content-server.md §1, §6): bare bases, no ``/v1``
+    (Firefox appends it, and ``/1.0/sync/1.5`` to the tokenserver's)."""
     base = settings.PUBLIC_URL
-    return _cors_json({
+    body = {
         "auth_server_base_url": base,
         "oauth_server_base_url": base,
         "profile_server_base_url": base,
-        "pairing_server_base_url": settings.OAUTH_PAIRING_SERVER_URL,
-        "sync_tokenserver_base_url": settings.OAUTH_SYNC_TOKENSERVER_URL,
-    })
+        "pairing_server_base_uri": settings.OAUTH_PAIRING_SERVER_URL,
+    }
+    if settings.OAUTH_SYNC_TOKENSERVER_URL:
+        body["sync_tokenserver_base_url"] = settings.OAUTH_SYNC_TOKENSERVER_URL
+    response = _cors_json(body)
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 # Pages: the authorization request (oauth.md §5), the consent page, and the answer to the client.
@@ -395,7 +401,8 @@ PROBLEMS = {
     "keys": (
         _("Encryption keys not available"),
         _("%(client)s asks for the keys that encrypt your synced data."),
-        _("These pages cannot hand out those keys yet: that comes with sign-in to Firefox."),
+        _("This server gives those keys only to the applications allowed to receive them, "
+          "such as Firefox."),
         "invalid_request",
     ),
     "two_step_required": (
@@ -546,7 +553,8 @@ def authorization_page(request):
         })
         response["Referrer-Policy"] = "no-referrer"  # the query may carry an id_token
         return response
-    if query.get("keys_jwk"):
+    if query.get("keys_jwk") and not services.may_receive_keys(
+            services.parse_scope(query.get("scope", "")), redirect_uri):
         return _problem_page(request, "keys", client, status=400)
     changes = {}
     action = query.get("action", "email")

@@ -71,13 +71,15 @@ export function redirectTarget() {
  * the server asks for, or on if the session is already verified.
  */
 export async function continueAfterLogin(response, email) {
-  storeAccount({
+  const account = storeAccount({
     uid: response.uid,
     email,
     sessionToken: response.sessionToken,
     verified: Boolean(response.verified),
     authAt: response.authAt, // when the password was typed (s): max_age and prompt=login
   });
+  const { sendLogin } = await import("./firefox.js");
+  await sendLogin(account, { verified: Boolean(response.verified) });
   if (response.verified) return finish("signin");
   if (response.verificationReason === "signup" || response.emailVerified === false) {
     return go("/confirm_signup_code");
@@ -88,7 +90,10 @@ export async function continueAfterLogin(response, email) {
 
 /** The session is verified: authorize the RP, return where the user came from, or settings. */
 export async function finish(kind) {
-  storeAccount({ verified: true });
+  const account = storeAccount({ verified: true });
+  const firefox = await import("./firefox.js");
+  if (firefox.codeGoesToFirefox() && !isOAuth()) await firefox.resumeFirefoxFlow();
+  else if (!isOAuth()) await firefox.sendLogin(account, { verified: true });
   if (isOAuth()) {
     const { authorize } = await import("./oauth.js");
     return authorize({ kind });

@@ -7,6 +7,7 @@
 // authorization answer, or /authorization/response, which checks it again. Nothing here builds a
 // URL to the RP from the query alone.
 import { ApiError, Errno, get, post } from "./api.js";
+import * as firefox from "./firefox.js";
 import { go, pageUrl, params } from "./flow.js";
 import { oauthClient } from "./service.js";
 import { liveAccount } from "./session.js";
@@ -195,10 +196,8 @@ async function matchesHint(account, hint) {
  */
 export async function authorize({ kind = "signin", consented = false, silent = null } = {}) {
   const ask = (error, step) => (silent ? respondWithError(error) : step());
-  if (params.has("keys_jwk")) {
-    // Scoped keys (keys_jwk → keys_jwe) come with Firefox sign-in; refuse rather than omit them.
-    return ask("invalid_request", () => showProblem("keys"));
-  }
+  // Scoped keys need kB, which only a password typed in this flow gives: never silently.
+  if (silent && params.has("keys_jwk")) return respondWithError("invalid_request");
   const account = await liveAccount();
   if (!account) return ask("login_required", () => go("/oauth/", {}, { replace: true }));
   if (silent && !(await matchesHint(account, silent))) {
@@ -218,13 +217,22 @@ export async function authorize({ kind = "signin", consented = false, silent = n
   if (!consented && consentNeeded(client, account)) {
     return ask("consent_required", () => go(kind === "signup" ? "/oauth/signup_permissions" : "/oauth/signin_permissions"));
   }
+  const body = authorizationBody();
+  if (firefox.codeGoesToFirefox()) body.redirect_uri = firefox.firefoxRedirect();
   let result;
   try {
-    result = await post("/oauth/authorization", authorizationBody(), { token: account.sessionToken });
+    if (params.has("keys_jwk")) {
+      body.keys_jwe = await firefox.sealScopedKeys(account, clientId(), body.scope || "");
+      // Nothing held to make the keys from (a "continue as", a new tab): the password again.
+      if (!body.keys_jwe) return go("/oauth/signin", { email: account.email });
+    }
+    result = await post("/oauth/authorization", body, { token: account.sessionToken });
   } catch (error) {
     return refused(error, account, ask);
   }
-  return deliver(result);
+  if (!firefox.codeGoesToFirefox()) return deliver(result);
+  await firefox.sendOAuthLogin(result, kind);
+  return go(params.get("service") === "sync" ? "/connect_another_device" : `/${kind}_confirmed`, {}, { replace: true });
 }
 
 function refused(error, account, ask) {

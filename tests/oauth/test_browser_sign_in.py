@@ -24,6 +24,7 @@ JWE = "eyJhbGciOiJFQ0RILUVTIn0..aXY.Y2lwaGVy.dGFn"
 @pytest.fixture
 def firefox(db):
     return factories.oauth_client("Firefox", public=True, can_grant=True, trusted=True,
+                       redirect_uris=("urn:ietf:wg:oauth:2.0:oob:oauth-redirect-webchannel",),
                        scope=f"profile {scopes.OLDSYNC} {scopes.SESSION_SCOPE}")[0]
 
 

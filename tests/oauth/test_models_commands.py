@@ -18,6 +18,12 @@ from .conftest import REDIRECT, code_for
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_first_party_clients(db):
+    """These tests list and count the clients they make: without Firefox's (oauth 0003)."""
+    Client.objects.all().delete()
+
+
 def run(*args):
     out, err = StringIO(), StringIO()
     call_command("oauth_client", *args, stdout=out, stderr=err)

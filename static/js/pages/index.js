@@ -5,8 +5,11 @@ import { currentAccount, forgetAccount, liveAccount } from "../session.js";
 import { gettext } from "../i18n.js";
 import { FieldError, onSubmit } from "../ui.js";
 import { describeService } from "../service.js";
+import { startFirefoxPage } from "../firefox.js";
 
 export async function init() {
+  // Inside Firefox, the account Firefox is signed in to comes first.
+  await startFirefoxPage({ adoptUser: true });
   describeService();
   const form = document.getElementById("email-form");
   const input = document.getElementById("email");

@@ -5,6 +5,7 @@
 // collection toggle are done in place.
 import { ApiError, get, post } from "../api.js";
 import { format, gettext, language } from "../i18n.js";
+import { notifyLogout } from "../firefox.js";
 import { forgetAccount, signOut } from "../session.js";
 import { endedSession, openSettings, toast } from "../settings.js";
 import { clearMessages, errorMessage, onSubmit, showError } from "../ui.js";
@@ -18,6 +19,7 @@ export async function init() {
   for (const element of document.querySelectorAll("[data-account-email]")) element.textContent = account.email;
 
   onSubmit(document.getElementById("signout-form"), async () => {
+    notifyLogout(account.uid);
     await signOut();
     location.assign("/");
   });

@@ -4,6 +4,7 @@
 // which brings back the monogram the profile server draws from the name or email.
 import { ApiError } from "../api.js";
 import { format, gettext } from "../i18n.js";
+import { notifyProfileChange } from "../firefox.js";
 import { AVATAR_TYPES, AVATAR_UPLOAD_BYTES, currentAvatar, removeAvatar, uploadAvatar } from "../profile.js";
 import { endedSession, openSettings, toast } from "../settings.js";
 import { onSubmit, showError } from "../ui.js";
@@ -197,6 +198,7 @@ export async function init() {
     }
     await show();
     closeCrop();
+    notifyProfileChange(account.uid);
     toast(gettext("Profile picture saved."));
   });
 
@@ -204,6 +206,7 @@ export async function init() {
     await call(removeAvatar(account, shown.id));
     await show();
     fileInput.focus();
+    notifyProfileChange(account.uid);
     toast(gettext("Profile picture removed."));
   });
 }

@@ -6,6 +6,7 @@
 import { ApiError, Errno, get, post } from "../api.js";
 import { bytesToHex, deriveKB, newPasswordCredentials, stretchV1, stretchV2, unbundleKeys } from "../crypto.js";
 import { format, gettext } from "../i18n.js";
+import { notifyPasswordChange } from "../firefox.js";
 import { newPasswordRules } from "../password_rules.js";
 import { storeAccount } from "../session.js";
 import { dropStepUp, openSettings, toast, withStepUp } from "../settings.js";
@@ -40,7 +41,8 @@ export async function init() {
     const held = storeAccount({});
     const answer = await changePassword(held, current.value, password.value);
     for (const action of STEP_UP_ACTIONS) dropStepUp(action);
-    storeAccount({ sessionToken: answer.sessionToken, verified: Boolean(answer.verified), authAt: answer.authAt });
+    const changed = storeAccount({ sessionToken: answer.sessionToken, verified: Boolean(answer.verified), authAt: answer.authAt });
+    await notifyPasswordChange(changed);
     form.reset();
     clearMessages(form);
     rules.clear();

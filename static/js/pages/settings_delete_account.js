@@ -5,6 +5,7 @@
 import { ApiError, Errno, get, post } from "../api.js";
 import { bytesToHex, stretchV1, stretchV2 } from "../crypto.js";
 import { format, gettext } from "../i18n.js";
+import { notifyDelete } from "../firefox.js";
 import { forgetAccount } from "../session.js";
 import { endedSession, openSettings } from "../settings.js";
 import { FieldError, bindPasswordToggles, errorMessage, onSubmit, showError } from "../ui.js";
@@ -49,6 +50,7 @@ export async function init() {
       }
       throw error;
     }
+    notifyDelete(account.uid);
     forgetAccount();
     location.replace("/account_deleted");
   });

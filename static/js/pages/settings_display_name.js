@@ -2,6 +2,7 @@
 // read with GET /v1/profile and saved with POST /v1/display_name, under the server's own rules.
 import { ApiError } from "../api.js";
 import { gettext } from "../i18n.js";
+import { notifyProfileChange } from "../firefox.js";
 import { displayNameProblem, profileOf, setDisplayName } from "../profile.js";
 import { endedSession, openSettings, toast } from "../settings.js";
 import { FieldError, onSubmit } from "../ui.js";
@@ -34,6 +35,7 @@ export async function init() {
       throw error;
     }
     input.value = value;
+    notifyProfileChange(account.uid);
     toast(value ? gettext("Display name saved.") : gettext("Display name removed."));
   });
 }

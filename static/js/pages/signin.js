@@ -6,6 +6,7 @@ import { ApiError, Errno, post } from "../api.js";
 import { bytesToHex, stretchV1, stretchV2 } from "../crypto.js";
 import { continueAfterLogin, flowFields, go, pagePath, pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
+import { canLinkAccount, holdKeyMaterial, linkRefusedMessage, startFirefoxPage } from "../firefox.js";
 import { describeService } from "../service.js";
 import { currentAccount } from "../session.js";
 import {
@@ -14,9 +15,8 @@ import {
 
 const BOUNCED = new Set([Errno.BOUNCE_COMPLAINT, Errno.BOUNCE_HARD, Errno.BOUNCE_SOFT]);
 
-// The OAuth twin of a path when this page is under /oauth/ (the RP's parameters stay in the query).
-
 export async function init() {
+  await startFirefoxPage();
   const email = params.get("email") || currentAccount()?.email;
   if (!email) return go(pagePath("/"), {}, { replace: true });
   describeService();
@@ -37,6 +37,7 @@ export async function init() {
 
   onSubmit(document.getElementById("signin-form"), async () => {
     if (!password.value) throw new FieldError(password, gettext("Enter your password."));
+    if (!(await canLinkAccount(email))) throw new FieldError(password, linkRefusedMessage());
     credentials = { email, password: password.value, saltEmail: credentials?.saltEmail };
     await signIn(credentials);
   });
@@ -64,18 +65,22 @@ export async function init() {
 }
 
 /** v2 stretch when the account has a client salt, v1 (with `saltEmail`'s case) otherwise. */
-async function authPW(email, password, saltEmail) {
+async function stretch(email, password, saltEmail) {
   const status = await post("/account/credentials/status", { email });
   if (status.currentVersion === "v2" && status.clientSalt) {
-    return (await stretchV2(status.clientSalt, password)).authPW;
+    return stretchV2(status.clientSalt, password);
   }
-  return (await stretchV1(saltEmail, password)).authPW;
+  return stretchV1(saltEmail, password);
 }
 
-async function login({ email, password, saltEmail = email }, unblockCode) {
+async function login(credentials, unblockCode) {
+  const { email, password, saltEmail = email } = credentials;
+  const stretched = await stretch(email, password, saltEmail);
+  // The keyFetchToken of this login unwraps with the same stretch's unwrapBKey (Firefox's keys).
+  credentials.unwrapBKey = bytesToHex(stretched.unwrapBKey);
   const body = {
     email: saltEmail,
-    authPW: bytesToHex(await authPW(email, password, saltEmail)),
+    authPW: bytesToHex(stretched.authPW),
     reason: "signin",
     verificationMethod: "email-otp",
     ...flowFields(),
@@ -107,6 +112,9 @@ async function signIn(credentials, unblockCode) {
       return handle(retry, credentials.email);
     }
   }
+  // A v2 login answers with keyFetchTokenVersion2, which the v2 unwrapBKey opens.
+  const keyFetchToken = response.keyFetchTokenVersion2 || response.keyFetchToken;
+  holdKeyMaterial({ uid: response.uid, keyFetchToken, unwrapBKey: credentials.unwrapBKey });
   return continueAfterLogin(response, credentials.email);
 }
 

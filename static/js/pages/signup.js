@@ -3,7 +3,10 @@
 // Firefox, PyFxA 0.8) can sign in to the account too. kB is made here, and only its wrapped forms
 // (kB ⊕ unwrapBKey of each stretch) are sent: the password and kB never leave the browser.
 import { ApiError, Errno, post } from "../api.js";
-import { newPasswordCredentials, randomBytes } from "../crypto.js";
+import { bytesToHex, hexToBytes, newPasswordCredentials, randomBytes, xor } from "../crypto.js";
+import {
+  canLinkAccount, holdKeyMaterial, linkRefusedMessage, saveSyncChoice, sendLogin, startFirefoxPage,
+} from "../firefox.js";
 import { flowFields, go, pagePath, pageUrl, params } from "../flow.js";
 import { gettext } from "../i18n.js";
 import { describeService } from "../service.js";
@@ -28,6 +31,8 @@ export async function init() {
   if (isTooYoung()) return go("/cannot_create_account", {}, { replace: true });
   const email = params.get("email");
   if (!email) return go(pagePath("/"), {}, { replace: true });
+  const status = await startFirefoxPage();
+  if (params.get("service") === "sync") showSyncEngines(status?.capabilities?.engines || []);
   describeService();
   bindPasswordToggles();
 
@@ -60,9 +65,13 @@ export async function init() {
       }
       return go("/cannot_create_account", { email: null }, { replace: true });
     }
+    if (!(await canLinkAccount(email))) throw new FieldError(password, linkRefusedMessage());
+    saveChosenEngines();
     try {
-      const response = await createAccount(email, password.value);
-      storeAccount({ uid: response.uid, email, sessionToken: response.sessionToken, verified: false });
+      const { response, kB, unwrapBKey } = await createAccount(email, password.value);
+      const account = storeAccount({ uid: response.uid, email, sessionToken: response.sessionToken, verified: false });
+      holdKeyMaterial({ uid: response.uid, kB, keyFetchToken: response.keyFetchToken, unwrapBKey });
+      await sendLogin(account);
       return go(pagePath("/confirm_signup_code"), { email });
     } catch (error) {
       if (error instanceof ApiError && error.errno === Errno.ACCOUNT_EXISTS) {
@@ -76,13 +85,31 @@ export async function init() {
   });
 }
 
-/** POST /account/create?keys=true with both stretches wrapping one random kB (onepw.md §2). */
+/**
+ * POST /account/create?keys=true with both stretches wrapping one random kB (onepw.md §2). Also
+ * returns kB and the v1 unwrapBKey (kB ⊕ wrapKb), which Firefox's keys are made from later.
+ */
 async function createAccount(email, password) {
-  const body = {
-    email,
-    ...(await newPasswordCredentials(email, password, randomBytes(32))),
-    verificationMethod: "email-otp",
-    ...flowFields(),
-  };
-  return post("/account/create", body, { query: { keys: "true" } });
+  const kB = randomBytes(32);
+  const credentials = await newPasswordCredentials(email, password, kB);
+  const body = { email, ...credentials, verificationMethod: "email-otp", ...flowFields() };
+  const response = await post("/account/create", body, { query: { keys: "true" } });
+  const unwrapBKey = bytesToHex(xor(kB, hexToBytes(credentials.wrapKb)));
+  return { response, kB: bytesToHex(kB), unwrapBKey };
+}
+
+/** Choose what to sync: one box per engine Firefox offers (capabilities.engines). */
+function showSyncEngines(engines) {
+  const fieldset = document.getElementById("sync-engines");
+  for (const input of fieldset.querySelectorAll("input[name=engine]")) {
+    input.closest("label").hidden = !engines.includes(input.value);
+  }
+  fieldset.hidden = engines.length === 0;
+}
+
+function saveChosenEngines() {
+  const fieldset = document.getElementById("sync-engines");
+  if (fieldset.hidden) return;
+  const offered = [...fieldset.querySelectorAll("label:not([hidden]) input[name=engine]")];
+  saveSyncChoice(offered.map((input) => input.value), offered.filter((input) => !input.checked).map((input) => input.value));
 }
