@@ -59,6 +59,18 @@ def _tasks_run_in_process(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _answers_match_the_openapi_document():
+    """Every /v1 JSON answer the test client receives is checked against /openapi.json."""
+    from django.test import Client
+
+    from tests import openapi_check
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "request", openapi_check.checking_request)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_customs():
     """Every test starts with no customs counters or blocks, under the default rules: the
