@@ -1,10 +1,13 @@
-"""Every JSON answer the Django test client receives from a /v1 route is validated against
-/openapi.json's schema for that route, method and status (the conftest fixture wraps
-``Client.request``), so the published document cannot drift from what the code answers."""
+"""Every JSON answer the Django test client (or an in-process client of the live stack) receives
+from a /v1 route is validated against /openapi.json's schema for that route, method and status
+(the conftest fixtures wrap ``Client.request`` and ``requests.Session.send``), so the published
+document cannot drift from what the code answers."""
 import functools
 import re
+from urllib.parse import urlsplit
 
 import jsonschema_rs
+import requests
 from django.test import Client
 
 from accounts.openapi import UNDOCUMENTED
@@ -105,3 +108,20 @@ def checking_request(client, **request):
         problem = schemas().problems(request["REQUEST_METHOD"], path, response.status_code, response.json(), view)
         assert problem is None, problem
     return response
+
+
+def checking_send(base_url):
+    """``requests.Session.send``, failing the test on a JSON answer from ``base_url``'s /v1 that
+    its schema refuses (the live stack's in-process clients; PyFxA runs in its own process)."""
+    original = requests.Session.send
+
+    def send(session, request, **kwargs):
+        response = original(session, request, **kwargs)
+        parts = urlsplit(request.url)
+        if request.url.startswith(base_url) and parts.path.startswith("/v1/") \
+                and response.headers.get("Content-Type", "").startswith("application/json"):
+            problem = schemas().problems(request.method, parts.path, response.status_code, response.json())
+            assert problem is None, problem
+        return response
+
+    return send
