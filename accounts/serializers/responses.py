@@ -10,6 +10,12 @@ from rest_framework import serializers
 class ResponseSerializer(serializers.Serializer):
     """An output serializer: renders a service's value (object or dict) for the wire."""
 
+    order = None  # the members' wire order, where inheriting them would put them otherwise
+
+    def get_fields(self):
+        fields = super().get_fields()
+        return {name: fields[name] for name in self.order} if self.order else fields
+
     def to_representation(self, instance):
         body = {}
         for field in self._readable_fields:
@@ -53,21 +59,24 @@ class CreateAccountResponseSerializer(ResponseSerializer):
     verificationMethod = optional(serializers.CharField, source="verification_method")
 
 
-class LoginResponseSerializer(ResponseSerializer):
-    uid = serializers.CharField(source="account.uid")
-    sessionToken = serializers.CharField(source="session_token")
-    keyFetchToken = optional(serializers.CharField, source="key_fetch_token")
-    keyFetchTokenVersion2 = optional(serializers.CharField, source="key_fetch_token_version2")
+class LoginResponseSerializer(CreateAccountResponseSerializer):
+    """The new session's tokens, and whether (and how) the sign-in must still be confirmed."""
+
     verified = serializers.BooleanField(source="status.verified")
     verificationMethod = optional(serializers.CharField, source="status.method")
     verificationReason = optional(serializers.CharField, source="status.reason")
-    authAt = serializers.IntegerField(source="session.auth_at_seconds")
     metricsEnabled = serializers.BooleanField(source="account.metrics_enabled")
+    order = ("uid", "sessionToken", "keyFetchToken", "keyFetchTokenVersion2", "verified",
+             "verificationMethod", "verificationReason", "authAt", "metricsEnabled")
+
+
+class AccountUidStatusResponseSerializer(ResponseSerializer):
+    exists = serializers.BooleanField()
+    locale = optional(serializers.CharField, allow_null=True, help_text="With a sessionToken.")
 
 
 class AccountStatusResponseSerializer(ResponseSerializer):
     exists = serializers.BooleanField()
-    locale = optional(serializers.CharField, allow_null=True, help_text="With a sessionToken.")
     hasLinkedAccount = optional(serializers.BooleanField, source="has_linked_account",
                                 help_text="With thirdPartyAuthStatus.")
     hasPassword = optional(serializers.BooleanField, source="has_password", help_text="With thirdPartyAuthStatus.")
@@ -128,22 +137,18 @@ class SessionDuplicateResponseSerializer(ResponseSerializer):
     verified = serializers.BooleanField(source="status.verified")
 
 
-class SessionReauthResponseSerializer(ResponseSerializer):
-    uid = serializers.CharField(source="account.uid")
-    keyFetchToken = optional(serializers.CharField, source="key_fetch_token")
-    keyFetchTokenVersion2 = optional(serializers.CharField, source="key_fetch_token_version2")
-    verified = serializers.BooleanField(source="status.verified")
-    verificationMethod = optional(serializers.CharField, source="status.method")
-    verificationReason = optional(serializers.CharField, source="status.reason")
+class SessionReauthResponseSerializer(LoginResponseSerializer):
+    """Login's members for the session that re-authenticated, without a new sessionToken."""
+
+    sessionToken = None
     emailVerified = serializers.BooleanField(source="account.email_verified")
     sessionVerified = serializers.BooleanField(source="session.token_verified")
-    authAt = serializers.IntegerField(source="session.auth_at_seconds")
-    metricsEnabled = serializers.BooleanField(source="account.metrics_enabled")
+    order = ("uid", "keyFetchToken", "keyFetchTokenVersion2", "verified", "verificationMethod",
+             "verificationReason", "emailVerified", "sessionVerified", "authAt", "metricsEnabled")
 
 
 class NewSessionResponseSerializer(ResponseSerializer):
-    """The session a password change, reset or creation hands back (``{}`` when none was asked
-    for); a two-step account's session awaits ``totp-2fa``."""
+    """The session a password change hands back (``{}`` when none was asked for)."""
 
     uid = optional(serializers.CharField)
     sessionToken = optional(serializers.CharField, source="session_token")
@@ -151,6 +156,11 @@ class NewSessionResponseSerializer(ResponseSerializer):
     authAt = optional(serializers.IntegerField, source="auth_at")
     keyFetchToken = optional(serializers.CharField, source="key_fetch_token")
     keyFetchToken2 = optional(serializers.CharField, source="key_fetch_token_2")
+
+
+class AccountResetResponseSerializer(NewSessionResponseSerializer):
+    """The session a reset hands back, if asked for; a two-step account's awaits ``totp-2fa``."""
+
     verificationMethod = optional(serializers.CharField, source="verification_method")
     verificationReason = optional(serializers.CharField, source="verification_reason")
 

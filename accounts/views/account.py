@@ -70,7 +70,10 @@ class AccountStatusView(OptionalSessionView):
     """GET /v1/account/status?uid= and POST /v1/account/status {email}"""
 
     body_serializer = AccountStatusSerializer
-    response_serializer = responses.AccountStatusResponseSerializer
+    response_serializer = {
+        "get": responses.AccountUidStatusResponseSerializer,
+        "post": responses.AccountStatusResponseSerializer,
+    }
 
     @extend_schema(parameters=[AccountStatusQuerySerializer])
     def get(self, request):

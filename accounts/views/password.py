@@ -163,7 +163,7 @@ class PasswordForgotVerifyOtpView(PublicView):
 class AccountResetView(PublicView):
     """POST /v1/account/reset (accountResetToken)"""
 
-    response_serializer = responses.NewSessionResponseSerializer
+    response_serializer = responses.AccountResetResponseSerializer
 
     query_serializer = KeysQuerySerializer
     body_serializer = AccountResetSerializer
