@@ -1,15 +1,17 @@
 """/openapi.json documents every /v1 answer: a response schema per operation, upstream's error body
 for the other statuses, and the members of ../shared/reference/auth-api-responses.md; the check
 that holds every test's answers to it (tests/openapi_check.py) refuses what it does not say."""
+import json
 import re
 from pathlib import Path
 
 import pytest
+import requests
 from django.conf import settings
 
 from accounts.openapi import UNDOCUMENTED
 from tests.helpers import ApiClient
-from tests.openapi_check import schemas
+from tests.openapi_check import checking_send, schemas
 
 OPERATIONS = ("get", "post", "put", "delete", "patch")
 
@@ -166,3 +168,35 @@ def test_success_members_match_the_reference():
             differences[name] = (ours - reference, reference - ours)
     assert compared > 50
     assert differences == DIFFERENT_FROM_REFERENCE
+
+
+class CannedAdapter(requests.adapters.BaseAdapter):
+    """A transport answering every request with one JSON body, as a live stack would."""
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+
+    def send(self, request, **kwargs):
+        response = requests.Response()
+        response.status_code, response.url, response.request = 200, request.url, request
+        response.headers["Content-Type"] = "application/json"
+        response._content = json.dumps(self.body).encode()
+        return response
+
+    def close(self):
+        pass
+
+
+@pytest.mark.parametrize("body, passes", [({"data": "ab" * 32}, True), ({"data": 1}, False)])
+def test_live_stack_answers_are_checked_too(monkeypatch, body, passes):
+    monkeypatch.setattr(requests.Session, "send", checking_send("http://stack.test"))
+    session = requests.Session()
+    session.mount("http://", CannedAdapter(body))
+    if passes:
+        assert session.post("http://stack.test/v1/get_random_bytes").json() == body
+    else:
+        with pytest.raises(AssertionError, match=r'(?s)POST /v1/get_random_bytes -> 200.*data: 1 is not of type "string"'):
+            session.post("http://stack.test/v1/get_random_bytes")
+        # Only the stack's answers are held to its document.
+        assert session.post("http://elsewhere.test/v1/get_random_bytes").json() == body
