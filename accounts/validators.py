@@ -4,6 +4,7 @@ Serializers across the apps compose these; a value of the wrong JSON type is ref
 coerce numbers to strings), so clients get 107 rather than a silently converted value.
 """
 import re
+from dataclasses import dataclass
 
 from rest_framework import serializers
 
@@ -80,6 +81,14 @@ class HexField(RegexStringField):
         return super().to_internal_value(data).lower()
 
 
+class HexBytesField(HexField):
+    """A hexString the services take as bytes (authPW, wrapKb...)."""
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)  # the length is checked on the hex
+        return bytes.fromhex(value) if isinstance(value, str) else value
+
+
 class EmailAddressField(RegexStringField):
     """Upstream's validators.email(): display-safe Unicode, then the address check."""
 
@@ -95,8 +104,8 @@ class EmailAddressField(RegexStringField):
 
 
 def auth_pw(**kwargs):
-    """authPW: 64 hex, required."""
-    return HexField(length=64, **kwargs)
+    """authPW: 64 hex, required; bytes."""
+    return HexBytesField(length=64, **kwargs)
 
 
 def service(**kwargs):
@@ -134,8 +143,8 @@ class MetricsContextSerializer(serializers.Serializer):
 class KeyStretchV2Mixin(serializers.Serializer):
     """Key-stretching v2 fields: all of them or none (onepw.md §2.2)."""
 
-    authPWVersion2 = HexField(length=64, required=False)
-    wrapKbVersion2 = HexField(length=64, required=False)
+    authPWVersion2 = HexBytesField(length=64, required=False)
+    wrapKbVersion2 = HexBytesField(length=64, required=False)
     clientSalt = StrictCharField(max_length=128, required=False)
 
     V2_FIELDS = ("authPWVersion2", "wrapKbVersion2", "clientSalt")
@@ -155,11 +164,20 @@ class KeyStretchV2Mixin(serializers.Serializer):
         return attrs
 
 
+@dataclass(frozen=True)
+class KeyStretchV2:
+    """A client's key-stretching v2 credentials (authPWVersion2, wrapKbVersion2, clientSalt)."""
+
+    auth_pw: bytes
+    wrap_kb: bytes
+    client_salt: str
+
+
 def key_stretch_v2(data):
     """The key-stretching v2 fields of validated data, or None for a v1-only client."""
     if "clientSalt" not in data:
         return None
-    return {name: data[name] for name in KeyStretchV2Mixin.V2_FIELDS}
+    return KeyStretchV2(data["authPWVersion2"], data["wrapKbVersion2"], data["clientSalt"])
 
 
 def validated(serializer_class, data, source="payload"):

@@ -26,7 +26,8 @@ def complete_grant(issued, context):
             token_id=issued.session_token_id, account=issued.account).first()
         if authorizing is None:  # signed out since it authorized the code
             raise AppError(Errno.UNKNOWN_AUTHORIZATION_CODE)
-        body["session_token"], session = sessions.duplicate_session(authorizing, context)
+        duplicated = sessions.duplicate_session(authorizing, context)
+        body["session_token"], session = duplicated.session_token, duplicated.session
     if issued.refresh_token is not None and NOTIFICATION_SCOPES.intersection(issued.scopes):
         _connect_device(issued, session)
         verification.send_new_device_login(issued.account, context)

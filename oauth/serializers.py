@@ -1,11 +1,13 @@
 """Request bodies of the OAuth routes (wire names verbatim), for validation and the OpenAPI document.
 
-Unknown keys are ignored, as upstream strips them.
+Unknown keys are ignored, as upstream strips them. Then the response bodies: OAuth's wire names are
+Python's (``access_token``), so the services' dicts are the bodies; these declare them.
 """
 import re
 
 from rest_framework import serializers
 
+from accounts.serializers.responses import MappingResponseSerializer, ResponseSerializer, optional
 from accounts.validators import HexField, RegexStringField, StrictCharField
 
 URL_SAFE = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -125,3 +127,124 @@ class IdTokenVerifyBody(serializers.Serializer):
     client_id = client_id_field()
     id_token = StrictCharField(max_length=8192)
     expiry_grace_period = serializers.IntegerField(min_value=0, required=False)
+
+
+# Response bodies.
+
+
+class WireNamedFields:
+    """Members whose wire names are no Python identifiers (``fxa-aal``): ``wire_fields``."""
+
+    wire_fields = {}
+
+    def get_fields(self):
+        return {**super().get_fields(), **{name: make() for name, make in self.wire_fields.items()}}
+
+
+class AuthorizationCodeResponse(ResponseSerializer):
+    redirect = serializers.CharField(help_text="The redirect_uri with code and state.")
+    code = serializers.CharField()
+    state = serializers.CharField(allow_blank=True)
+
+
+class TokenResponse(ResponseSerializer):
+    access_token = serializers.CharField()
+    token_type = serializers.ChoiceField(choices=("bearer",))
+    scope = serializers.CharField(allow_blank=True, help_text="Space-separated.")
+    expires_in = serializers.IntegerField(help_text="Seconds.")
+    refresh_token = optional(serializers.CharField, help_text="With access_type=offline.")
+    id_token = optional(serializers.CharField, help_text="With openid.")
+    auth_at = optional(serializers.IntegerField, help_text="Seconds.")
+    keys_jwe = optional(serializers.CharField)
+    session_token = optional(serializers.CharField, help_text="With the session scope (/v1/oauth/token).")
+
+
+class AuthorizationResponse(ResponseSerializer):
+    """A code (``response_type=code``), or for canGrant clients a token (``response_type=token``)."""
+
+    redirect = optional(serializers.CharField)
+    code = optional(serializers.CharField)
+    state = optional(serializers.CharField, allow_blank=True)
+    access_token = optional(serializers.CharField)
+    token_type = optional(serializers.ChoiceField, choices=("bearer",))
+    scope = optional(serializers.CharField, allow_blank=True)
+    expires_in = optional(serializers.IntegerField)
+    auth_at = optional(serializers.IntegerField)
+
+
+class ClientInfoResponse(ResponseSerializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    trusted = serializers.BooleanField()
+    image_uri = serializers.CharField(allow_blank=True)
+    redirect_uri = serializers.CharField(allow_blank=True)
+
+
+class IdTokenClaimsResponse(WireNamedFields, ResponseSerializer):
+    """The id_token's claims."""
+
+    iss = serializers.CharField()
+    sub = serializers.CharField()
+    aud = serializers.CharField()
+    iat = serializers.IntegerField()
+    exp = serializers.IntegerField()
+    at_hash = optional(serializers.CharField)
+    nonce = optional(serializers.CharField)
+    amr = optional(serializers.ListField, child=serializers.CharField())
+    acr = optional(serializers.CharField)
+    auth_time = optional(serializers.IntegerField)
+    wire_fields = {"fxa-aal": lambda: optional(serializers.IntegerField)}
+
+
+class ScopedKeyResponse(ResponseSerializer):
+    identifier = serializers.CharField()
+    keyRotationSecret = serializers.CharField(source="key_rotation_secret")
+    keyRotationTimestamp = serializers.IntegerField(source="key_rotation_timestamp")
+
+
+class ScopedKeyDataResponse(MappingResponseSerializer):
+    """Each keyed scope asked for: its key metadata."""
+
+    child = ScopedKeyResponse
+
+
+class VerifyResponse(ResponseSerializer):
+    user = serializers.CharField()
+    client_id = serializers.CharField()
+    scope = serializers.ListField(child=serializers.CharField())
+    generation = serializers.IntegerField(allow_null=True)
+    profile_changed_at = optional(serializers.IntegerField)
+
+
+class IntrospectResponse(WireNamedFields, ResponseSerializer):
+    active = serializers.BooleanField()
+    scope = optional(serializers.CharField, allow_blank=True)
+    client_id = optional(serializers.CharField)
+    token_type = optional(serializers.CharField, help_text="access_token or refresh_token")
+    iat = optional(serializers.IntegerField)
+    exp = optional(serializers.IntegerField)
+    sub = optional(serializers.CharField)
+    jti = optional(serializers.CharField)
+    wire_fields = {"fxa-lastUsedAt": lambda: optional(serializers.IntegerField, allow_null=True)}
+
+
+class AuthorizedClientResponse(ResponseSerializer):
+    client_id = serializers.CharField()
+    refresh_token_id = optional(serializers.CharField)
+    client_name = serializers.CharField()
+    created_time = serializers.IntegerField()
+    last_access_time = serializers.IntegerField(allow_null=True)
+    scope = serializers.ListField(child=serializers.CharField())
+
+
+class JwkResponse(ResponseSerializer):
+    kty = serializers.CharField()
+    alg = serializers.CharField()
+    use = serializers.CharField()
+    kid = serializers.CharField()
+    n = serializers.CharField()
+    e = serializers.CharField()
+
+
+class JwksResponse(ResponseSerializer):
+    keys = JwkResponse(many=True)

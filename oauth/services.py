@@ -285,7 +285,7 @@ def scoped_key_data(grantor, client_id, scope):
     if keyed and grantor.auth_at < timestamp // 1000:
         raise OAuthError.stale_auth_at(grantor.auth_at)
     return {
-        scope: {"identifier": scope, "keyRotationSecret": "0" * 64, "keyRotationTimestamp": timestamp}
+        scope: {"identifier": scope, "key_rotation_secret": "0" * 64, "key_rotation_timestamp": timestamp}
         for scope in keyed
     }
 

@@ -31,6 +31,7 @@ from accounts.permissions import (
     TokenOptional,
     TokenRequired,
 )
+from accounts.serializers.responses import EmptySerializer
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
 
 from . import auth_server, grants, keys, serializers, services, tokens
@@ -105,6 +106,7 @@ class GrantMixin:
 
 @sensitive
 class OAuthAuthorizationView(GrantMixin, AuthServerMixin, SessionView):
+    response_serializer = serializers.AuthorizationCodeResponse
     body_serializer = serializers.AuthorizationBody
     permission_classes = [TokenRequired, GrantingSessionRequired]
 
@@ -114,6 +116,7 @@ class OAuthAuthorizationView(GrantMixin, AuthServerMixin, SessionView):
 
 @sensitive
 class OAuthTokenView(GrantMixin, AuthServerMixin, OptionalSessionView):
+    response_serializer = serializers.TokenResponse
     body_serializer = serializers.TokenBody
     permission_classes = [TokenOptional, GrantingSessionRequired]
 
@@ -145,6 +148,7 @@ class OAuthTokenView(GrantMixin, AuthServerMixin, OptionalSessionView):
 
 @sensitive
 class OAuthDestroyView(AuthServerMixin, PublicView):
+    response_serializer = EmptySerializer
     body_serializer = serializers.DestroyBody
 
     def post(self, request):
@@ -154,11 +158,13 @@ class OAuthDestroyView(AuthServerMixin, PublicView):
 
 
 class OAuthClientInfoView(AuthServerMixin, PublicView):
+    response_serializer = serializers.ClientInfoResponse
     def get(self, request, client_id):
         return Response(services.client_info(services.get_client(client_id)))
 
 
 class IdTokenVerifyView(AuthServerMixin, PublicView):
+    response_serializer = serializers.IdTokenClaimsResponse
     body_serializer = serializers.IdTokenVerifyBody
 
     def post(self, request):
@@ -168,6 +174,7 @@ class IdTokenVerifyView(AuthServerMixin, PublicView):
 
 
 class ScopedKeyDataView(GrantMixin, AuthServerMixin, SessionView):
+    response_serializer = serializers.ScopedKeyDataResponse
     body_serializer = serializers.ScopedKeyDataBody
     permission_classes = [TokenRequired, GrantingSessionRequired]
 
@@ -176,7 +183,7 @@ class ScopedKeyDataView(GrantMixin, AuthServerMixin, SessionView):
 
     def post(self, request):
         params = self.body()
-        return Response(services.scoped_key_data(self.grantor(), params["client_id"], params["scope"]))
+        return self.answer(services.scoped_key_data(self.grantor(), params["client_id"], params["scope"]))
 
 
 # RP-facing routes (OAuth errnos).
@@ -184,6 +191,7 @@ class ScopedKeyDataView(GrantMixin, AuthServerMixin, SessionView):
 
 @sensitive
 class TokenView(ClientView):
+    response_serializer = serializers.TokenResponse
     body_serializer = serializers.ClientTokenBody
 
     def post(self, request):
@@ -194,6 +202,7 @@ class TokenView(ClientView):
 
 
 class VerifyView(ClientView):
+    response_serializer = serializers.VerifyResponse
     body_serializer = serializers.VerifyBody
 
     def post(self, request):
@@ -201,6 +210,7 @@ class VerifyView(ClientView):
 
 
 class IntrospectView(ClientView):
+    response_serializer = serializers.IntrospectResponse
     body_serializer = serializers.IntrospectBody
 
     def post(self, request):
@@ -210,6 +220,7 @@ class IntrospectView(ClientView):
 
 @sensitive
 class DestroyView(ClientView):
+    response_serializer = EmptySerializer
     body_serializer = serializers.ClientDestroyBody
 
     def post(self, request):
@@ -224,6 +235,8 @@ class AuthorizedClientsView(ClientView, SessionView):
     """POST /v1/authorized-clients. Upstream takes an identity assertion; here the session token
     it would be minted from (Bearer fxs_… or Hawk)."""
 
+    response_serializer = serializers.AuthorizedClientResponse(many=True)
+
     authentication_classes = SessionView.authentication_classes
 
     def post(self, request):
@@ -231,6 +244,7 @@ class AuthorizedClientsView(ClientView, SessionView):
 
 
 class AuthorizedClientsDestroyView(ClientView, SessionView):
+    response_serializer = EmptySerializer
     authentication_classes = SessionView.authentication_classes
     body_serializer = serializers.AuthorizedClientDestroyBody
 
@@ -241,11 +255,13 @@ class AuthorizedClientsDestroyView(ClientView, SessionView):
 
 
 class ClientInfoView(ClientView):
+    response_serializer = serializers.ClientInfoResponse
     def get(self, request, client_id):
         return Response(services.client_info(services.get_client(client_id)))
 
 
 class JwksView(ClientView):
+    response_serializer = serializers.JwksResponse
     def get(self, request):
         response = Response({"keys": keys.public_jwks()})
         response["Cache-Control"] = "public, max-age=10"
@@ -257,6 +273,8 @@ class AuthorizationView(GrantMixin, ClientView, OptionalSessionView):
     by the signed-in user: a code (``response_type=code``) or, for canGrant clients, an access token
     (``response_type=token``). Upstream authenticates the POST with an identity assertion minted
     from the session; here the session token itself (Bearer fxs_… or Hawk)."""
+
+    response_serializer = {"get": None, "post": serializers.AuthorizationResponse}  # GET: a redirect
 
     authentication_classes = OptionalSessionView.authentication_classes
     body_serializer = serializers.ClientAuthorizationBody
@@ -287,6 +305,8 @@ class KeyDataView(GrantMixin, ClientView, SessionView):
     """POST /v1/key-data: scoped-key metadata (oauth.md §9), OAuth errnos; the session token
     stands for upstream's assertion."""
 
+    response_serializer = serializers.ScopedKeyDataResponse
+
     authentication_classes = SessionView.authentication_classes
     body_serializer = serializers.ScopedKeyDataBody
     permission_classes = [TokenRequired, AssertionSessionRequired]
@@ -296,7 +316,7 @@ class KeyDataView(GrantMixin, ClientView, SessionView):
 
     def post(self, request):
         params = self.body()
-        return Response(services.scoped_key_data(self.grantor(), params["client_id"], params["scope"]))
+        return self.answer(services.scoped_key_data(self.grantor(), params["client_id"], params["scope"]))
 
 
 # Discovery documents (outside /v1; not in the /v1 OpenAPI document).

@@ -59,6 +59,18 @@ def _tasks_run_in_process(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _answers_match_the_openapi_document():
+    """Every /v1 JSON answer the test client receives is checked against /openapi.json."""
+    from django.test import Client
+
+    from tests import openapi_check
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Client, "request", openapi_check.checking_request)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_customs():
     """Every test starts with no customs counters or blocks, under the default rules: the
@@ -117,11 +129,17 @@ def live_stack(request, _live_stacks):
     ``@pytest.mark.live_stack(extra_env={...}, worker=False)`` asks for a stack with other
     settings. While the test runs, the tasks this process queues go to the stack's worker;
     afterwards the worker must be done with the queued mail, and the processes' logs are printed
-    (pytest shows them when the test failed).
+    (pytest shows them when the test failed). Every /v1 JSON answer that this process receives
+    from the stack through requests is checked against /openapi.json (tests/openapi_check.py).
     """
+    import requests
+
+    from tests import openapi_check
+
     marker = request.node.get_closest_marker("live_stack")
     stack = _live_stacks.get(**(marker.kwargs if marker else {}))
-    with stack.receiving_tasks():
+    with stack.receiving_tasks(), pytest.MonkeyPatch.context() as patch:
+        patch.setattr(requests.Session, "send", openapi_check.checking_send(stack.url))
         yield stack
         try:
             stack.wait_for_mail_delivered()

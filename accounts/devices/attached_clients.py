@@ -45,9 +45,9 @@ def live_sessions(account):
 
 def _blank():
     return {
-        "clientId": None, "deviceId": None, "sessionTokenId": None, "refreshTokenId": None,
-        "isCurrentSession": False, "deviceType": None, "name": None, "createdTime": None,
-        "lastAccessTime": None, "scope": None, "location": {}, "userAgent": "", "os": None,
+        "client_id": None, "device_id": None, "session_token_id": None, "refresh_token_id": None,
+        "is_current_session": False, "device_type": None, "name": None, "created_time": None,
+        "last_access_time": None, "scope": None, "location": {}, "user_agent": "", "os": None,
     }
 
 
@@ -66,11 +66,11 @@ def attached_clients(current_session, filter_idle_timestamp=None):
     for device in services.account_devices(account, filter_idle_timestamp):
         entry = {
             **_blank(),
-            "deviceId": device.id,
-            "deviceType": services.display_type(device),
+            "device_id": device.id,
+            "device_type": services.display_type(device),
             "name": device.name,
-            "createdTime": device.created_at,
-            "lastAccessTime": device.last_access,
+            "created_time": device.created_at,
+            "last_access_time": device.last_access,
         }
         entries.append(entry)
         if device.session_token_id:
@@ -81,51 +81,51 @@ def attached_clients(current_session, filter_idle_timestamp=None):
     for grant in oauth_clients().authorizations(account):
         entry = by_refresh_token.get(grant.refresh_token_id) if grant.refresh_token_id else None
         if entry is None:
-            entry = {**_blank(), "createdTime": grant.created_time}
+            entry = {**_blank(), "created_time": grant.created_time}
             entries.append(entry)
-        entry["refreshTokenId"] = grant.refresh_token_id
-        entry["clientId"] = grant.client_id
+        entry["refresh_token_id"] = grant.refresh_token_id
+        entry["client_id"] = grant.client_id
         entry["scope"] = list(grant.scope)
-        entry["createdTime"] = _earliest(entry["createdTime"], grant.created_time)
-        entry["lastAccessTime"] = _latest(entry["lastAccessTime"], grant.last_access_time)
+        entry["created_time"] = _earliest(entry["created_time"], grant.created_time)
+        entry["last_access_time"] = _latest(entry["last_access_time"], grant.last_access_time)
         entry["name"] = entry["name"] or grant.client_name
-        if entry["deviceId"] and not entry["deviceType"]:
-            entry["deviceType"] = "mobile"
+        if entry["device_id"] and not entry["device_type"]:
+            entry["device_type"] = "mobile"
 
     for session in live_sessions(account):
         entry = by_session.get(session.token_id)
         if entry is None and getattr(session, "device", None) is not None:
             continue  # its device was left out as idle (filterIdleDevicesTimestamp)
         if entry is None:
-            entry = {**_blank(), "createdTime": session.created_at}
+            entry = {**_blank(), "created_time": session.created_at}
             entries.append(entry)
         user_agent = parse_user_agent(session.user_agent)
-        entry["sessionTokenId"] = session_token_handle(session)
-        entry["isCurrentSession"] = session.token_id == current_session.token_id
-        entry["createdTime"] = _earliest(entry["createdTime"], session.created_at)
-        entry["lastAccessTime"] = _latest(entry["lastAccessTime"], session.last_access_time)
+        entry["session_token_id"] = session_token_handle(session)
+        entry["is_current_session"] = session.token_id == current_session.token_id
+        entry["created_time"] = _earliest(entry["created_time"], session.created_at)
+        entry["last_access_time"] = _latest(entry["last_access_time"], session.last_access_time)
         entry["scope"] = None  # a session can grant itself any scope
         entry["os"] = user_agent.os
-        entry["userAgent"] = user_agent.browser_label
+        entry["user_agent"] = user_agent.browser_label
         entry["name"] = entry["name"] or user_agent.synthesized_name
 
-    entries.sort(key=lambda entry: entry["lastAccessTime"] or 0, reverse=True)
+    entries.sort(key=lambda entry: entry["last_access_time"] or 0, reverse=True)
     now = now_ms()
     result = []
     for entry in entries[:MAX_ATTACHED_CLIENTS]:
-        if entry["deviceId"] and not entry["deviceType"]:
-            entry["deviceType"] = "desktop"
+        if entry["device_id"] and not entry["device_type"]:
+            entry["device_type"] = "desktop"
         # Newest clients read the handle under upstream's new name, older ones under the old.
-        entry["sessionTokenHandle"] = entry["sessionTokenId"]
+        entry["session_token_handle"] = entry["session_token_id"]
         _format_times(entry, now)
         result.append(entry)
     return result
 
 
 def _format_times(entry, now):
-    for name in ("createdTime", "lastAccessTime"):
+    for name in ("created_time", "last_access_time"):
         if entry[name] is not None:
-            entry[f"{name}Formatted"] = relative_time(entry[name], now)
+            entry[f"{name}_formatted"] = relative_time(entry[name], now)
 
 
 def list_sessions(current_session):
@@ -137,21 +137,21 @@ def list_sessions(current_session):
         user_agent = parse_user_agent(session.user_agent)
         entry = {
             "id": session_token_handle(session),
-            "lastAccessTime": session.last_access_time,
-            "createdTime": session.created_at,
+            "last_access_time": session.last_access_time,
+            "created_time": session.created_at,
             "location": {},
-            "userAgent": user_agent.browser_label,
+            "user_agent": user_agent.browser_label,
             "os": user_agent.os,
-            "deviceId": device.id if device else None,
-            "deviceName": (device.name if device else "") or user_agent.synthesized_name,
-            "deviceAvailableCommands": device.available_commands if device else None,
-            "deviceType": (device.type if device else "") or user_agent.device_type or "desktop",
-            "deviceCallbackURL": device.push_callback if device else None,
-            "deviceCallbackPublicKey": device.push_public_key if device else None,
-            "deviceCallbackAuthKey": device.push_auth_key if device else None,
-            "deviceCallbackIsExpired": bool(device and device.push_endpoint_expired),
-            "isDevice": device is not None,
-            "isCurrentDevice": session.token_id == current_session.token_id,
+            "device_id": device.id if device else None,
+            "device_name": (device.name if device else "") or user_agent.synthesized_name,
+            "device_available_commands": device.available_commands if device else None,
+            "device_type": (device.type if device else "") or user_agent.device_type or "desktop",
+            "device_callback_url": device.push_callback if device else None,
+            "device_callback_public_key": device.push_public_key if device else None,
+            "device_callback_auth_key": device.push_auth_key if device else None,
+            "device_callback_is_expired": bool(device and device.push_endpoint_expired),
+            "is_device": device is not None,
+            "is_current_device": session.token_id == current_session.token_id,
         }
         _format_times(entry, now)
         result.append(entry)

@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from jsonschema import Draft4Validator
 from rest_framework import serializers
 
+from accounts.serializers.responses import ResponseSerializer, optional
 from accounts.validators import (
     DISPLAY_SAFE_UNICODE_WITH_NON_BMP,
     URL_SAFE_BASE_64,
@@ -158,3 +159,104 @@ class AttachedClientDestroySerializer(serializers.Serializer):
         if attrs.get("refreshTokenId") and not attrs.get("clientId"):
             raise serializers.ValidationError({"clientId": "refreshTokenId needs its clientId"})
         return attrs
+
+
+# Response bodies.
+
+
+def _commands():
+    return serializers.DictField(child=serializers.CharField(), source="available_commands",
+                                 help_text="Command URL: its data (upstream's availableCommands).")
+
+
+class DeviceRecordResponseSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    createdAt = optional(serializers.IntegerField, source="created_at", help_text="When just registered.")
+    name = serializers.CharField()
+    type = serializers.CharField()
+    pushCallback = optional(serializers.CharField, source="push_callback")
+    pushPublicKey = optional(serializers.CharField, source="push_public_key")
+    pushAuthKey = optional(serializers.CharField, source="push_auth_key")
+    pushEndpointExpired = serializers.BooleanField(source="push_endpoint_expired")
+    availableCommands = _commands()
+
+
+class DeviceListEntryResponseSerializer(ResponseSerializer):
+    id = serializers.CharField()
+    isCurrentDevice = serializers.BooleanField(source="is_current_device")
+    lastAccessTime = serializers.IntegerField(source="last_access_time", allow_null=True)
+    lastAccessTimeFormatted = serializers.CharField(source="last_access_time_formatted")
+    location = serializers.DictField()
+    name = serializers.CharField()
+    type = serializers.CharField()
+    pushCallback = serializers.CharField(source="push_callback", allow_null=True)
+    pushPublicKey = serializers.CharField(source="push_public_key", allow_null=True)
+    pushAuthKey = serializers.CharField(source="push_auth_key", allow_null=True)
+    pushEndpointExpired = serializers.BooleanField(source="push_endpoint_expired")
+    availableCommands = _commands()
+
+
+class CommandMessageDataSerializer(ResponseSerializer):
+    command = serializers.CharField()
+    payload = serializers.DictField()
+    sender = optional(serializers.CharField)
+
+
+class CommandMessageSerializer(ResponseSerializer):
+    index = serializers.IntegerField()
+    data = CommandMessageDataSerializer()
+
+
+class DeviceCommandsResponseSerializer(ResponseSerializer):
+    index = serializers.IntegerField()
+    last = serializers.BooleanField()
+    messages = CommandMessageSerializer(many=True)
+
+
+class InvokeCommandResponseSerializer(ResponseSerializer):
+    enqueued = serializers.BooleanField()
+    notified = serializers.BooleanField()
+    notifyError = optional(serializers.ChoiceField, choices=("noCallback", "expiredCallback", "noKeys"),
+                           source="notify_error")
+
+
+class SessionListEntryResponseSerializer(ResponseSerializer):
+    id = serializers.CharField(help_text="The session's handle.")
+    lastAccessTime = serializers.IntegerField(source="last_access_time", allow_null=True)
+    createdTime = serializers.IntegerField(source="created_time", allow_null=True)
+    location = serializers.DictField()
+    userAgent = serializers.CharField(source="user_agent", allow_blank=True)
+    os = serializers.CharField(allow_null=True)
+    deviceId = serializers.CharField(source="device_id", allow_null=True)
+    deviceName = serializers.CharField(source="device_name", allow_blank=True)
+    deviceAvailableCommands = serializers.DictField(
+        child=serializers.CharField(), source="device_available_commands", allow_null=True)
+    deviceType = serializers.CharField(source="device_type")
+    deviceCallbackURL = serializers.CharField(source="device_callback_url", allow_null=True)
+    deviceCallbackPublicKey = serializers.CharField(source="device_callback_public_key", allow_null=True)
+    deviceCallbackAuthKey = serializers.CharField(source="device_callback_auth_key", allow_null=True)
+    deviceCallbackIsExpired = serializers.BooleanField(source="device_callback_is_expired")
+    isDevice = serializers.BooleanField(source="is_device")
+    isCurrentDevice = serializers.BooleanField(source="is_current_device")
+    createdTimeFormatted = optional(serializers.CharField, source="created_time_formatted")
+    lastAccessTimeFormatted = optional(serializers.CharField, source="last_access_time_formatted")
+
+
+class AttachedClientResponseSerializer(ResponseSerializer):
+    clientId = serializers.CharField(source="client_id", allow_null=True)
+    deviceId = serializers.CharField(source="device_id", allow_null=True)
+    sessionTokenId = serializers.CharField(source="session_token_id", allow_null=True,
+                                           help_text="The session's handle (older clients' name).")
+    refreshTokenId = serializers.CharField(source="refresh_token_id", allow_null=True)
+    isCurrentSession = serializers.BooleanField(source="is_current_session")
+    deviceType = serializers.CharField(source="device_type", allow_null=True)
+    name = serializers.CharField(allow_null=True)
+    createdTime = serializers.IntegerField(source="created_time", allow_null=True)
+    lastAccessTime = serializers.IntegerField(source="last_access_time", allow_null=True)
+    scope = serializers.ListField(child=serializers.CharField(), allow_null=True)
+    location = serializers.DictField()
+    userAgent = serializers.CharField(source="user_agent", allow_blank=True)
+    os = serializers.CharField(allow_null=True)
+    sessionTokenHandle = serializers.CharField(source="session_token_handle", allow_null=True)
+    createdTimeFormatted = optional(serializers.CharField, source="created_time_formatted")
+    lastAccessTimeFormatted = optional(serializers.CharField, source="last_access_time_formatted")

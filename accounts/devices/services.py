@@ -125,16 +125,16 @@ def device_record(device, created=False):
     """The POST /account/device answer: the full record, defaults filled in."""
     record = {"id": device.id}
     if created:
-        record["createdAt"] = device.created_at
+        record["created_at"] = device.created_at
     record.update({"name": display_name(device), "type": display_type(device)})
     if device.push_callback is not None:
         record.update({
-            "pushCallback": device.push_callback,
-            "pushPublicKey": device.push_public_key or "",
-            "pushAuthKey": device.push_auth_key or "",
+            "push_callback": device.push_callback,
+            "push_public_key": device.push_public_key or "",
+            "push_auth_key": device.push_auth_key or "",
         })
-    record["pushEndpointExpired"] = device.push_endpoint_expired
-    record["availableCommands"] = device.available_commands
+    record["push_endpoint_expired"] = device.push_endpoint_expired
+    record["available_commands"] = device.available_commands
     return record
 
 
@@ -156,17 +156,17 @@ def list_devices(owner, filter_idle_timestamp=None):
     return [
         {
             "id": device.id,
-            "isCurrentDevice": owner.owns(device),
-            "lastAccessTime": device.last_access,
-            "lastAccessTimeFormatted": relative_time(device.last_access, now),
+            "is_current_device": owner.owns(device),
+            "last_access_time": device.last_access,
+            "last_access_time_formatted": relative_time(device.last_access, now),
             "location": {},
             "name": display_name(device),
             "type": display_type(device),
-            "pushCallback": device.push_callback,
-            "pushPublicKey": device.push_public_key,
-            "pushAuthKey": device.push_auth_key,
-            "pushEndpointExpired": device.push_endpoint_expired,
-            "availableCommands": device.available_commands,
+            "push_callback": device.push_callback,
+            "push_public_key": device.push_public_key,
+            "push_auth_key": device.push_auth_key,
+            "push_endpoint_expired": device.push_endpoint_expired,
+            "available_commands": device.available_commands,
         }
         for device in account_devices(owner.account, filter_idle_timestamp)
     ]
@@ -249,11 +249,11 @@ def invoke_command(owner, target_id, command, payload, ttl=None):
     if not notified:
         # upstream's push error codes; the push itself is sent by the worker.
         if not target.push_callback:
-            body["notifyError"] = "noCallback"
+            body["notify_error"] = "noCallback"
         elif target.push_endpoint_expired:
-            body["notifyError"] = "expiredCallback"
+            body["notify_error"] = "expiredCallback"
         else:
-            body["notifyError"] = "noKeys"
+            body["notify_error"] = "noKeys"
     return body
 
 

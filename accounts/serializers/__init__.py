@@ -4,6 +4,7 @@ from rest_framework import serializers
 from ..validators import (
     BASE_36,
     EmailAddressField,
+    HexBytesField,
     HexField,
     KeyStretchV2Mixin,
     MetricsContextSerializer,
@@ -32,7 +33,7 @@ class _RedirectFields(serializers.Serializer):
 class CreateAccountSerializer(KeyStretchV2Mixin, _RedirectFields):
     email = EmailAddressField()
     authPW = auth_pw()
-    wrapKb = HexField(length=64, required=False)
+    wrapKb = HexBytesField(length=64, required=False)
     verificationMethod = serializers.ChoiceField(choices=("email", "email-otp"), required=False)
     style = serializers.ChoiceField(choices=("trailhead",), required=False)
     preVerified = StrictBooleanField(required=False, default=False)
@@ -102,7 +103,7 @@ class PasswordChangeStartSerializer(serializers.Serializer):
 
 class PasswordChangeFinishSerializer(KeyStretchV2Mixin):
     authPW = auth_pw()
-    wrapKb = HexField(length=64)
+    wrapKb = HexBytesField(length=64)
     sessionToken = HexField(length=64, required=False)
 
     V2_COMPANIONS = ()

@@ -5,6 +5,7 @@ from rest_framework import serializers
 from ..validators import (
     DIGITS,
     EmailAddressField,
+    HexBytesField,
     HexField,
     KeyStretchV2Mixin,
     MetricsContextSerializer,
@@ -60,7 +61,7 @@ class AccountResetSerializer(KeyStretchV2Mixin):
     ``email``: accepted and ignored."""
 
     authPW = auth_pw()
-    wrapKb = HexField(length=64, required=False)
+    wrapKb = HexBytesField(length=64, required=False)
     recoveryKeyId = HexField(max_length=32, required=False)
     sessionToken = StrictBooleanField(required=False, default=False)
 
@@ -80,4 +81,4 @@ class AccountResetSerializer(KeyStretchV2Mixin):
 
 class PasswordCreateSerializer(KeyStretchV2Mixin):
     authPW = auth_pw()
-    wrapKb = HexField(length=64, required=False)
+    wrapKb = HexBytesField(length=64, required=False)

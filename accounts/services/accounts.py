@@ -2,7 +2,6 @@
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 
@@ -12,20 +11,9 @@ from ..models import Account, Email, VerificationMethod, now_ms
 from ..tokens import create_key_fetch_token, create_session_token, spend
 from . import assurance, bounces, passwords, security_events, unblock, verification
 from .lookup import find_account
+from .verification import NewSession
 
 logger = logging.getLogger("fxa.accounts")
-
-
-@dataclass
-class NewSession:
-    """Tokens issued to a client by create/login/reauth, ready to render."""
-
-    account: object
-    session: object
-    session_token: str | None
-    key_fetch_token: str | None = None
-    key_fetch_token_version2: str | None = None
-    verification_method: str | None = None  # the method the sign-in must be confirmed with
 
 
 def _release_address(normalized_email):
@@ -97,7 +85,7 @@ def create_account(email, auth_pw, context, *, keys=False, v2=None, wrap_kb=None
                 last_access_time=now,
                 verification_method=VerificationMethod.EMAIL if pre_verified else None,
             )
-            issued = NewSession(account, session, session_token)
+            issued = NewSession(account, session, session_token, verification_method=verification_method)
             if keys:
                 issued.key_fetch_token, issued.key_fetch_token_version2 = _key_fetch_tokens(
                     account, ka, stored, token_verification_id
@@ -231,13 +219,11 @@ def credentials_status(email, context):
     account, _ = find_account(email)
     if account.disabled_at or not account.has_password:
         raise AppError(Errno.LOGIN_WITH_INVALID_EMAIL)
-    body = {
-        "currentVersion": "v2" if account.client_salt else "v1",
-        "upgradeNeeded": not account.wrap_wrap_kb_version2,
+    return {
+        "current_version": "v2" if account.client_salt else "v1",
+        "upgrade_needed": not account.wrap_wrap_kb_version2,
+        "client_salt": account.client_salt or None,
     }
-    if account.client_salt:
-        body["clientSalt"] = account.client_salt
-    return body
 
 
 def account_exists(email, context):
@@ -326,17 +312,17 @@ def third_party_auth_status(email):
     try:
         account, _ = find_account(email)
     except AppError:
-        return {"hasLinkedAccount": False, "hasPassword": False}
-    return {"hasLinkedAccount": False, "hasPassword": account.has_password}
+        return {"has_linked_account": False, "has_password": False}
+    return {"has_linked_account": False, "has_password": account.has_password}
 
 
 def account_data(account):
     """GET /account: the account's own data (upstream's newer fields) and its subscriptions."""
     return {
-        "createdAt": account.created_at,
-        "passwordCreatedAt": account.verifier_set_at if account.has_password else None,
-        "hasPassword": account.has_password,
-        "metricsOptOutAt": account.metrics_opt_out_at,
+        "created_at": account.created_at,
+        "password_created_at": account.verifier_set_at if account.has_password else None,
+        "has_password": account.has_password,
+        "metrics_opt_out_at": account.metrics_opt_out_at,
         "subscriptions": ports.account_subscriptions(account),
     }
 
@@ -359,10 +345,10 @@ def profile(account):
     return {
         "email": account.primary_email.email,
         "locale": account.locale or None,
-        "authenticationMethods": methods,
-        "authenticatorAssuranceLevel": account.authenticator_assurance_level,
-        "subscriptionsByClientId": ports.subscriptions_by_client_id(account),
-        "profileChangedAt": account.profile_changed_at,
-        "metricsEnabled": account.metrics_enabled,
-        "atLeast18AtReg": account.at_least_18_at_reg,
+        "authentication_methods": methods,
+        "authenticator_assurance_level": account.authenticator_assurance_level,
+        "subscriptions_by_client_id": ports.subscriptions_by_client_id(account),
+        "profile_changed_at": account.profile_changed_at,
+        "metrics_enabled": account.metrics_enabled,
+        "at_least_18_at_reg": account.at_least_18_at_reg,
     }

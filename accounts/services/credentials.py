@@ -52,7 +52,7 @@ def session_body(account, context, *, wrap_kb, v2=None, keys=False, token_verifi
     """A new sessionToken (and keyFetchTokens for ``keys``) after a password was set.
 
     ``wrap_kb`` (bytes) is the new password's wrapKb; ``v2`` the key-stretching v2 fields, whose
-    wrapKbVersion2 seals the second keyFetchToken. The keyFetchTokens are verified: the password
+    wrap_kb seals the second keyFetchToken. The keyFetchTokens are verified: the password
     was just proven.
     """
     session_token, session = create_session_token(
@@ -66,15 +66,15 @@ def session_body(account, context, *, wrap_kb, v2=None, keys=False, token_verifi
     )
     body = {
         "uid": account.uid,
-        "sessionToken": session_token,
+        "session_token": session_token,
         "verified": session.token_verified and account.email_verified,
-        "authAt": session.auth_at_seconds,
+        "auth_at": session.auth_at_seconds,
     }
     if keys:
         ka = bytes.fromhex(account.ka)
-        body["keyFetchToken"] = create_key_fetch_token(account, ka, wrap_kb)
+        body["key_fetch_token"] = create_key_fetch_token(account, ka, wrap_kb)
         if v2:
-            body["keyFetchToken2"] = create_key_fetch_token(
-                account, ka, bytes.fromhex(v2["wrapKbVersion2"])
+            body["key_fetch_token_2"] = create_key_fetch_token(
+                account, ka, v2.wrap_kb
             )
     return body

@@ -20,8 +20,8 @@ def start(email, old_auth_pw, context):
         password_change_token = create_password_change_token(account)
         # Verified from birth: knowing the password is what this token proves.
         key_fetch_token = create_key_fetch_token(account, bytes.fromhex(account.ka), match.wrap_kb)
-    body = {"passwordChangeToken": password_change_token, "verified": account.email_verified}
-    body["keyFetchToken2" if match.version == 2 else "keyFetchToken"] = key_fetch_token
+    body = {"password_change_token": password_change_token, "verified": account.email_verified}
+    body["key_fetch_token_2" if match.version == 2 else "key_fetch_token"] = key_fetch_token
     return body
 
 

@@ -50,7 +50,7 @@ def _resettable_account(email):
 def _forgot_token_status(row):
     return {
         "ttl": ttl_seconds(row, settings.PASSWORD_FORGOT_TOKEN_LIFETIME),
-        "codeLength": CODE_LENGTH,
+        "code_length": CODE_LENGTH,
         "tries": row.tries,
     }
 
@@ -82,7 +82,7 @@ def send_code(email, context, links=None):
         token, pass_code, row = _new_forgot_token(account)
         security_events.record(account, "account.password_reset_requested", context)
         _send_recovery_email(account, email_row.email, context, pass_code, token, links)
-    return {"passwordForgotToken": token, **_forgot_token_status(row)}
+    return {"password_forgot_token": token, **_forgot_token_status(row)}
 
 
 def resend_code(forgot_token, context, links=None):
@@ -157,7 +157,7 @@ def verify_code(forgot_token, code, context, *, with_recovery_key=False):
     # Raised after the commit: the spent try must stay spent.
     if failure is not None:
         raise failure
-    return {"accountResetToken": reset_token}
+    return {"account_reset_token": reset_token}
 
 
 def mark_password_forgot_verified(forgot_token, now=None):
@@ -222,7 +222,7 @@ def verify_otp(email, code, context):
         account = Account.objects.select_for_update().get(pk=account.pk)
         token, pass_code, _row = _new_forgot_token(account)
         security_events.record(account, "account.password_reset_otp_verified", context)
-    return {"code": pass_code, "emailToHashWith": account.email, "token": token, "uid": account.uid}
+    return {"code": pass_code, "email_to_hash_with": account.email, "token": token, "uid": account.uid}
 
 
 # Setting the new password.
@@ -270,7 +270,7 @@ def reset_account(reset_token, auth_pw, context, *, wrap_kb=None, recovery_key_i
                 token_verification_id=secrets.token_hex(16), must_verify=True,
             )
             body.update(
-                verified=False, verificationMethod="totp-2fa", verificationReason="login"
+                verified=False, verification_method="totp-2fa", verification_reason="login"
             )
             return body
         return credentials.session_body(

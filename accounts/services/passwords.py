@@ -51,13 +51,13 @@ def new_password(auth_pw, wrap_kb=None, v2=None):
     """Verifiers for a new password under a fresh authSalt.
 
     ``wrap_kb`` (bytes) keeps the client's kB; without it a random wrapWrapKb makes a new kB.
-    ``v2`` is the validated key-stretching v2 fields (authPWVersion2, wrapKbVersion2, clientSalt).
+    ``v2`` is the client's key-stretching v2 credentials (validators.KeyStretchV2), or None.
     """
     auth_salt = secrets.token_bytes(32)
     with scrypt_gate.slot():  # one place for both verifiers: never refused half-way
         verifier = _derive_verifier(auth_pw, auth_salt)
         verifier_v2 = (
-            _derive_verifier(bytes.fromhex(v2["authPWVersion2"]), auth_salt) if v2 else None
+            _derive_verifier(v2.auth_pw, auth_salt) if v2 else None
         )
     wrap_wrap_kb = (
         onepw.xor(wrap_kb, verifier.wrapwrap_key) if wrap_kb is not None else secrets.token_bytes(32)
@@ -70,11 +70,11 @@ def new_password(auth_pw, wrap_kb=None, v2=None):
     )
     if v2:
         stored.verify_hash_version2 = verifier_v2.verify_hash.hex()
-        stored.wrap_kb_version2 = bytes.fromhex(v2["wrapKbVersion2"])
+        stored.wrap_kb_version2 = v2.wrap_kb
         stored.wrap_wrap_kb_version2 = onepw.xor(
             stored.wrap_kb_version2, verifier_v2.wrapwrap_key
         ).hex()
-        stored.client_salt = v2["clientSalt"]
+        stored.client_salt = v2.client_salt
     return stored
 
 

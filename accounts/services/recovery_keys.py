@@ -114,7 +114,7 @@ def recovery_data(reset_token, recovery_key_id, context=None):
         raise AppError(Errno.RECOVERY_KEY_NOT_FOUND)
     if not matches(key, recovery_key_id):
         raise AppError(Errno.RECOVERY_KEY_INVALID)
-    return {"recoveryData": key.recovery_data}
+    return {"recovery_data": key.recovery_data}
 
 
 def get_hint(session, email, context):

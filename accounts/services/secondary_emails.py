@@ -30,10 +30,7 @@ MIN_UNVERIFIED_ACCOUNT_AGE_MS = 24 * 60 * 60 * 1000
 
 def list_emails(account):
     """GET /recovery_emails: the primary address first, then secondaries in the order added."""
-    rows = Email.objects.filter(account=account).order_by("-is_primary", "created_at", "id")
-    return [
-        {"email": row.email, "isPrimary": row.is_primary, "verified": row.is_verified} for row in rows
-    ]
+    return Email.objects.filter(account=account).order_by("-is_primary", "created_at", "id")
 
 
 def add(session, email, context):

@@ -30,9 +30,9 @@ def recent(account):
     events = SecurityEvent.objects.filter(account=account).order_by("-created_at", "-id")
     body = []
     for event in events[:LISTED_EVENTS]:
-        item = {"name": event.name, "verified": event.verified, "createdAt": event.created_at}
+        item = {"name": event.name, "verified": event.verified, "created_at": event.created_at}
         if event.ip_address:
-            item["ipAddr"] = event.ip_address
+            item["ip_address"] = event.ip_address
         body.append(item)
     return body
 

@@ -17,11 +17,11 @@ def session_state(session):
         "state": "verified" if session.token_verified else "unverified",
         "uid": account.uid,
         "details": {
-            "accountEmailVerified": account.email_verified,
-            "sessionVerificationMethod": session.verification_method_name,
-            "sessionVerified": session.token_verified,
-            "mustVerify": session.must_verify,
-            "sessionVerificationMeetsMinimumAAL": (
+            "account_email_verified": account.email_verified,
+            "session_verification_method": session.verification_method_name,
+            "session_verified": session.token_verified,
+            "must_verify": session.must_verify,
+            "meets_minimum_aal": (
                 session.authenticator_assurance_level >= account.authenticator_assurance_level
             ),
             "verified": account.email_verified and session.token_verified,
@@ -70,20 +70,19 @@ def duplicate_session(session, context):
             user_agent=context.user_agent,
             ip_address=context.ip_address,
         )
-    return session_token, copy
+    return DuplicatedSession(copy.account, copy, session_token)
 
 
-def duplicate_status(session):
-    """verified/verificationMethod/verificationReason of a duplicated session.
-
-    Unlike login's rule, upstream reports any unconfirmed copy as unverified, whether or not it
-    must be confirmed.
-    """
-    if not session.account.email_verified:
-        return {"verified": False, "verificationMethod": "email", "verificationReason": "signup"}
-    if not session.token_verified:
-        return {"verified": False, "verificationMethod": "email", "verificationReason": "login"}
-    return {"verified": True}
+class DuplicatedSession(verification.NewSession):
+    @property
+    def status(self):
+        """Unlike login's rule, upstream reports any unconfirmed copy as unverified, whether or
+        not it must be confirmed."""
+        if not self.account.email_verified:
+            return verification.SignInStatus(False, "email", "signup")
+        if not self.session.token_verified:
+            return verification.SignInStatus(False, "email", "login")
+        return verification.SignInStatus(True)
 
 
 def reauth(session, email, auth_pw, context, *, keys=False, verification_method=None, links=None):
@@ -114,12 +113,12 @@ def reauth(session, email, auth_pw, context, *, keys=False, verification_method=
             account, session, context, verification_method, links, new_session=False
         )
     session.account = account
-    return session, key_fetch_token, match, verification_method
-
-
-def sign_in_status(session, verification_method=None):
-    """verified/verificationMethod/verificationReason of a session, as login reports them."""
-    return verification.status(session.account, session, verification_method)
+    issued = verification.NewSession(account, session, None, verification_method=verification_method)
+    if match.version == 2:
+        issued.key_fetch_token_version2 = key_fetch_token
+    else:
+        issued.key_fetch_token = key_fetch_token
+    return issued
 
 
 def prune_expired_sessions():

@@ -95,18 +95,53 @@ def decide(account, context, *, keys, requested_method=None, unblocked=False):
     )
 
 
+@dataclass(frozen=True)
+class SignInStatus:
+    """How a session's confirmation is reported: ``verified``, and while it is not, the method
+    that confirms it and why (``signup`` or ``login``)."""
+
+    verified: bool
+    method: str | None = None
+    reason: str | None = None
+
+
 def status(account, session, requested_method=None):
-    """``verified``/``verificationMethod``/``verificationReason`` for a login-style response."""
+    """The sign-in status a login-style response reports."""
     if not account.email_verified:
         method = "email-otp" if requested_method == "email-otp" else "email"
-        return {"verified": False, "verificationMethod": method, "verificationReason": "signup"}
+        return SignInStatus(False, method, "signup")
     if session.must_verify and not session.token_verified:
-        return {
-            "verified": False,
-            "verificationMethod": requested_method or "email",
-            "verificationReason": "login",
-        }
-    return {"verified": True}
+        return SignInStatus(False, requested_method or "email", "login")
+    return SignInStatus(True)
+
+
+@dataclass
+class NewSession:
+    """Tokens issued to a client by create/login/reauth, ready to render."""
+
+    account: object
+    session: object
+    session_token: str | None
+    key_fetch_token: str | None = None
+    key_fetch_token_version2: str | None = None
+    verification_method: str | None = None  # the method the sign-in must be confirmed with
+
+    @property
+    def status(self):
+        return status(self.account, self.session, self.verification_method)
+
+
+def email_status(session):
+    """GET /recovery_email/status: the primary address, and whether it and the session are
+    confirmed."""
+    account = session.account
+    return {
+        "email": account.primary_email.email,
+        # A session that need not be confirmed does not hold "verified" back (§8).
+        "verified": account.email_verified and (session.token_verified or not session.must_verify),
+        "session_verified": session.token_verified,
+        "email_verified": account.email_verified,
+    }
 
 
 def verify_tokens(account, token_verification_id, method=VerificationMethod.EMAIL):

@@ -1,10 +1,12 @@
 """Request bodies of the two-step routes (auth-server-api.txt: totp, recoveryCodes; /mfa/*)."""
 from rest_framework import serializers
 
+from accounts.serializers.responses import ResponseSerializer, optional
+
 from accounts.validators import (
     BASE_36,
     DIGITS,
-    HexField,
+    HexBytesField,
     KeyStretchV2Mixin,
     MetricsContextSerializer,
     RegexStringField,
@@ -82,6 +84,50 @@ class MfaPasswordChangeSerializer(KeyStretchV2Mixin):
 
     oldAuthPW = auth_pw(required=False)
     authPW = auth_pw()
-    wrapKb = HexField(length=64)
+    wrapKb = HexBytesField(length=64)
 
     V2_COMPANIONS = ()
+
+
+# Response bodies.
+
+
+class SuccessResponseSerializer(ResponseSerializer):
+    success = serializers.BooleanField()
+
+
+class TotpCreateResponseSerializer(ResponseSerializer):
+    qrCodeUrl = serializers.CharField(source="qr_code_url", help_text="A data: URL of the QR code.")
+    secret = serializers.CharField(help_text="base32")
+
+
+class TotpExistsResponseSerializer(ResponseSerializer):
+    exists = serializers.BooleanField()
+    verified = serializers.BooleanField()
+
+
+class SessionVerifyTotpResponseSerializer(ResponseSerializer):
+    success = serializers.BooleanField()
+    recoveryCodes = optional(serializers.ListField, child=serializers.CharField(), source="recovery_codes",
+                             help_text="A first set of backup codes, when the account had none.")
+
+
+class RecoveryCodesResponseSerializer(ResponseSerializer):
+    recoveryCodes = serializers.ListField(child=serializers.CharField(), source="recovery_codes")
+
+
+class RecoveryCodesExistsResponseSerializer(ResponseSerializer):
+    hasBackupCodes = serializers.BooleanField(source="has_backup_codes")
+    count = serializers.IntegerField()
+
+
+class RemainingCodesResponseSerializer(ResponseSerializer):
+    remaining = serializers.IntegerField(help_text="Backup codes left.")
+
+
+class MfaOtpRequestResponseSerializer(ResponseSerializer):
+    status = serializers.ChoiceField(choices=("success",))
+
+
+class MfaOtpVerifyResponseSerializer(ResponseSerializer):
+    accessToken = serializers.CharField(source="access_token", help_text="The step-up JWT.")

@@ -5,10 +5,10 @@ twin that takes a step-up JWT with scope ``mfa:2fa`` instead (``Mfa2faView``).
 """
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
-from rest_framework.response import Response
 
 from accounts.permissions import ConfirmedSessionRequired, TokenRequired, VerifiedSessionRequired
 from accounts.serializers import KeysQuerySerializer
+from accounts.serializers.responses import EmptySerializer, NewSessionResponseSerializer
 from accounts.services import password_change
 from accounts.validators import key_stretch_v2
 from accounts.views.base import PublicView, SessionView
@@ -24,12 +24,21 @@ from accounts.views.recovery_key import RecoveryKeyView
 
 from .authentication import MfaScopeRequired, MfaTokenAuthentication
 from .serializers import (
-    MfaPasswordChangeSerializer,
+    MfaOtpRequestResponseSerializer,
     MfaOtpRequestSerializer,
+    MfaOtpVerifyResponseSerializer,
     MfaOtpVerifySerializer,
+    MfaPasswordChangeSerializer,
     RecoveryCodeSerializer,
+    RecoveryCodesExistsResponseSerializer,
+    RecoveryCodesResponseSerializer,
     RecoveryCodesSerializer,
+    RemainingCodesResponseSerializer,
+    SessionVerifyTotpResponseSerializer,
     SessionVerifyTotpSerializer,
+    SuccessResponseSerializer,
+    TotpCreateResponseSerializer,
+    TotpExistsResponseSerializer,
     TotpCreateSerializer,
     TotpSetupCompleteSerializer,
     TotpSetupVerifySerializer,
@@ -61,28 +70,34 @@ class Mfa2faView(PublicView):
 class TotpCreateView(SessionView):
     """POST /v1/totp/create"""
 
+    response_serializer = TotpCreateResponseSerializer
+
     permission_classes = [TokenRequired, ConfirmedSessionRequired]
     body_serializer = TotpCreateSerializer
     payload_required = True
 
     def post(self, request):
         self.body()
-        return Response(totp.create_totp(request.auth, self.context()))
+        return self.answer(totp.create_totp(request.auth, self.context()))
 
 
 class TotpSetupVerifyView(SessionView):
     """POST /v1/totp/setup/verify {code}"""
+
+    response_serializer = SuccessResponseSerializer
 
     body_serializer = TotpSetupVerifySerializer
     payload_required = True
 
     def post(self, request):
         data = self.body()
-        return Response(totp.verify_setup(request.auth, data["code"], self.context()))
+        return self.answer(totp.verify_setup(request.auth, data["code"], self.context()))
 
 
 class TotpSetupCompleteView(SessionView):
     """POST /v1/totp/setup/complete"""
+
+    response_serializer = SuccessResponseSerializer
 
     permission_classes = [TokenRequired, ConfirmedSessionRequired]
     body_serializer = TotpSetupCompleteSerializer
@@ -90,26 +105,32 @@ class TotpSetupCompleteView(SessionView):
     def post(self, request):
         data = self.body()
         service = data.get("service") or request.query_params.get("service")
-        return Response(totp.complete_setup(request.auth, self.context(), service=service))
+        return self.answer(totp.complete_setup(request.auth, self.context(), service=service))
 
 
 class TotpDestroyView(SessionView):
     """POST /v1/totp/destroy"""
 
+    response_serializer = EmptySerializer
+
     permission_classes = [TokenRequired, ConfirmedSessionRequired]
     def post(self, request):
-        return Response(totp.destroy_totp(request.auth, self.context()))
+        return self.answer(totp.destroy_totp(request.auth, self.context()))
 
 
 class TotpExistsView(SessionView):
     """GET /v1/totp/exists"""
 
+    response_serializer = TotpExistsResponseSerializer
+
     def get(self, request):
-        return Response(totp.totp_status(request.user))
+        return self.answer(totp.totp_status(request.user))
 
 
 class SessionVerifyTotpView(SessionView):
     """POST /v1/session/verify/totp {code, service?} (also at upstream's /session/verifiy/totp)"""
+
+    response_serializer = SessionVerifyTotpResponseSerializer
 
     body_serializer = SessionVerifyTotpSerializer
     payload_required = True
@@ -117,31 +138,34 @@ class SessionVerifyTotpView(SessionView):
     def post(self, request):
         data = self.body()
         service = data.get("service") or request.query_params.get("service")
-        body = totp.verify_session(request.auth, data["code"], self.context(), service=service)
-        return Response(body)
+        return self.answer(totp.verify_session(request.auth, data["code"], self.context(), service=service))
 
 
 class TotpVerifyView(PasswordForgotView):
     """POST /v1/totp/verify {code} (passwordForgotToken): the second factor of a reset"""
+
+    response_serializer = SuccessResponseSerializer
 
     body_serializer = TotpVerifySerializer
     payload_required = True
 
     def post(self, request):
         data = self.body()
-        return Response(totp.verify_password_forgot(request.auth, data["code"], self.context()))
+        return self.answer(totp.verify_password_forgot(request.auth, data["code"], self.context()))
 
 
 @sensitive
 class TotpVerifyRecoveryCodeView(PasswordForgotView):
     """POST /v1/totp/verify/recoveryCode {code} (passwordForgotToken)"""
 
+    response_serializer = RemainingCodesResponseSerializer
+
     body_serializer = RecoveryCodeSerializer
     payload_required = True
 
     def post(self, request):
         data = self.body()
-        return Response(
+        return self.answer(
             recovery_codes.verify_password_forgot(request.auth, data["code"], self.context())
         )
 
@@ -151,11 +175,13 @@ class TotpReplaceStartView(TotpCreateView):
 
     def post(self, request):
         self.body()
-        return Response(totp.start_replacement(request.auth, self.context()))
+        return self.answer(totp.start_replacement(request.auth, self.context()))
 
 
 class TotpReplaceConfirmView(SessionView):
     """POST /v1/totp/replace/confirm {code}: the new authenticator replaces the old one"""
+
+    response_serializer = SuccessResponseSerializer
 
     permission_classes = [TokenRequired, ConfirmedSessionRequired]
     body_serializer = TotpSetupVerifySerializer
@@ -163,7 +189,7 @@ class TotpReplaceConfirmView(SessionView):
 
     def post(self, request):
         data = self.body()
-        return Response(totp.confirm_replacement(request.auth, data["code"], self.context()))
+        return self.answer(totp.confirm_replacement(request.auth, data["code"], self.context()))
 
 
 class MfaTotpCreateView(Mfa2faView, TotpCreateView):
@@ -201,6 +227,8 @@ class MfaPasswordCreateView(Mfa2faView, PasswordCreateView):
 class MfaPasswordChangeView(Mfa2faView):
     """POST /v1/mfa/password/change[?keys=true] (step-up JWT, scope ``mfa:password``)"""
 
+    response_serializer = NewSessionResponseSerializer
+
     mfa_action = "password"
     query_serializer = KeysQuerySerializer
     body_serializer = MfaPasswordChangeSerializer
@@ -208,13 +236,12 @@ class MfaPasswordChangeView(Mfa2faView):
     def post(self, request):
         query = self.query()
         data = self.body()
-        old_auth_pw = data.get("oldAuthPW")
-        return Response(password_change.change_with_step_up(
+        return self.answer(password_change.change_with_step_up(
             request.auth,
-            bytes.fromhex(data["authPW"]),
-            bytes.fromhex(data["wrapKb"]),
+            data["authPW"],
+            data["wrapKb"],
             self.context(),
-            old_auth_pw=bytes.fromhex(old_auth_pw) if old_auth_pw else None,
+            old_auth_pw=data.get("oldAuthPW"),
             v2=key_stretch_v2(data),
             keys=query["keys"],
         ))
@@ -227,21 +254,27 @@ class MfaPasswordChangeView(Mfa2faView):
 class RecoveryCodesView(VerifiedSessionView):
     """GET (new set), POST (initial set during setup), PUT (replace) /v1/recoveryCodes"""
 
+    response_serializer = {
+        "get": RecoveryCodesResponseSerializer,
+        "post": SuccessResponseSerializer,
+        "put": SuccessResponseSerializer,
+    }
+
     body_serializer = RecoveryCodesSerializer
 
     def get(self, request):
         codes = recovery_codes.replace_codes(request.auth, self.context())
-        return Response({"recoveryCodes": codes})
+        return self.answer({"recovery_codes": codes})
 
     def post(self, request):
         data = self.body()
-        return Response(
+        return self.answer(
             recovery_codes.set_codes(request.auth, data["recoveryCodes"], self.context())
         )
 
     def put(self, request):
         data = self.body()
-        return Response(
+        return self.answer(
             recovery_codes.update_codes(request.auth, data["recoveryCodes"], self.context())
         )
 
@@ -255,20 +288,24 @@ class MfaRecoveryCodesView(Mfa2faView, RecoveryCodesView):
 class RecoveryCodesExistsView(SessionView):
     """GET /v1/recoveryCodes/exists"""
 
+    response_serializer = RecoveryCodesExistsResponseSerializer
+
     def get(self, request):
-        return Response(recovery_codes.codes_status(request.user))
+        return self.answer(recovery_codes.codes_status(request.user))
 
 
 @sensitive
 class SessionVerifyRecoveryCodeView(SessionView):
     """POST /v1/session/verify/recoveryCode {code}"""
 
+    response_serializer = RemainingCodesResponseSerializer
+
     body_serializer = RecoveryCodeSerializer
     payload_required = True
 
     def post(self, request):
         data = self.body()
-        return Response(recovery_codes.verify_session(request.auth, data["code"], self.context()))
+        return self.answer(recovery_codes.verify_session(request.auth, data["code"], self.context()))
 
 
 # MFA step-up.
@@ -277,22 +314,26 @@ class SessionVerifyRecoveryCodeView(SessionView):
 class MfaOtpRequestView(VerifiedSessionView):
     """POST /v1/mfa/otp/request {action}"""
 
+    response_serializer = MfaOtpRequestResponseSerializer
+
     body_serializer = MfaOtpRequestSerializer
 
     def post(self, request):
         data = self.body()
-        return Response(step_up.request_code(request.auth, data["action"], self.context()))
+        return self.answer(step_up.request_code(request.auth, data["action"], self.context()))
 
 
 @sensitive
 class MfaOtpVerifyView(VerifiedSessionView):
     """POST /v1/mfa/otp/verify {action, code} → {accessToken}"""
 
+    response_serializer = MfaOtpVerifyResponseSerializer
+
     body_serializer = MfaOtpVerifySerializer
 
     def post(self, request):
         data = self.body()
-        return Response(
+        return self.answer(
             step_up.verify_code(request.auth, data["action"], data["code"], self.context())
         )
 

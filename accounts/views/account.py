@@ -1,6 +1,5 @@
 """Account routes: create, login, status, credentials status, keys, profile, destroy, metrics opt."""
 from drf_spectacular.utils import extend_schema
-from rest_framework.response import Response
 
 from ..errors import AppError
 from ..serializers import (
@@ -13,18 +12,10 @@ from ..serializers import (
     LoginSerializer,
     MetricsOptSerializer,
 )
+from ..serializers import responses
 from ..services import accounts, verification
 from ..validators import key_stretch_v2, validated_query
 from .base import KeyFetchView, OptionalSessionView, PublicView, SessionView
-
-
-def _tokens(issued):
-    body = {"uid": issued.account.uid, "sessionToken": issued.session_token}
-    if issued.key_fetch_token:
-        body["keyFetchToken"] = issued.key_fetch_token
-    if issued.key_fetch_token_version2:
-        body["keyFetchTokenVersion2"] = issued.key_fetch_token_version2
-    return body
 
 
 class CreateAccountView(PublicView):
@@ -32,6 +23,7 @@ class CreateAccountView(PublicView):
 
     query_serializer = KeysQuerySerializer
     body_serializer = CreateAccountSerializer
+    response_serializer = responses.CreateAccountResponseSerializer
 
     def post(self, request):
         query = self.query()
@@ -39,19 +31,15 @@ class CreateAccountView(PublicView):
         v2 = key_stretch_v2(data)
         issued = accounts.create_account(
             data["email"],
-            bytes.fromhex(data["authPW"]),
+            data["authPW"],
             self.context(),
             keys=query["keys"],
             v2=v2,
-            wrap_kb=bytes.fromhex(data["wrapKb"]) if v2 else None,
+            wrap_kb=data["wrapKb"] if v2 else None,
             verification_method=data.get("verificationMethod"),
             links=verification.link_options(data, query),
         )
-        body = _tokens(issued)
-        body["authAt"] = issued.session.auth_at_seconds
-        if "verificationMethod" in data:
-            body["verificationMethod"] = data["verificationMethod"]
-        return Response(body)
+        return self.answer(issued)
 
 
 class LoginView(PublicView):
@@ -59,6 +47,7 @@ class LoginView(PublicView):
 
     query_serializer = KeysQuerySerializer
     body_serializer = LoginSerializer
+    response_serializer = responses.LoginResponseSerializer
 
     def post(self, request):
         query = self.query()
@@ -66,7 +55,7 @@ class LoginView(PublicView):
         method = data.get("verificationMethod") or query.get("verificationMethod")
         issued = accounts.login(
             data["email"],
-            bytes.fromhex(data["authPW"]),
+            data["authPW"],
             self.context(),
             keys=query["keys"],
             verification_method=method,
@@ -74,86 +63,95 @@ class LoginView(PublicView):
             original_login_email=data.get("originalLoginEmail"),
             links=verification.link_options(data, query),
         )
-        body = _tokens(issued)
-        body.update(verification.status(issued.account, issued.session, issued.verification_method))
-        body["authAt"] = issued.session.auth_at_seconds
-        body["metricsEnabled"] = issued.account.metrics_enabled
-        return Response(body)
+        return self.answer(issued)
 
 
 class AccountStatusView(OptionalSessionView):
     """GET /v1/account/status?uid= and POST /v1/account/status {email}"""
 
     body_serializer = AccountStatusSerializer
+    response_serializer = {
+        "get": responses.AccountUidStatusResponseSerializer,
+        "post": responses.AccountStatusResponseSerializer,
+    }
 
     @extend_schema(parameters=[AccountStatusQuerySerializer])
     def get(self, request):
         if request.auth is not None:
-            return Response({"exists": True, "locale": request.user.locale or None})
+            return self.answer({"exists": True, "locale": request.user.locale or None})
         query = validated_query(AccountStatusQuerySerializer, request)
         if "uid" not in query:
             raise AppError.missing_parameter("uid")
-        return Response({"exists": accounts.account_uid_exists(query["uid"], self.context())})
+        return self.answer({"exists": accounts.account_uid_exists(query["uid"], self.context())})
 
     def post(self, request):
         data = self.body()
         body = {"exists": accounts.account_exists(data["email"], self.context())}
         if data["thirdPartyAuthStatus"]:
             body.update(accounts.third_party_auth_status(data["email"]))
-        return Response(body)
+        return self.answer(body)
 
 
 class CredentialsStatusView(PublicView):
     """POST /v1/account/credentials/status"""
 
     body_serializer = EmailSerializer
+    response_serializer = responses.CredentialsStatusResponseSerializer
 
     def post(self, request):
         data = self.body()
-        return Response(accounts.credentials_status(data["email"], self.context()))
+        return self.answer(accounts.credentials_status(data["email"], self.context()))
 
 
 class AccountKeysView(KeyFetchView):
     """GET /v1/account/keys"""
 
+    response_serializer = responses.KeysResponseSerializer
+
     def get(self, request):
-        return Response({"bundle": accounts.fetch_keys(request.auth)})
+        return self.answer({"bundle": accounts.fetch_keys(request.auth)})
 
 
 class AccountDestroyView(OptionalSessionView):
     """POST /v1/account/destroy"""
 
     body_serializer = DestroyAccountSerializer
+    response_serializer = responses.EmptySerializer
 
     payload_required = True
 
     def post(self, request):
         data = self.body()
         accounts.destroy_account(
-            data["email"], bytes.fromhex(data["authPW"]), self.context(), session=request.auth
+            data["email"], data["authPW"], self.context(), session=request.auth
         )
-        return Response({})
+        return self.answer({})
 
 
 class AccountProfileView(SessionView):
     """GET /v1/account/profile (sessionToken; OAuth tokens arrive with the OAuth app)"""
 
+    response_serializer = responses.AccountProfileResponseSerializer
+
     def get(self, request):
-        return Response(accounts.profile(request.user))
+        return self.answer(accounts.profile(request.user))
 
 
 class AccountView(SessionView):
     """GET /v1/account"""
 
+    response_serializer = responses.AccountResponseSerializer
+
     def get(self, request):
-        return Response(accounts.account_data(request.user))
+        return self.answer(accounts.account_data(request.user))
 
 
 class MetricsOptView(SessionView):
     """POST /v1/account/metrics_opt {state: "in"|"out"}"""
 
     body_serializer = MetricsOptSerializer
+    response_serializer = responses.EmptySerializer
 
     def post(self, request):
         accounts.set_metrics_opt(request.user, self.body()["state"])
-        return Response({})
+        return self.answer({})

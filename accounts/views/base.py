@@ -1,8 +1,10 @@
 """Shared view plumbing: authentication bundles per token type."""
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..authentication import KeyFetchTokenAuthentication, SessionTokenAuthentication
 from ..permissions import TokenOptional, TokenRequired
+from ..serializers.responses import render
 from ..services.context import RequestContext
 from ..validators import validated, validated_query
 
@@ -11,7 +13,9 @@ class PublicView(APIView):
     """A route that takes no token.
 
     ``body_serializer`` and ``query_serializer`` declare what the route accepts; ``body()`` and
-    ``query()`` validate against them (106/107/108) and the OpenAPI document is built from them.
+    ``query()`` validate against them (106/107/108). ``response_serializer`` (one, or one per
+    method: ``{"get": ..., "post": ...}``) declares what it answers; ``answer()`` renders a
+    service's value with it. The OpenAPI document is built from all three.
     """
 
     authentication_classes = []
@@ -26,6 +30,12 @@ class PublicView(APIView):
 
     def query(self):
         return validated_query(self.query_serializer, self.request)
+
+    def answer(self, value, **kwargs):
+        declared = self.response_serializer
+        if isinstance(declared, dict):
+            declared = declared[self.request.method.lower()]
+        return Response(render(declared, value), **kwargs)
 
 
 class SessionView(PublicView):

@@ -11,9 +11,9 @@ import hmac
 import logging
 
 from django.conf import settings
-from rest_framework.response import Response
 
 from ..errors import AppError, Errno
+from ..serializers.responses import BouncesResponseSerializer
 from ..services import bounces
 from .base import PublicView
 
@@ -38,6 +38,8 @@ def _presented_secret(request):
 class EmailBouncesWebhookView(PublicView):
     """POST /v1/emails/bounces (shared secret; SES/SNS notification JSON)"""
 
+    response_serializer = BouncesResponseSerializer
+
     def post(self, request):
         secret = settings.EMAIL_BOUNCE_WEBHOOK_SECRET
         if not secret:
@@ -50,9 +52,9 @@ class EmailBouncesWebhookView(PublicView):
             # Confirming is left to the operator: fetching a URL named by a request is not ours
             # to do automatically.
             logger.warning("SNS subscription confirmation: visit %s", payload.get("SubscribeURL"))
-            return Response({})
+            return self.answer({})
         try:
             recorded = bounces.handle_notification(payload)
         except bounces.InvalidNotification:
             raise AppError.invalid_parameter([]) from None
-        return Response({"recorded": recorded})
+        return self.answer({"recorded": recorded})

@@ -1,12 +1,14 @@
 """Utility routes."""
 import secrets
 
-from rest_framework.response import Response
-from rest_framework.views import APIView
+from ..serializers.responses import RandomBytesResponseSerializer
+from .base import PublicView
 
 
-class GetRandomBytesView(APIView):
+class GetRandomBytesView(PublicView):
     """POST /v1/get_random_bytes: 32 random bytes, hex."""
 
+    response_serializer = RandomBytesResponseSerializer
+
     def post(self, request):
-        return Response({"data": secrets.token_hex(32)})
+        return self.answer({"data": secrets.token_hex(32)})

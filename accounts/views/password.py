@@ -1,5 +1,5 @@
 """Password routes: change (start/finish), forgotten password (codes, reset), create."""
-from rest_framework.response import Response
+from drf_spectacular.types import OpenApiTypes
 
 from ..authentication import (
     AccountResetTokenAuthentication,
@@ -22,6 +22,7 @@ from ..serializers.password import (
     PasswordForgotVerifyOtpSerializer,
     ServiceQuerySerializer,
 )
+from ..serializers import responses
 from ..services import password_change, password_reset, verification
 from ..validators import key_stretch_v2
 from .base import PublicView, SessionView
@@ -30,17 +31,21 @@ from .base import PublicView, SessionView
 class PasswordChangeStartView(PublicView):
     """POST /v1/password/change/start"""
 
+    response_serializer = responses.PasswordChangeStartResponseSerializer
+
     body_serializer = PasswordChangeStartSerializer
 
     def post(self, request):
         data = self.body()
-        return Response(
-            password_change.start(data["email"], bytes.fromhex(data["oldAuthPW"]), self.context())
+        return self.answer(
+            password_change.start(data["email"], data["oldAuthPW"], self.context())
         )
 
 
 class PasswordChangeFinishView(PublicView):
     """POST /v1/password/change/finish (passwordChangeToken)"""
+
+    response_serializer = responses.NewSessionResponseSerializer
 
     query_serializer = KeysQuerySerializer
     body_serializer = PasswordChangeFinishSerializer
@@ -53,11 +58,11 @@ class PasswordChangeFinishView(PublicView):
         query = self.query()
         data = self.body()
         v2 = key_stretch_v2(data)
-        return Response(
+        return self.answer(
             password_change.finish(
                 request.auth,
-                bytes.fromhex(data["authPW"]),
-                bytes.fromhex(data["wrapKb"]),
+                data["authPW"],
+                data["wrapKb"],
                 self.context(),
                 v2=v2,
                 session_token_id=data.get("sessionToken"),
@@ -76,19 +81,23 @@ class PasswordForgotView(PublicView):
 class PasswordForgotSendCodeView(PublicView):
     """POST /v1/password/forgot/send_code"""
 
+    response_serializer = responses.PasswordForgotSendCodeResponseSerializer
+
     query_serializer = ServiceQuerySerializer
     body_serializer = PasswordForgotSendCodeSerializer
 
     def post(self, request):
         query = self.query()
         data = self.body()
-        return Response(password_reset.send_code(
+        return self.answer(password_reset.send_code(
             data["email"], self.context(), links=verification.link_options(data, query)
         ))
 
 
 class PasswordForgotResendCodeView(PasswordForgotView):
     """POST /v1/password/forgot/resend_code (passwordForgotToken)"""
+
+    response_serializer = responses.PasswordForgotCodeStatusSerializer
 
     query_serializer = ServiceQuerySerializer
     body_serializer = PasswordForgotResendCodeSerializer
@@ -97,7 +106,7 @@ class PasswordForgotResendCodeView(PasswordForgotView):
     def post(self, request):
         query = self.query()
         data = self.body()
-        return Response(password_reset.resend_code(
+        return self.answer(password_reset.resend_code(
             request.auth, self.context(), links=verification.link_options(data, query)
         ))
 
@@ -105,12 +114,14 @@ class PasswordForgotResendCodeView(PasswordForgotView):
 class PasswordForgotVerifyCodeView(PasswordForgotView):
     """POST /v1/password/forgot/verify_code (passwordForgotToken)"""
 
+    response_serializer = responses.AccountResetTokenResponseSerializer
+
     body_serializer = PasswordForgotVerifyCodeSerializer
     payload_required = True
 
     def post(self, request):
         data = self.body()
-        return Response(password_reset.verify_code(
+        return self.answer(password_reset.verify_code(
             request.auth, data["code"], self.context(),
             with_recovery_key=data["accountResetWithRecoveryKey"],
         ))
@@ -119,32 +130,40 @@ class PasswordForgotVerifyCodeView(PasswordForgotView):
 class PasswordForgotStatusView(PasswordForgotView):
     """GET /v1/password/forgot/status (passwordForgotToken)"""
 
+    response_serializer = responses.PasswordForgotStatusResponseSerializer
+
     def get(self, request):
-        return Response(password_reset.status(request.auth))
+        return self.answer(password_reset.status(request.auth))
 
 
 class PasswordForgotSendOtpView(PublicView):
     """POST /v1/password/forgot/send_otp"""
 
+    response_serializer = responses.EmptySerializer
+
     body_serializer = PasswordForgotSendOtpSerializer
 
     def post(self, request):
         data = self.body()
-        return Response(password_reset.send_otp(data["email"], self.context()))
+        return self.answer(password_reset.send_otp(data["email"], self.context()))
 
 
 class PasswordForgotVerifyOtpView(PublicView):
     """POST /v1/password/forgot/verify_otp"""
 
+    response_serializer = responses.PasswordForgotVerifyOtpResponseSerializer
+
     body_serializer = PasswordForgotVerifyOtpSerializer
 
     def post(self, request):
         data = self.body()
-        return Response(password_reset.verify_otp(data["email"], data["code"], self.context()))
+        return self.answer(password_reset.verify_otp(data["email"], data["code"], self.context()))
 
 
 class AccountResetView(PublicView):
     """POST /v1/account/reset (accountResetToken)"""
+
+    response_serializer = responses.AccountResetResponseSerializer
 
     query_serializer = KeysQuerySerializer
     body_serializer = AccountResetSerializer
@@ -155,11 +174,11 @@ class AccountResetView(PublicView):
     def post(self, request):
         query = self.query()
         data = self.body()
-        return Response(password_reset.reset_account(
+        return self.answer(password_reset.reset_account(
             request.auth,
-            bytes.fromhex(data["authPW"]),
+            data["authPW"],
             self.context(),
-            wrap_kb=bytes.fromhex(data["wrapKb"]) if "wrapKb" in data else None,
+            wrap_kb=data["wrapKb"] if "wrapKb" in data else None,
             recovery_key_id=data.get("recoveryKeyId"),
             v2=key_stretch_v2(data),
             want_session=data["sessionToken"],
@@ -170,15 +189,17 @@ class AccountResetView(PublicView):
 class PasswordCreateView(SessionView):
     """POST /v1/password/create (sessionToken)"""
 
+    response_serializer = OpenApiTypes.INT  # the new password's creation time, ms
+
     body_serializer = PasswordCreateSerializer
 
     def post(self, request):
         data = self.body()
         v2 = key_stretch_v2(data)
-        return Response(password_reset.create_password(
+        return self.answer(password_reset.create_password(
             request.auth,
-            bytes.fromhex(data["authPW"]),
+            data["authPW"],
             self.context(),
-            wrap_kb=bytes.fromhex(data["wrapKb"]) if v2 else None,
+            wrap_kb=data["wrapKb"] if v2 else None,
             v2=v2,
         ))

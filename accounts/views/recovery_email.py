@@ -1,7 +1,6 @@
 """Email verification routes."""
-from rest_framework.response import Response
-
 from ..serializers import VerifyEmailCodeSerializer
+from ..serializers import responses
 from ..services import verification
 from .base import PublicView, SessionView
 
@@ -9,23 +8,16 @@ from .base import PublicView, SessionView
 class RecoveryEmailStatusView(SessionView):
     """GET /v1/recovery_email/status"""
 
+    response_serializer = responses.RecoveryEmailStatusResponseSerializer
+
     def get(self, request):
-        session = request.auth
-        account = request.user
-        return Response(
-            {
-                "email": account.primary_email.email,
-                # A session that need not be confirmed does not hold "verified" back (§8).
-                "verified": account.email_verified
-                and (session.token_verified or not session.must_verify),
-                "sessionVerified": session.token_verified,
-                "emailVerified": account.email_verified,
-            }
-        )
+        return self.answer(verification.email_status(request.auth))
 
 
 class VerifyEmailCodeView(PublicView):
     """POST /v1/recovery_email/verify_code"""
+
+    response_serializer = responses.EmptySerializer
 
     body_serializer = VerifyEmailCodeSerializer
 
@@ -34,4 +26,4 @@ class VerifyEmailCodeView(PublicView):
         verification.verify_link_code(
             data["uid"], data["code"], self.context(), service=data.get("service")
         )
-        return Response({})
+        return self.answer({})

@@ -1,7 +1,6 @@
 """Sign-in unblock code routes: /account/login/send_unblock_code and /reject_unblock_code."""
-from rest_framework.response import Response
-
 from ..serializers.verification import RejectUnblockCodeSerializer, SendUnblockCodeSerializer
+from ..serializers import responses
 from ..services import unblock
 from .base import PublicView
 
@@ -9,20 +8,24 @@ from .base import PublicView
 class SendUnblockCodeView(PublicView):
     """POST /v1/account/login/send_unblock_code: mail an unblock code to the account."""
 
+    response_serializer = responses.EmptySerializer
+
     body_serializer = SendUnblockCodeSerializer
 
     def post(self, request):
         data = self.body()
         unblock.send_unblock_code(data["email"], self.context())
-        return Response({})
+        return self.answer({})
 
 
 class RejectUnblockCodeView(PublicView):
     """POST /v1/account/login/reject_unblock_code: "not me" — the code is deleted."""
+
+    response_serializer = responses.EmptySerializer
 
     body_serializer = RejectUnblockCodeSerializer
 
     def post(self, request):
         data = self.body()
         unblock.reject(data["uid"], data["unblockCode"], self.context())
-        return Response({})
+        return self.answer({})

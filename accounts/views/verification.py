@@ -1,17 +1,18 @@
 """Confirmation routes: /session/verify_code, /session/resend_code, /recovery_email/resend_code."""
-from rest_framework.response import Response
-
 from ..serializers.verification import (
     RecoveryEmailResendCodeSerializer,
     ResendCodeQuerySerializer,
     SessionVerifyCodeSerializer,
 )
+from ..serializers import responses
 from ..services import verification
 from .base import SessionView
 
 
 class SessionVerifyCodeView(SessionView):
     """POST /v1/session/verify_code (sessionToken): a 6-digit email code confirms the session."""
+
+    response_serializer = responses.EmptySerializer
 
     body_serializer = SessionVerifyCodeSerializer
 
@@ -26,19 +27,23 @@ class SessionVerifyCodeView(SessionView):
             service=data.get("service") or request.query_params.get("service"),
             scopes=data.get("scopes", ()),
         )
-        return Response({})
+        return self.answer({})
 
 
 class SessionResendCodeView(SessionView):
     """POST /v1/session/resend_code (sessionToken; no payload): the 6-digit code again."""
 
+    response_serializer = responses.EmptySerializer
+
     def post(self, request):
         verification.resend_session_code(request.auth, self.context())
-        return Response({})
+        return self.answer({})
 
 
 class RecoveryEmailResendCodeView(SessionView):
     """POST /v1/recovery_email/resend_code (sessionToken): the confirmation mail again."""
+
+    response_serializer = responses.EmptySerializer
 
     query_serializer = ResendCodeQuerySerializer
     body_serializer = RecoveryEmailResendCodeSerializer
@@ -56,4 +61,4 @@ class RecoveryEmailResendCodeView(SessionView):
             kind=data.get("type") or query.get("type"),
             links=links,
         )
-        return Response({})
+        return self.answer({})

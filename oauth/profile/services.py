@@ -53,13 +53,13 @@ def current_avatar(account):
 
 
 def avatar(token, email=None):
-    """``{id, avatar, avatarDefault}``: the uploaded picture, else a monogram of the display name or
-    email the token may read (upstream's newest builds), else the generic default. ``email``: the
-    primary address when the caller has read it already."""
+    """``{id, avatar, avatar_default}``: the uploaded picture, else a monogram of the display name
+    or email the token may read (upstream's newest builds), else the generic default. ``email``:
+    the primary address when the caller has read it already."""
     account = token.account
     uploaded = current_avatar(account)
     if uploaded is not None:
-        return {"id": uploaded.id, "avatar": avatar_url(uploaded.id), "avatarDefault": False}
+        return {"id": uploaded.id, "avatar": avatar_url(uploaded.id), "avatar_default": False}
     # Only what the token may read: the monogram must not reveal an initial it could not see.
     candidates = []
     if grants(token, "profile:display_name"):
@@ -68,7 +68,7 @@ def avatar(token, email=None):
         candidates.append(email if email is not None else account.primary_email.email)
     initial = next((value[0] for value in candidates if MONOGRAM_INITIAL.match(value)), None)
     url = monogram_url(initial if initial is not None else DEFAULT_AVATAR_ID)
-    return {"id": DEFAULT_AVATAR_ID, "avatar": url, "avatarDefault": True}
+    return {"id": DEFAULT_AVATAR_ID, "avatar": url, "avatar_default": True}
 
 
 def _profile_changed(account_uid):
@@ -161,17 +161,17 @@ def profile(token):
     if grants(token, "profile:locale"):
         body["locale"] = account.locale or None
     if grants(token, "profile:email") or grants(token, "profile:locale"):
-        body["metricsEnabled"] = account.metrics_enabled
+        body["metrics_enabled"] = account.metrics_enabled
     if grants(token, "profile:amr"):
         aal = account.authenticator_assurance_level
-        body["amrValues"] = ["pwd", "email"] + (["otp"] if aal >= 2 else [])
-        body["twoFactorAuthentication"] = aal >= 2
+        body["amr_values"] = ["pwd", "email"] + (["otp"] if aal >= 2 else [])
+        body["two_factor_authentication"] = aal >= 2
     if grants(token, "profile:display_name") and account.display_name:
-        body["displayName"] = account.display_name
+        body["display_name"] = account.display_name
     if grants(token, "profile:avatar"):
         current = avatar(token, email)
         body["avatar"] = current["avatar"]
-        body["avatarDefault"] = current["avatarDefault"]
+        body["avatar_default"] = current["avatar_default"]
     if grants(token, "profile:subscriptions"):
         client_id = token.application.client_id if token.application else None
         granted = ports.subscription_capabilities(account, client_id)

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.parsers import JsonBodyParser
+from accounts.serializers.responses import EmptySerializer, render
 
 from . import images, serializers, services
 from .authentication import AccessTokenAuthentication
@@ -84,8 +85,10 @@ class ProfileView(ProfileRoute):
         if not services.reads_profile(request.auth):
             raise ProfileError.insufficient_scope("profile")
 
+    response_serializer = serializers.ProfileResponseSerializer
+
     def get(self, request):
-        body = services.profile(self.token)
+        body = render(self.response_serializer, services.profile(self.token))
         response = _tagged(request, body, services.body_checksum(body))
         # As upstream for a profile it has just composed (nothing is cached here).
         response["Last-Modified"] = http_date()
@@ -94,6 +97,7 @@ class ProfileView(ProfileRoute):
 
 class EmailView(ProfileRoute):
     scopes = {"GET": "profile:email"}
+    response_serializer = serializers.EmailResponseSerializer
 
     def get(self, request):
         return Response({"email": self.token.account.primary_email.email})
@@ -101,6 +105,7 @@ class EmailView(ProfileRoute):
 
 class UidView(ProfileRoute):
     scopes = {"GET": "profile:uid"}
+    response_serializer = serializers.UidResponseSerializer
 
     def get(self, request):
         return Response({"uid": self.token.account.uid})
@@ -109,13 +114,16 @@ class UidView(ProfileRoute):
 class DisplayNameView(ProfileRoute):
     scopes = {"GET": "profile:display_name", "POST": "profile:display_name:write"}
     body_serializer = serializers.DisplayNameBody
+    response_serializer = {"get": serializers.DisplayNameResponseSerializer, "post": EmptySerializer}
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 204: OpenApiResponse(description="No display name")})
+    @extend_schema(responses={200: serializers.DisplayNameResponseSerializer,
+                              204: OpenApiResponse(description="No display name")})
     def get(self, request):
         display_name = self.token.account.display_name
         if not display_name:
             return Response(status=204)
-        return _tagged(request, {"displayName": display_name}, services.checksum(display_name))
+        body = render(serializers.DisplayNameResponseSerializer, {"display_name": display_name})
+        return _tagged(request, body, services.checksum(display_name))
 
     def post(self, request):
         return Response(services.set_display_name(self.token.account, self.body()["displayName"]))
@@ -123,10 +131,11 @@ class DisplayNameView(ProfileRoute):
 
 class AvatarView(ProfileRoute):
     scopes = {"GET": "profile:avatar"}
+    response_serializer = serializers.AvatarResponseSerializer
 
     def get(self, request):
         current = services.avatar(self.token)
-        return _tagged(request, current, current["id"])
+        return _tagged(request, render(self.response_serializer, current), current["id"])
 
 
 class AvatarUploadView(ProfileRoute):
@@ -137,7 +146,7 @@ class AvatarUploadView(ProfileRoute):
 
     @extend_schema(
         request={content_type: OpenApiTypes.BINARY for content_type in images.UPLOAD_TYPES},
-        responses={201: OpenApiTypes.OBJECT},
+        responses={201: serializers.AvatarUploadResponseSerializer},
     )
     def post(self, request):
         # Checked from the headers: a refused upload is never read into memory.
@@ -164,7 +173,7 @@ class AvatarItemView(ProfileRoute):
         response["Content-Security-Policy"] = "default-src 'none'"
         return response
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: EmptySerializer})
     def delete(self, request, id):
         if not services.HEX_ID.fullmatch(id):
             raise ProfileError.invalid_parameter(["id"], source="params")

@@ -11,6 +11,7 @@ from accounts import onepw
 from accounts.errors import AppError, Errno
 from accounts.models import SecurityEvent
 from accounts.services import passwords, scrypt_gate
+from accounts.validators import KeyStretchV2
 from tests import factories
 from tests.helpers import assert_error, ok, stretch
 
@@ -178,11 +179,9 @@ def test_an_error_inside_the_gate_frees_its_place(api, one_at_a_time, monkeypatc
 
 def test_one_place_covers_both_verifiers_of_a_v2_password(one_at_a_time):
     """Key stretching v2 derives two verifiers; the request is never refused between them."""
-    v2 = {
-        "authPWVersion2": secrets.token_hex(32),
-        "wrapKbVersion2": secrets.token_hex(32),
-        "clientSalt": onepw.CLIENT_SALT_V2_PREFIX + secrets.token_hex(16),
-    }
+    v2 = KeyStretchV2(
+        secrets.token_bytes(32), secrets.token_bytes(32), onepw.CLIENT_SALT_V2_PREFIX + secrets.token_hex(16)
+    )
     gate = scrypt_gate.gate()
     seen = []
     real = onepw.big_stretch

@@ -99,7 +99,7 @@ def update_codes(session, codes, context):
 def codes_status(account):
     """GET /recoveryCodes/exists."""
     count = RecoveryCode.objects.filter(account=account).count()
-    return {"hasBackupCodes": count > 0, "count": count}
+    return {"has_backup_codes": count > 0, "count": count}
 
 
 def _spend(account, code, context):

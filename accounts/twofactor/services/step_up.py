@@ -54,4 +54,4 @@ def verify_code(session, action, code, context):
         account, "account.mfa_verify_otp_code_success", context, verified=True,
         token_id=session.pk, action=action,
     )
-    return {"accessToken": mfa.issue_token(account.uid, session.pk, action)}
+    return {"access_token": mfa.issue_token(account.uid, session.pk, action)}

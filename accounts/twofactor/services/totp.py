@@ -91,7 +91,7 @@ def create_totp(session, context):
     url = otp.otpauth_url(
         settings.TOTP_SERVICE_NAME, verification.primary_address(account), token.shared_secret
     )
-    return {"qrCodeUrl": otp.qr_code_data_url(url), "secret": token.shared_secret}
+    return {"qr_code_url": otp.qr_code_data_url(url), "secret": token.shared_secret}
 
 
 def verify_setup(session, code, context):
@@ -166,7 +166,7 @@ def start_replacement(session, context):
     url = otp.otpauth_url(
         settings.TOTP_SERVICE_NAME, verification.primary_address(account), token.replacement_secret
     )
-    return {"qrCodeUrl": otp.qr_code_data_url(url), "secret": token.replacement_secret}
+    return {"qr_code_url": otp.qr_code_data_url(url), "secret": token.replacement_secret}
 
 
 def confirm_replacement(session, code, context):
@@ -237,7 +237,7 @@ def _confirm_session(token, session, context, service, body):
     else:
         _enable(token, session, context, service)
         if not RecoveryCode.objects.filter(account=account).exists():
-            body["recoveryCodes"] = recovery_codes.new_set(account)
+            body["recovery_codes"] = recovery_codes.new_set(account)
     security_events.record(
         account, "account.two_factor_challenge_success", context, verified=True,
         token_id=session.pk,
