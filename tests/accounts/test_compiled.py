@@ -17,9 +17,9 @@ def sessions():
 def test_the_instance_is_the_querysets_with_its_account_and_annotation():
     user = factories.account()
     lookup = CompiledLookup(sessions())
-    expected = sessions().get(pk=user.session_id)
+    expected = sessions().get(pk=user.session_key)
     for _ in range(2):  # compiled by the first call, reused by the second
-        found = lookup.get(user.session_id)
+        found = lookup.get(user.session_key)
         assert [getattr(found, f.attname) for f in SessionToken._meta.concrete_fields] == \
             [getattr(expected, f.attname) for f in SessionToken._meta.concrete_fields]
         assert found.account_two_step is False
@@ -36,11 +36,11 @@ def test_an_unknown_value_is_none():
 def test_the_annotation_is_each_accounts_two_step_state():
     lookup = CompiledLookup(sessions())
     plain, two_step = factories.account(), factories.account("two@example.com", totp=True)
-    assert lookup.get(plain.session_id).account_two_step is False
-    assert lookup.get(two_step.session_id).account_two_step is True
+    assert lookup.get(plain.session_key).account_two_step is False
+    assert lookup.get(two_step.session_key).account_two_step is True
 
 
 def test_another_field_can_be_the_key():
     user = factories.account()
-    found = CompiledLookup(sessions(), "auth_key").get(user.session.auth_key)
-    assert found.pk == user.session_id
+    found = CompiledLookup(sessions(), "account_id").get(user.uid)
+    assert found.pk == user.session_key

@@ -76,7 +76,7 @@ def test_while_blocked_a_wrong_unblock_code_is_127_and_with_a_right_one_the_pass
     ok(api.post("/account/login/send_unblock_code", {"email": user.email}))
     code = last("unblockCode").extra_headers["X-Unblock-Code"]
     assert_error(login(api, user.email, "wrong password", unblockCode=code), 400, 103)
-    assert not SessionToken.objects.filter(account_id=user.uid).exclude(pk=user.session_id).exists()
+    assert not SessionToken.objects.filter(account_id=user.uid).exclude(pk=user.session_key).exists()
     assert_error(login(api, user.email, unblockCode=code), 400, 127)  # the code is spent
 
 
