@@ -426,7 +426,7 @@ def _promotion_code_id(plan, code):
 
 
 def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
-    """POST /oauth/subscriptions/active/new: ``(subscription, source country)``."""
+    """POST /oauth/subscriptions/active/new: ``(filtered subscription, Stripe invoice)``."""
     require_stripe()
     row = customer_of(account)
     plan = find_plan(price_id)
