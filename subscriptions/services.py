@@ -180,14 +180,14 @@ def clients_capabilities():
     granted = capabilities.merge(*(capabilities.of_plan(plan.product.metadata, plan.metadata)
                                    for plan in plans))
     clients = sorted(client for client in granted if client != capabilities.ALL_CLIENTS)
-    return [{"clientId": client, "capabilities": capabilities.for_client(granted, client)}
+    return [{"client_id": client, "capabilities": capabilities.for_client(granted, client)}
             for client in clients]
 
 
 def _signal_changes(account, before, after):
     """``capabilities_changed`` once for what was granted and once for what was revoked (§3.4),
     the bare capabilities spread over every client the catalogue names."""
-    clients = {entry["clientId"] for entry in clients_capabilities()}
+    clients = {entry["client_id"] for entry in clients_capabilities()}
     clients |= (set(before) | set(after)) - {capabilities.ALL_CLIENTS}
     old = capabilities.by_client(before, clients)
     new = capabilities.by_client(after, clients)
@@ -426,7 +426,7 @@ def _promotion_code_id(plan, code):
 
 
 def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
-    """POST /oauth/subscriptions/active/new: ``(subscription, source country)``."""
+    """POST /oauth/subscriptions/active/new: ``(filtered subscription, Stripe invoice)``."""
     require_stripe()
     row = customer_of(account)
     plan = find_plan(price_id)
@@ -527,9 +527,9 @@ def change_plan(account, subscription_id, plan_id):
 def active_subscriptions(account):
     """GET /oauth/subscriptions/active (milliseconds, §13)."""
     subs = Subscription.objects.filter(customer__account=account, status__in=ACTIVE_STATUSES)
-    return [{"uid": account.uid, "subscriptionId": sub.subscription_id,
-             "productId": sub.product_id, "createdAt": sub.created * 1000,
-             "cancelledAt": sub.canceled_at * 1000 if sub.canceled_at else None}
+    return [{"uid": account.uid, "subscription_id": sub.subscription_id,
+             "product_id": sub.product_id, "created_at": sub.created * 1000,
+             "cancelled_at": sub.canceled_at * 1000 if sub.canceled_at else None}
             for sub in subs.order_by("created")]
 
 
@@ -575,7 +575,7 @@ def billing_and_subscriptions(account):
     if active is not None:
         manual = active.data.get("collection_method") == "send_invoice"
         provider = "paypal" if manual else "stripe"
-    body = {"customerId": row.customer_id, "billing_name": row.data.get("name"),
+    body = {"customer_id": row.customer_id, "billing_name": row.data.get("name"),
             "payment_provider": provider, "subscriptions": subs}
     default = stripe_gateway.expanded_id(
         (row.data.get("invoice_settings") or {}).get("default_payment_method"))
@@ -698,7 +698,7 @@ def preview_subsequent_invoices(account):
         lines = preview["lines"].get("data", [])
         period_start = (lines[0].get("period") or {}).get("start") if lines else None
         previews.append({
-            "currency": preview["currency"], "subscriptionId": sub.subscription_id,
+            "currency": preview["currency"], "subscription_id": sub.subscription_id,
             "period_start": period_start or sub.current_period_end,
             **{key: value for key, value in _preview_body(preview).items()
                if key != "line_items"},

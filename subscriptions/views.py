@@ -7,6 +7,7 @@ from django.utils import translation
 from rest_framework.response import Response
 
 from accounts.errors import AppError
+from accounts.serializers.responses import EmptySerializer, render
 from accounts.views.base import PublicView
 from oauth.profile.views import ProfileRoute
 
@@ -28,157 +29,179 @@ class SubscriptionView(PublicView):
 class PlansView(PublicView):
     """GET /v1/oauth/subscriptions/plans"""
 
+    response_serializer = serializers.AbbreviatedPlanSerializer(many=True)
+
     def get(self, request):
         language = translation.get_language() or "en"
-        return Response([services.abbreviated_plan(plan, language)
-                         for plan in services.offered_plans()])
+        return self.answer([services.abbreviated_plan(plan, language)
+                            for plan in services.offered_plans()])
 
 
 class ProductNameView(PublicView):
     """GET /v1/oauth/subscriptions/productname?productId="""
 
     query_serializer = serializers.ProductNameQuerySerializer
+    response_serializer = serializers.ProductNameResponseSerializer
 
     def get(self, request):
-        return Response({"product_name": services.product_name(self.query()["productId"])})
+        return self.answer({"product_name": services.product_name(self.query()["productId"])})
 
 
 class ClientsView(PublicView):
     """GET /v1/oauth/subscriptions/clients (the event broker's shared secret)"""
 
     permission_classes = [SharedSecretRequired]
+    response_serializer = serializers.ClientCapabilitiesSerializer(many=True)
 
     def get(self, request):
-        return Response(services.clients_capabilities())
+        return self.answer(services.clients_capabilities())
 
 
 class ActiveView(SubscriptionView):
     """GET /v1/oauth/subscriptions/active"""
 
+    response_serializer = serializers.ActiveSubscriptionSerializer(many=True)
+
     def get(self, request):
-        return Response(services.active_subscriptions(request.user))
+        return self.answer(services.active_subscriptions(request.user))
 
 
 class CustomerView(SubscriptionView):
     """POST /v1/oauth/subscriptions/customer {displayName?}"""
 
     body_serializer = serializers.CustomerSerializer
+    response_serializer = serializers.FilteredCustomerSerializer
 
     def post(self, request):
         row = services.ensure_customer(request.user, self.body().get("displayName", ""))
-        return Response(services.filtered_customer(row))
+        return self.answer(services.filtered_customer(row))
 
 
 class NewSubscriptionView(SubscriptionView):
     """POST /v1/oauth/subscriptions/active/new {priceId, paymentMethodId?, promotionCode?}"""
 
     body_serializer = serializers.NewSubscriptionSerializer
+    response_serializer = serializers.NewSubscriptionResponseSerializer
 
     def post(self, request):
         data = self.body()
         subscription, invoice = services.subscribe(
             request.user, data["priceId"], data.get("paymentMethodId"), data.get("promotionCode")
         )
-        return Response({"subscription": subscription, "sourceCountry": None})
+        return self.answer({"subscription": subscription, "source_country": None})
 
 
 class SubscriptionItemView(SubscriptionView):
     """PUT (upgrade) and DELETE (cancel at period end) /v1/oauth/subscriptions/active/{id}"""
 
     body_serializer = serializers.PlanChangeSerializer
+    response_serializer = serializers.SubscriptionIdResponseSerializer
 
     # The path parameter keeps the reference's name, {subscriptionId}.
     def put(self, request, subscriptionId):
         services.change_plan(request.user, subscriptionId, self.body()["planId"])
-        return Response({"subscriptionId": subscriptionId})
+        return self.answer({"subscription_id": subscriptionId})
 
     def delete(self, request, subscriptionId):
         services.cancel(request.user, subscriptionId)
-        return Response({"subscriptionId": subscriptionId})
+        return self.answer({"subscription_id": subscriptionId})
 
 
 class ReactivateView(SubscriptionView):
     """POST /v1/oauth/subscriptions/reactivate {subscriptionId}"""
 
     body_serializer = serializers.SubscriptionIdSerializer
+    response_serializer = EmptySerializer
 
     def post(self, request):
         services.reactivate(request.user, self.body()["subscriptionId"])
-        return Response({})
+        return self.answer({})
 
 
 class InvoiceRetryView(SubscriptionView):
     """POST /v1/oauth/subscriptions/invoice/retry {invoiceId, paymentMethodId, idempotencyKey}"""
 
     body_serializer = serializers.InvoiceRetrySerializer
+    response_serializer = serializers.FilteredInvoiceSerializer
 
     def post(self, request):
         data = self.body()
         invoice = services.retry_invoice(
             request.user, data["invoiceId"], data["paymentMethodId"], data["idempotencyKey"]
         )
-        return Response(services.filtered_invoice(invoice))
+        return self.answer(services.filtered_invoice(invoice))
 
 
 class InvoicePreviewView(SubscriptionView):
     """POST /v1/oauth/subscriptions/invoice/preview {priceId}"""
 
     body_serializer = serializers.InvoicePreviewSerializer
+    response_serializer = serializers.InvoicePreviewResponseSerializer
 
     def post(self, request):
-        return Response(services.preview_invoice(request.user, self.body()["priceId"]))
+        return self.answer(services.preview_invoice(request.user, self.body()["priceId"]))
 
 
 class BillingAndSubscriptionsView(SubscriptionView):
     """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"""
 
+    response_serializer = serializers.BillingAndSubscriptionsResponseSerializer
+
     def get(self, request):
-        return Response(services.billing_and_subscriptions(request.user))
+        return self.answer(services.billing_and_subscriptions(request.user))
 
 
 class PreviewSubsequentView(SubscriptionView):
     """GET /v1/oauth/subscriptions/invoice/preview-subsequent"""
 
+    response_serializer = serializers.SubsequentInvoiceSerializer(many=True)
+
     def get(self, request):
-        return Response(services.preview_subsequent_invoices(request.user))
+        return self.answer(services.preview_subsequent_invoices(request.user))
 
 
 class SetupIntentView(SubscriptionView):
     """POST /v1/oauth/subscriptions/setupintent/create"""
 
+    response_serializer = serializers.FilteredIntentSerializer
+
     def post(self, request):
-        return Response(services.create_setup_intent(request.user))
+        return self.answer(services.create_setup_intent(request.user))
 
 
 class DefaultPaymentMethodView(SubscriptionView):
     """POST /v1/oauth/subscriptions/paymentmethod/default {paymentMethodId}"""
 
     body_serializer = serializers.PaymentMethodSerializer
+    response_serializer = serializers.FilteredCustomerSerializer
 
     def post(self, request):
         row = services.set_default_payment_method(request.user, self.body()["paymentMethodId"])
-        return Response(services.filtered_customer(row))
+        return self.answer(services.filtered_customer(row))
 
 
 class DetachFailedPaymentMethodView(SubscriptionView):
     """POST /v1/oauth/subscriptions/paymentmethod/failed/detach {paymentMethodId}"""
 
     body_serializer = serializers.PaymentMethodSerializer
+    response_serializer = serializers.DetachedPaymentMethodSerializer
 
     def post(self, request):
-        return Response(services.detach_failed_payment_method(
+        return self.answer(services.detach_failed_payment_method(
             request.user, self.body()["paymentMethodId"]))
 
 
 class PlanEligibilityView(SubscriptionView):
     """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
 
+    response_serializer = serializers.PlanEligibilityResponseSerializer
+
     def get(self, request, planid):  # the reference's {planid}
         kind, current = services.eligibility(request.user, services.find_plan(planid))
         body = {"eligibility": kind}
         if current is not None:
-            body["currentPlan"] = services.abbreviated_plan(current)
-        return Response(body)
+            body["current_plan"] = services.abbreviated_plan(current)
+        return self.answer(body)
 
 
 class StripeEventView(PublicView):
@@ -186,6 +209,7 @@ class StripeEventView(PublicView):
 
     # Stripe's events carry whole objects, far above the API's 16 KiB; upstream raises it too.
     max_body_bytes = 1024 * 1024
+    response_serializer = EmptySerializer
 
     def post(self, request):
         try:
@@ -196,13 +220,15 @@ class StripeEventView(PublicView):
             logger.warning("Refused a Stripe webhook with a bad signature or body")
             raise AppError.invalid_parameter(["Stripe-Signature"], source="headers") from None
         tasks.handle_stripe_event.delay(event)
-        return Response({})
+        return self.answer({})
 
 
 class ProfileSubscriptionsView(ProfileRoute):
     """GET /v1/subscriptions (profile server): the capabilities the token's client sees."""
 
     scopes = {"GET": "profile:subscriptions"}
+    response_serializer = serializers.ProfileSubscriptionsResponseSerializer
 
     def get(self, request):
-        return Response({"subscriptions": services.capabilities_for_token(request.auth)})
+        return Response(render(self.response_serializer,
+                               {"subscriptions": services.capabilities_for_token(request.auth)}))
