@@ -18,6 +18,7 @@ urlpatterns = [
     # The JSON view: the generic one answers YAML to clients that send no Accept header.
     path("openapi.json", SpectacularJSONAPIView.as_view(), name="openapi"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", plumbing.favicon),
     path("__mail__/", include("emails.urls")),
     path("v1/", include("accounts.urls")),
     path("v1/", include("oauth.profile.urls")),

@@ -82,6 +82,7 @@ def _trimmed(metadata):
 
 
 def ensure_catalogue():
+    require_stripe()
     if not cache.get(catalogue_fresh_key()):
         refresh_catalogue()
 

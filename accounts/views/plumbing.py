@@ -1,7 +1,9 @@
-"""Answers for requests that reach no API view: unknown routes and crashes outside DRF."""
+"""Answers for requests that reach no API view: unknown routes, crashes outside DRF, and the
+icon browsers ask for on their own."""
 import logging
 
-from django.http import HttpResponseServerError
+from django.http import HttpResponsePermanentRedirect, HttpResponseServerError
+from django.templatetags.static import static
 from django.views.defaults import bad_request as page_bad_request
 from django.views.decorators.csrf import csrf_exempt
 
@@ -28,3 +30,8 @@ def server_error(request):
     if request.path_info.startswith(API_PREFIX):
         return render_error(AppError(Errno.UNEXPECTED_ERROR))
     return HttpResponseServerError("<h1>Server Error (500)</h1>")
+
+
+def favicon(request):
+    """/favicon.ico, which browsers fetch on pages that name no icon (the admin's): the logo."""
+    return HttpResponsePermanentRedirect(static("img/logo.svg"))

@@ -72,9 +72,18 @@ def documented_media_types(operation, status):
     return set(response.get("content", {}))
 
 
+def feature_not_enabled(response):
+    """503 errno 202: a feature this stack does not configure (subscriptions without Stripe), as
+    upstream answers for a disabled one; not a failure of the server."""
+    try:
+        return response.status_code == 503 and response.json().get("errno") == 202
+    except ValueError:
+        return False
+
+
 def problem(operation, response):
     """What is wrong with the answer, or None."""
-    if response.status_code >= 500:
+    if response.status_code >= 500 and not feature_not_enabled(response):
         return f"server error {response.status_code}"
     content_type = media_type((response.headers.get("content-type") or [""])[0])
     documented = documented_media_types(operation, response.status_code)

@@ -108,6 +108,14 @@ def test_the_admin_links_its_hashed_stylesheet(stack, manifest):
     _assert_far_future(response)
 
 
+def test_favicon_ico_is_the_hashed_logo(stack, manifest):
+    """Browsers fetch it on the admin's pages, which name no icon."""
+    response = requests.get(stack.url + "/favicon.ico", timeout=10)
+    assert response.history[0].status_code == 301
+    assert response.url == f"{stack.url}/static/{manifest['img/logo.svg']}"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "image/svg+xml"
+
+
 def test_pages_render_styled_and_run_their_module_in_chromium(stack, browser_page):
     failed = []
     browser_page.on("response", lambda response: response.status >= 400 and failed.append(
