@@ -73,10 +73,11 @@ def encrypted_models():
     return found
 
 
-def reencrypt(model, names, batch_size=500):
+def reencrypt(model, names, batch_size=500, progress=None):
     """Rewrite ``model``'s values that are not under the keyring's first key; returns
-    (rows seen, rows rewritten). Each batch is locked while it is rewritten, so a concurrent write
-    is neither lost nor overwritten with an older value."""
+    (rows seen, rows rewritten), calling ``progress(rows seen, rows in all)`` after each batch.
+    Each batch is locked while it is rewritten, so a concurrent write is neither lost nor
+    overwritten with an older value."""
     ring = keyring()
     # Cast: the column's text as stored, next to the decrypted value the field gives.
     stored = {f"stored_{name}": Cast(name, models.TextField()) for name in names}
@@ -94,4 +95,6 @@ def reencrypt(model, names, batch_size=500):
                 if stale:
                     model._base_manager.filter(pk=row["pk"]).update(**{n: row[n] for n in stale})
                     rewritten += 1
+        if progress is not None:
+            progress(seen, len(pks))
     return seen, rewritten

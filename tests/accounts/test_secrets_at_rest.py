@@ -144,6 +144,18 @@ def reencrypt_fields():
     return out.getvalue()
 
 
+def test_reencrypt_fields_shows_its_progress_batch_by_batch(settings):
+    settings.FIELD_ENCRYPTION_KEYS = ["the-old-key"]
+    for number in range(3):
+        factories.account(f"batch{number}@example.com")
+    settings.FIELD_ENCRYPTION_KEYS = ["the-new-key", "the-old-key"]
+    out, err = io.StringIO(), io.StringIO()
+    call_command("reencrypt_fields", "--batch-size", "2", stdout=out, stderr=err)
+    assert "accounts.SessionToken (auth_key): 3 of 3 rows rewritten" in out.getvalue()
+    progress = [line for line in err.getvalue().splitlines() if line.startswith("accounts.SessionToken")]
+    assert progress == ["accounts.SessionToken: 2 of 3 rows read", "accounts.SessionToken: 3 of 3 rows read"]
+
+
 def test_rotation_reads_under_both_keys_and_reencrypt_fields_moves_rows_to_the_new_one(settings):
     settings.FIELD_ENCRYPTION_KEYS = ["the-old-key"]
     user = factories.account("rotated@example.com", totp=True)

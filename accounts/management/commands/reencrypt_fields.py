@@ -22,6 +22,12 @@ class Command(BaseCommand):
             self.stdout.write(new_key())
             return
         for model, names in encrypted_models():
-            seen, rewritten = reencrypt(model, names, options["batch_size"])
-            self.stdout.write(f"{model._meta.label} ({', '.join(names)}): {rewritten} of {seen} "
+            label = model._meta.label
+
+            def progress(seen, total, label=label):
+                if options["verbosity"] > 1 or (options["verbosity"] and total > options["batch_size"]):
+                    self.stderr.write(f"{label}: {seen} of {total} rows read")
+
+            seen, rewritten = reencrypt(model, names, options["batch_size"], progress)
+            self.stdout.write(f"{label} ({', '.join(names)}): {rewritten} of {seen} "
                               "rows rewritten")
