@@ -39,7 +39,7 @@ class Account(models.Model):
     # never changes, even when the primary address does (onepw.md §2.1).
     email = models.CharField(max_length=255)
     normalized_email = models.CharField(max_length=255, db_index=True)
-    email_code = models.CharField(max_length=32)
+    email_code = EncryptedTextField()  # the link code, and the HOTP secret of the mailed codes
     # Mirrors the primary Email row's is_verified: read on every session-authenticated request.
     email_verified = models.BooleanField(default=False)
     ka = models.CharField(max_length=64)
@@ -105,7 +105,7 @@ class Email(models.Model):
     )
     email = models.CharField(max_length=255)
     normalized_email = models.CharField(max_length=255, unique=True)
-    email_code = models.CharField(max_length=32)
+    email_code = EncryptedTextField()  # the link code, and the HOTP secret of the mailed codes
     is_verified = models.BooleanField(default=False)
     is_primary = models.BooleanField(default=False)
     verified_at = models.BigIntegerField(null=True, blank=True)
@@ -171,8 +171,9 @@ class SessionToken(AuthServerToken):
     auth_at = models.BigIntegerField(default=now_ms)
     user_agent = models.CharField(max_length=255, blank=True, default="")
     ip_address = models.GenericIPAddressField(null=True, blank=True)
-    # Present while the session awaits confirmation (upstream's unverifiedTokens row).
-    token_verification_id = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+    # Present while the session awaits confirmation (upstream's unverifiedTokens row); mailed as
+    # the sign-in link's code, so kept readable, and encrypted: compared in Python, never queried.
+    token_verification_id = EncryptedTextField(null=True, blank=True)
     must_verify = models.BooleanField(default=False)
     verification_method = models.PositiveSmallIntegerField(
         choices=VerificationMethod.choices, null=True, blank=True
@@ -218,7 +219,7 @@ class KeyFetchToken(AuthServerToken):
 
     key_bundle = models.CharField(max_length=192)
     # Shared with the session it was issued with: verifying that session verifies this token.
-    token_verification_id = models.CharField(max_length=32, null=True, blank=True, db_index=True)
+    token_verification_id = EncryptedTextField(null=True, blank=True)
 
     bearer_prefix = "fxk"
 

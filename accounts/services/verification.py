@@ -144,17 +144,27 @@ def email_status(session):
     }
 
 
+def _awaiting(model, account, token_verification_id):
+    """``model``'s rows of ``account`` awaiting this id. The column is encrypted (each value has
+    its own nonce), so the account's few waiting rows are compared here."""
+    waiting = model.objects.filter(account=account, token_verification_id__isnull=False)
+    return model.objects.filter(pk__in=[
+        pk for pk, stored in waiting.values_list("pk", "token_verification_id")
+        if secrets.compare_digest(stored.encode(), token_verification_id.encode())
+    ])
+
+
 def verify_tokens(account, token_verification_id, method=VerificationMethod.EMAIL):
     """Mark the session(s) and keyFetchToken(s) awaiting this id as verified; returns the count."""
     now = now_ms()
-    waiting = SessionToken.objects.filter(account=account, token_verification_id=token_verification_id)
+    waiting = _awaiting(SessionToken, account, token_verification_id)
     session_ids = list(waiting.values_list("token_id", flat=True))
     sessions = waiting.update(token_verification_id=None, verification_method=method, verified_at=now)
     # The sign-in events of those sessions now count as verified (drives the same-IP exemption).
     SecurityEvent.objects.filter(token_id__in=session_ids, name="account.login").update(verified=True)
-    key_fetch_tokens = KeyFetchToken.objects.filter(
-        account=account, token_verification_id=token_verification_id
-    ).update(token_verification_id=None)
+    key_fetch_tokens = _awaiting(KeyFetchToken, account, token_verification_id).update(
+        token_verification_id=None
+    )
     if sessions:
         ports.tell_devices_account_updated(account, "accountConfirm")
         transaction.on_commit(VERIFICATIONS.labels("session", VerificationMethod(method).label).inc)

@@ -13,7 +13,7 @@ from accounts import hawk, tokens
 from accounts.checks import field_encryption_configured
 from accounts.devices.models import Device
 from accounts.fields import keyring
-from accounts.models import KeyFetchToken, SecurityEvent, SessionToken
+from accounts.models import Account, KeyFetchToken, SecurityEvent, SessionToken
 from accounts.twofactor import otp
 from accounts.twofactor.models import TotpToken
 from emails import sealing
@@ -27,6 +27,7 @@ pytestmark = pytest.mark.django_db
 SESSIONS_MIGRATION = importlib.import_module("accounts.migrations.0007_secrets_at_rest")
 TOTP_MIGRATION = importlib.import_module("accounts.twofactor.migrations.0003_encrypted_secrets")
 OAUTH_MIGRATION = importlib.import_module("oauth.migrations.0005_hashed_session_refs")
+CODES_MIGRATION = importlib.import_module("accounts.migrations.0008_encrypted_codes")
 
 
 @pytest.fixture
@@ -151,7 +152,7 @@ def test_reencrypt_fields_shows_its_progress_batch_by_batch(settings):
     settings.FIELD_ENCRYPTION_KEYS = ["the-new-key", "the-old-key"]
     out, err = io.StringIO(), io.StringIO()
     call_command("reencrypt_fields", "--batch-size", "2", stdout=out, stderr=err)
-    assert "accounts.SessionToken (auth_key): 3 of 3 rows rewritten" in out.getvalue()
+    assert "accounts.SessionToken (auth_key, token_verification_id): 3 of 3 rows rewritten" in out.getvalue()
     progress = [line for line in err.getvalue().splitlines() if line.startswith("accounts.SessionToken")]
     assert progress == ["accounts.SessionToken: 2 of 3 rows read", "accounts.SessionToken: 3 of 3 rows read"]
 
@@ -165,7 +166,7 @@ def test_rotation_reads_under_both_keys_and_reencrypt_fields_moves_rows_to_the_n
     assert TotpToken.objects.get(pk=user.uid).shared_secret == user.totp_secret
     out = reencrypt_fields()
     assert "twofactor.TotpToken (shared_secret, replacement_secret): 1 of 1 rows rewritten" in out
-    assert "accounts.SessionToken (auth_key): 1 of 1 rows rewritten" in out
+    assert "accounts.SessionToken (auth_key, token_verification_id): 1 of 1 rows rewritten" in out
     new = stored("SELECT shared_secret FROM twofactor_totptoken WHERE uid = %s", user.uid)
     assert new != old and sealing.sealed_with_first_key(keyring(), new)
     assert "twofactor.TotpToken (shared_secret, replacement_secret): 0 of 1 rows" in reencrypt_fields()
@@ -246,6 +247,30 @@ def test_the_totp_migration_seals_clear_secrets_and_its_reverse_writes_them_back
     TOTP_MIGRATION.unseal(apps, None)
     assert stored("SELECT shared_secret FROM twofactor_totptoken") == secret
     assert stored("SELECT replacement_secret FROM twofactor_totptoken") == ""
+
+
+def test_the_codes_migration_seals_clear_codes_and_its_reverse_writes_them_back(api):
+    user = factories.account("codes@example.com", verified=False)
+    session = SessionToken.objects.get(pk=user.session_key)
+    code = session.token_verification_id
+    assert code == Account.objects.get(pk=user.uid).email_code
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE accounts_account SET email_code = %s", [code])
+        cursor.execute("UPDATE accounts_email SET email_code = %s", [code])
+        cursor.execute("UPDATE accounts_sessiontoken SET token_verification_id = %s", [code])
+
+    columns = (("accounts_account", "email_code"), ("accounts_email", "email_code"),
+               ("accounts_sessiontoken", "token_verification_id"))
+    CODES_MIGRATION.seal(apps, None)
+    assert all(stored(f"SELECT {column} FROM {table}").startswith("v1.") for table, column in columns)
+    CODES_MIGRATION.unseal(apps, None)
+    assert [stored(f"SELECT {column} FROM {table}") for table, column in columns] == [code] * 3
+
+    CODES_MIGRATION.seal(apps, None)
+    # The sign-up link's code still confirms the account and its session.
+    ok(api.post("/recovery_email/verify_code", {"uid": user.uid, "code": code}))
+    assert SessionToken.objects.get(pk=user.session_key).token_verification_id is None
+    assert Account.objects.get(pk=user.uid).email_verified
 
 
 def test_leaving_the_secret_key_default_lists_the_secret_key_value_second(settings):

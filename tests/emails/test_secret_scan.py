@@ -126,29 +126,12 @@ def test_the_outbox_holds_no_secret_of_a_sign_up_mail(api):
     assert found(outbox_only, code) == []
 
 
-def known_leak(leaks, known, reason):
-    """A leak outside the outbox (another model's column): anything beyond ``known`` fails;
-    what is known is an expected failure, reported with its reason, until that model changes."""
-    places = {place for place, _secret in leaks}
-    assert places <= known, f"secrets in clear in {sorted(places - known)}"
-    if places:
-        pytest.xfail(reason)
-
-
 def test_sign_up_link_code_is_not_in_the_database(api):
     auth_pw, _ = stretch("new-scan@example.com")
     ok(api.post("/account/create", {"email": "new-scan@example.com", "authPW": auth_pw}))
     deliver_queued()
     code = last_header("verify", "X-Verify-Code")
-    known_leak(
-        found(dump_database(), code),
-        {"accounts_account.email_code", "accounts_email.email_code",
-         "accounts_sessiontoken.token_verification_id"},
-        "outside the outbox: the sign-up link code is the account's emailCode, stored in clear "
-        "in accounts_account.email_code and accounts_email.email_code, and as the sign-up "
-        "session's accounts_sessiontoken.token_verification_id (accounts/models.py); the 6-digit "
-        "email OTP codes are derived from the emailCode too",
-    )
+    assert found(dump_database(), code) == []
 
 
 def test_sign_in_link_code_is_not_in_the_database(user):
@@ -158,14 +141,7 @@ def test_sign_in_link_code_is_not_in_the_database(user):
     ok(login(elsewhere, user.email, query="?keys=true"))
     deliver_queued()
     code = last_header("verifyLogin", "X-Signin-Verify-Code")
-    known_leak(
-        found(dump_database(), code),
-        {"accounts_sessiontoken.token_verification_id",
-         "accounts_keyfetchtoken.token_verification_id"},
-        "outside the outbox: the sign-in link code is the session's tokenVerificationId, stored "
-        "in clear in accounts_sessiontoken.token_verification_id and "
-        "accounts_keyfetchtoken.token_verification_id (accounts/models.py)",
-    )
+    assert found(dump_database(), code) == []
 
 
 def test_the_scan_finds_a_secret_stored_in_clear(user):
