@@ -25,6 +25,7 @@ from django.apps import apps
 
 from accounts import onepw
 from accounts.models import Account
+from tests.e2e.browser import screenshot
 from tests.e2e.settings_pages import PASSWORD as SETTINGS_PASSWORD
 from tests.e2e.settings_pages import open_settings, signed_in
 from tests.helpers import token_credentials
@@ -157,6 +158,7 @@ def test_sign_up_for_sync_over_the_webchannel(live_stack, browser_page):
     engines = page.locator("#sync-engines label:visible input")
     assert sorted(engines.evaluate_all("inputs => inputs.map(i => i.value)")) == sorted(ENGINES)
     page.uncheck("#sync-engines input[value=history]")
+    screenshot(page, "signup-sync-choose-engines")
     submit_signup(page)
     page.wait_for_url("**/confirm_signup_code?*")
     ready(page)
