@@ -222,7 +222,7 @@ def test_firefox_signs_up_then_a_second_profile_signs_in(live_stack, firefoxes):
     first.wait_for_url("/confirm_signup_code?")
     first.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code"))
     first.click("#code-form [type=submit]")
-    first.wait_for_url("/connect_another_device?")
+    first.wait_for_url("/signup_confirmed_sync?")
     account = assert_firefox_signed_in(first, email)
 
     second = firefoxes(live_stack.url, "signin")

@@ -60,7 +60,7 @@ TOKEN = {"access_token": "string", "token_type": "string", "scope": "string", "e
 
 
 def test_the_code_grant_answers_keys_a_refresh_token_and_auth_at(firefox):
-    api, (user, hawk) = ApiClient(), firefox
+    api, (_, hawk) = ApiClient(), firefox
     body = code_grant(api, hawk, keys_jwe=JWE)
     # Firefox reads keys_jwe, refresh_token, access_token and scope (FxAccountsOAuth.completeOAuthFlow).
     assert shape(body) == {**TOKEN, "refresh_token": "string", "auth_at": "integer", "keys_jwe": "string"}
@@ -84,7 +84,7 @@ def test_a_session_scope_grant_answers_a_new_session_token_and_never_its_id(fire
 
 
 def test_the_credentials_grant_answers_what_firefox_reads_for_sync(firefox):
-    api, (user, hawk) = ApiClient(), firefox
+    api, (_, hawk) = ApiClient(), firefox
     body = ok(api.post("/oauth/token", {"client_id": FIREFOX, "grant_type": "fxa-credentials",
                                         "scope": scopes.OLDSYNC, "ttl": 21600}, **hawk))
     # FxAccountsOAuth.getAccessToken reads access_token and expires_in.
@@ -100,7 +100,7 @@ def test_the_credentials_grant_answers_what_firefox_reads_for_sync(firefox):
 
 
 def test_device_registration_and_update_answer_the_full_device(firefox):
-    api, (user, hawk) = ApiClient(), firefox
+    api, (_, hawk) = ApiClient(), firefox
     created = ok(api.post("/account/device", {"name": "Firefox on Linux", "type": "desktop",
                                               "availableCommands": {SEND_TAB: "{}"}}, **hawk))
     # Without a push subscription there is none to answer (upstream's buildDeviceResponse).
@@ -123,7 +123,7 @@ def test_device_registration_and_update_answer_the_full_device(firefox):
 
 
 def test_the_device_list_and_attached_clients_carry_what_firefox_reads(firefox):
-    api, (user, hawk) = ApiClient(), firefox
+    api, (_, hawk) = ApiClient(), firefox
     ok(api.post("/account/device", {"name": "Firefox on Linux", "type": "desktop",
                                     "availableCommands": {SEND_TAB: "{}"}, **push_registration()}, **hawk))
     devices = ok(api.get("/account/devices?filterIdleDevicesTimestamp=0", **hawk))
