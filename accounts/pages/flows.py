@@ -24,6 +24,7 @@ FLOW_PAGES = {
     "signin_bounced": ["signin_bounced"],
     "signin_confirmed": ["signin_confirmed", "signin_verified"],
     "signup_confirmed": ["signup_confirmed", "signup_verified"],
+    "signup_confirmed_sync": ["signup_confirmed_sync"],
     "cannot_create_account": ["cannot_create_account"],
     "connect_another_device": ["connect_another_device"],
     "reset_password": ["reset_password"],

@@ -98,7 +98,7 @@ class AccountProfileResponseSerializer(ResponseSerializer):
     authenticationMethods = serializers.ListField(child=serializers.CharField(), source="authentication_methods")
     authenticatorAssuranceLevel = serializers.IntegerField(source="authenticator_assurance_level")
     subscriptionsByClientId = serializers.DictField(source="subscriptions_by_client_id")
-    profileChangedAt = serializers.IntegerField(source="profile_changed_at", allow_null=True)
+    profileChangedAt = serializers.IntegerField(source="profile_changed_at")
     metricsEnabled = serializers.BooleanField(source="metrics_enabled")
     atLeast18AtReg = serializers.BooleanField(source="at_least_18_at_reg", allow_null=True)
 

@@ -348,7 +348,9 @@ def profile(account):
         "authentication_methods": methods,
         "authenticator_assurance_level": account.authenticator_assurance_level,
         "subscriptions_by_client_id": ports.subscriptions_by_client_id(account),
-        "profile_changed_at": account.profile_changed_at,
+        # Always a time (auth-api-responses.md §1): an account never changed since it was made has
+        # its password's time, or its creation's.
+        "profile_changed_at": account.profile_changed_at or account.verifier_set_at or account.created_at,
         "metrics_enabled": account.metrics_enabled,
         "at_least_18_at_reg": account.at_least_18_at_reg,
     }

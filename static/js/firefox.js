@@ -16,6 +16,8 @@ import {
 
 const KEYS_KEY = "fxa.firefox.keys";
 const ENGINES_KEY = "fxa.firefox.engines";
+// Firefox answers oauth_flow_begin at once; an older one that does not know it never answers.
+const FLOW_BEGIN_TIMEOUT_MS = 3000;
 
 function isSync() {
   return params.get("service") === "sync";
@@ -161,6 +163,27 @@ export async function resumeFirefoxFlow() {
   const fresh = await request("fxaccounts:oauth_flow_begin", { scopes });
   for (const [name, value] of Object.entries(fresh || {})) params.set(name, value);
   history.replaceState(null, "", `${location.pathname}?${params}`);
+}
+
+/**
+ * From /connect_another_device in a Firefox not signed in: ask Firefox for a fresh Sync flow
+ * (fxaccounts:oauth_flow_begin) and start its sign-in here. False when Firefox gives none.
+ */
+export async function beginSyncSignIn(email) {
+  const fresh = await request("fxaccounts:oauth_flow_begin", { scopes: ["profile", OLDSYNC] },
+    { timeout: FLOW_BEGIN_TIMEOUT_MS }).catch(() => null);
+  if (!fresh || !fresh.state) return false;
+  const query = new URLSearchParams({
+    context: OAUTH_CONTEXT, service: "sync", action: "email", entrypoint: "fxa_connect_another_device", ...fresh,
+  });
+  if (email) query.set("email", email);
+  location.assign(`/?${query}`);
+  return true;
+}
+
+/** fxaccounts:sync_preferences: Firefox opens about:preferences#sync. */
+export function openSyncPreferences() {
+  send("fxaccounts:sync_preferences", {});
 }
 
 // From the settings pages (content-server.md §5): Firefox follows what happened to the account

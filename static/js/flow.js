@@ -88,6 +88,12 @@ export async function continueAfterLogin(response, email) {
   return go("/signin_token_code");
 }
 
+/** On to where a confirmed Sync sign-up or sign-in lands (content-server.md §3, upstream's pages). */
+export function goToSyncLanding(kind, options = {}) {
+  if (kind === "signup") return go("/signup_confirmed_sync", {}, options);
+  return go("/connect_another_device", { showSuccessMessage: "true" }, options);
+}
+
 /** The session is verified: authorize the RP, return where the user came from, or settings. */
 export async function finish(kind) {
   const account = storeAccount({ verified: true });
@@ -101,7 +107,7 @@ export async function finish(kind) {
   const target = redirectTarget();
   if (target) return location.assign(target);
   const name = params.get("service");
-  if (name === "sync") return go("/connect_another_device");
+  if (name === "sync") return goToSyncLanding(kind);
   // Another service without OAuth (an app that polls its session): say it worked, stay put.
   if (name) return go(kind === "signup" ? "/signup_confirmed" : "/signin_confirmed");
   return go("/settings", {}, { replace: true });

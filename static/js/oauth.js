@@ -8,7 +8,7 @@
 // URL to the RP from the query alone.
 import { ApiError, Errno, get, post } from "./api.js";
 import * as firefox from "./firefox.js";
-import { go, pageUrl, params } from "./flow.js";
+import { go, goToSyncLanding, pageUrl, params } from "./flow.js";
 import { oauthClient } from "./service.js";
 import { liveAccount } from "./session.js";
 
@@ -232,7 +232,8 @@ export async function authorize({ kind = "signin", consented = false, silent = n
   }
   if (!firefox.codeGoesToFirefox()) return deliver(result);
   await firefox.sendOAuthLogin(result, kind);
-  return go(params.get("service") === "sync" ? "/connect_another_device" : `/${kind}_confirmed`, {}, { replace: true });
+  if (params.get("service") === "sync") return goToSyncLanding(kind, { replace: true });
+  return go(`/${kind}_confirmed`, {}, { replace: true });
 }
 
 function refused(error, account, ask) {

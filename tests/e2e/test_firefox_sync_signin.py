@@ -28,6 +28,7 @@ from marionette_driver.marionette import Marionette
 
 from accounts.devices.models import Device
 from tests.e2e import test_pages_firefox_webchannel
+from tests.e2e.browser import SCREENSHOTS
 from tests.live import ManagedProcess
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -138,6 +139,11 @@ class Firefox:
                 raise AssertionError(f"{self.client.get_url()} never got ready")
             time.sleep(0.2)
 
+    def save_screenshot(self, name):
+        """The page as this Firefox shows it, next to the Playwright screenshots."""
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        (SCREENSHOTS / f"{name}.png").write_bytes(self.client.screenshot(format="binary"))
+
     def fill(self, css, text):
         element = self.wait_for(css)
         element.clear()
@@ -222,8 +228,18 @@ def test_firefox_signs_up_then_a_second_profile_signs_in(live_stack, firefoxes):
     first.wait_for_url("/confirm_signup_code?")
     first.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code"))
     first.click("#code-form [type=submit]")
-    first.wait_for_url("/connect_another_device?")
+    first.wait_for_url("/signup_confirmed_sync?")
     account = assert_firefox_signed_in(first, email)
+    # Firefox answered the landing page's fxa_status: its "Manage sync" is offered.
+    first.wait_for("[data-manage-sync]")
+    first.save_screenshot("firefox-signup-confirmed-sync")
+    # fxaccounts:sync_preferences: Firefox opens its Sync preferences in this tab.
+    first.click("[data-manage-sync]")
+    deadline = time.monotonic() + WAIT
+    while not first.client.get_url().startswith("about:preferences"):
+        assert time.monotonic() < deadline, first.client.get_url()
+        time.sleep(0.2)
+    assert first.client.get_url().endswith("#sync")
 
     second = firefoxes(live_stack.url, "signin")
     open_sign_in(second)
@@ -240,4 +256,7 @@ def test_firefox_signs_up_then_a_second_profile_signs_in(live_stack, firefoxes):
         second.click("#code-form [type=submit]")
     second.wait_for_url("/connect_another_device?")
     assert_firefox_signed_in(second, email)
+    # The page asked Firefox who is signed in: this account, so on to another device.
+    second.wait_for('[data-state="signed-in"]')
+    second.save_screenshot("firefox-connect-another-device")
     assert Device.objects.filter(account=account).count() == 2

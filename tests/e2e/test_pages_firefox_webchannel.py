@@ -12,7 +12,7 @@ import json
 import re
 import secrets
 import uuid
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 import requests
@@ -55,6 +55,7 @@ CHROME_SIDE = """
       "fxaccounts:can_link_account": { ok: config.canLink },
       "fxaccounts:login": { ok: true },
       "fxaccounts:oauth_login": { ok: true },
+      "fxaccounts:oauth_flow_begin": config.flowBegin,
     };
     if (!(command in answers) || config.silent) return;
     setTimeout(() => window.dispatchEvent(new CustomEvent("WebChannelMessageToContent", {
@@ -76,9 +77,10 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def as_firefox(page, *, signed_in_user=None, can_link=True, silent=False):
+def as_firefox(page, *, signed_in_user=None, can_link=True, silent=False, flow_begin=None):
     """Play Firefox in this page (and the pages it goes on to); returns the messages it gets."""
-    config = {"signedInUser": signed_in_user, "engines": ENGINES, "canLink": can_link, "silent": silent}
+    config = {"signedInUser": signed_in_user, "engines": ENGINES, "canLink": can_link, "silent": silent,
+              "flowBegin": flow_begin}
     messages = []
     page.expose_function("recordWebChannel", lambda message: messages.append(message))
     page.add_init_script(CHROME_SIDE % (json.dumps(config), FIREFOX))
@@ -87,6 +89,15 @@ def as_firefox(page, *, signed_in_user=None, can_link=True, silent=False):
 
 def sent(messages, command=None):
     return [m for m in messages if command is None or m["command"] == command]
+
+
+def wait_sent(page, messages, command):
+    """The first `command` the page sent, once the recording (asynchronous) has it."""
+    for _ in range(50):
+        if sent(messages, command):
+            return sent(messages, command)[0]
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the page never sent {command}")
 
 
 def firefox_flow(stack):
@@ -170,7 +181,7 @@ def test_sign_up_for_sync_over_the_webchannel(live_stack, browser_page):
     assert "keyFetchToken" not in login and "unwrapBKey" not in login
     page.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code"))
     page.click("#code-form [type=submit]")
-    page.wait_for_url("**/connect_another_device?*")
+    page.wait_for_url("**/signup_confirmed_sync?*")
     oauth_login = sent(messages, "fxaccounts:oauth_login")[0]["data"]
     assert oauth_login["state"] == state and oauth_login["redirect"] == WEBCHANNEL
     assert oauth_login["action"] == "signup"
@@ -181,6 +192,14 @@ def test_sign_up_for_sync_over_the_webchannel(live_stack, browser_page):
     assert keys == {OLDSYNC: oldsync_key(kb, account.verifier_set_at)}
     # The keys were made in the page: nothing of them is left in its storage.
     assert page.evaluate("Object.keys(sessionStorage)") == []
+    # Upstream's landing of a Sync sign-up: Sync's preferences, or on to another device.
+    ready(page)
+    expect(page.locator("h1")).to_have_text("Sync is turned on")
+    screenshot(page, "signup-confirmed-sync")
+    page.click("[data-manage-sync]")
+    assert wait_sent(page, messages, "fxaccounts:sync_preferences")["data"] == {}
+    page.click("[data-add-device]")
+    page.wait_for_url("**/connect_another_device?*context=oauth_webchannel_v1*")
 
 
 def test_sign_in_prefers_firefox_user_and_asks_for_the_password_for_keys(live_stack, browser_page):
@@ -214,9 +233,17 @@ def test_sign_in_prefers_firefox_user_and_asks_for_the_password_for_keys(live_st
         ready(page)
         page.fill("#code", live_stack.smtp.latest_code(email, "X-Signin-Verify-Code"))
         page.click("#code-form [type=submit]")
-    page.wait_for_url("**/connect_another_device?*")
+    page.wait_for_url("**/connect_another_device?*showSuccessMessage=true*")
     oauth_login = sent(messages, "fxaccounts:oauth_login")[0]["data"]
     assert oauth_login["action"] == "signin" and oauth_login["state"] == state
+    # Firefox is signed in: the banner, and on to another device on request.
+    ready(page)
+    expect(page.locator('[data-banner="signed-in"]')).to_be_visible()
+    expect(page.locator('[data-state="signed-in"]')).to_be_visible()
+    expect(page.locator("[data-steps]")).to_be_hidden()
+    page.click("[data-show-steps]")
+    expect(page.locator("[data-steps] code[data-origin]")).to_have_text(live_stack.url)
+    screenshot(page, "connect-another-device-signed-in")
     _, keys = redeem_as_firefox(live_stack, login["sessionToken"], oauth_login["code"], verifier, key)
     account, kb = account_kb(email, PASSWORD)
     assert keys == {OLDSYNC: oldsync_key(kb, account.verifier_set_at)}
@@ -297,7 +324,7 @@ def test_older_fx_desktop_v3_gets_the_key_fetch_token_and_unwrap_key(live_stack,
     ready(page)
     page.fill("#code", live_stack.smtp.latest_code(email, "X-Verify-Short-Code"))
     page.click("#code-form [type=submit]")
-    page.wait_for_url("**/connect_another_device?*")
+    page.wait_for_url("**/signup_confirmed_sync?*")
     first, again = [m["data"] for m in sent(messages, "fxaccounts:login")]
     assert first["verified"] is False and again["verified"] is True
     assert sent(messages, "fxaccounts:oauth_login") == []
@@ -309,3 +336,38 @@ def test_older_fx_desktop_v3_gets_the_key_fetch_token_and_unwrap_key(live_stack,
     assert response.status_code == 200, response.text
     _, wrap_kb = onepw.unbundle_keys(keys.bundle_key, bytes.fromhex(response.json()["bundle"]))
     assert onepw.xor(wrap_kb, bytes.fromhex(first["unwrapBKey"])) == account_kb(email, PASSWORD)[1]
+
+
+def test_connect_another_device_signs_in_a_firefox_that_is_not(live_stack, browser_page):
+    """Firefox opens /connect_another_device while signed out: the page asks it for a fresh
+    flow (oauth_flow_begin) and starts Sync's sign-in with it."""
+    page = browser_page
+    fresh = {"client_id": FIREFOX, "action": "email", "response_type": "code", "access_type": "offline",
+             "scope": f"profile {OLDSYNC}", "state": "fresh-state", "code_challenge": "c" * 43,
+             "code_challenge_method": "S256", "keys_jwk": b64url(b'{"kty":"EC"}')}
+    messages = as_firefox(page, flow_begin=fresh)
+    page.goto(f"{live_stack.url}/connect_another_device?context=oauth_webchannel_v1&service=sync&entrypoint=preferences")
+    ready(page)
+    expect(page.locator('[data-state="sign-in-here"]')).to_be_visible()
+    expect(page.locator('[data-state="elsewhere"]')).to_be_hidden()
+    screenshot(page, "connect-another-device-sign-in")
+    page.click("[data-sign-in]")
+    page.wait_for_url("**/?*state=fresh-state*")
+    assert sent(messages, "fxaccounts:oauth_flow_begin")[0]["data"] == {"scopes": ["profile", OLDSYNC]}
+    query = dict(parse_qsl(urlsplit(page.url).query))
+    assert query == {**fresh, "context": "oauth_webchannel_v1", "service": "sync",
+                     "entrypoint": "fxa_connect_another_device"}
+    ready(page)
+
+
+def test_connect_another_device_outside_firefox_tells_how_to_set_it_up(live_stack, browser_page):
+    page = browser_page
+    page.goto(f"{live_stack.url}/connect_another_device?context=oauth_webchannel_v1&service=sync")
+    ready(page)
+    expect(page.locator('[data-state="elsewhere"]')).to_be_visible()
+    expect(page.locator("[data-steps] code[data-origin]")).to_have_text(live_stack.url)
+    expect(page.locator('[data-state="sign-in-here"]')).to_be_hidden()
+    page.goto(f"{live_stack.url}/signup_confirmed_sync?service=sync")
+    ready(page)
+    expect(page.locator("[data-outside-firefox] a")).to_have_attribute("href", "/settings")
+    expect(page.locator("[data-add-device]")).to_be_hidden()

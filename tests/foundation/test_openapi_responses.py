@@ -97,7 +97,9 @@ def test_the_test_client_fails_on_an_answer_its_schema_refuses(monkeypatch):
     assert ApiClient().post("/get_random_bytes").status_code == 200
 
 
-RESPONSES_REFERENCE = Path(settings.BASE_DIR).parent / "shared" / "reference" / "auth-api-responses.md"
+REFERENCES = Path(settings.BASE_DIR).parent / "shared" / "reference"
+RESPONSES_REFERENCE = REFERENCES / "auth-api-responses.md"
+OAUTH_REFERENCE = REFERENCES / "oauth.md"
 
 # Where our documented success members differ from the reference's table, each with why.
 DIFFERENT_FROM_REFERENCE = {
@@ -114,17 +116,59 @@ DIFFERENT_FROM_REFERENCE = {
     "POST /v1/session/reauth": ({"keyFetchTokenVersion2"}, set()),
     # Older upstream's first-time verification answer, which PyFxA 0.8 reads.
     "POST /v1/session/verify/totp": ({"recoveryCodes"}, set()),
+    # Both names of the session's handle: the settings pages of either age find theirs.
+    # No "approximate" times: every session and device here has its real last access time.
+    "GET /v1/account/attached_clients": ({"sessionTokenHandle"}, {"approximateLastAccessTime",
+                                                                  "approximateLastAccessTimeFormatted"}),
+    "GET /v1/account/devices": (set(), {"approximateLastAccessTime", "approximateLastAccessTimeFormatted"}),
 }
+
+# Where a member's documented JSON type differs from the type the reference gives it, with why.
+TYPES_DIFFERENT_FROM_REFERENCE = {}
+
+# The reference's words for a value, as JSON Schema types (ms and seconds are integers).
+REFERENCE_TYPE_WORDS = {"bool": "boolean", "int": "integer", "ms": "integer", "str": "string",
+                        "hex": "string", "hex32": "string", "hex64": "string", "JWT": "string"}
+
+
+def reference_type(text):
+    """The JSON types a reference type such as ``str|null``, ``[str]``, ``1|2`` or ``"v1"|"v2"``
+    names, or None when it names none (``AttachedClient`` and other prose)."""
+    types = set()
+    for alternative in re.split(r"\\?\|", text):
+        alternative = alternative.strip()
+        word = re.match(r"[A-Za-z0-9]+", alternative)
+        if alternative.startswith("["):
+            types.add("array")
+        elif alternative.startswith("{"):
+            types.add("object")
+        elif alternative.startswith('"'):
+            types.add("string")
+        elif alternative == "null":
+            types.add("null")
+        elif re.fullmatch(r"\d+", alternative):
+            types.add("integer")
+        elif word and word.group() in REFERENCE_TYPE_WORDS:
+            types.add(REFERENCE_TYPE_WORDS[word.group()])
+        else:
+            return None
+    return frozenset(types)
 
 
 def top_level_members(body):
-    """The member names of a reference body such as ``{uid, keyFetchToken?, details: {...}}``."""
-    members, depth, current = set(), 0, ""
+    """The members of a reference body such as ``{uid, keyFetchToken?, details: {...}}``, each with
+    the JSON types the body gives it (None when it gives none)."""
+    members, depth, current = {}, 0, ""
     for char in body[1:-1] + ",":
         depth += (char in "{[(") - (char in "}])")
         if char == "," and depth == 0:
-            match = re.match(r"\s*([A-Za-z_][\w-]*)", current)
-            members.update([match.group(1)] if match else [])
+            match = re.match(r"\s*([A-Za-z_][\w-]*)\??\s*(?::\s*(.*?)\s*)?(\\?\|\s*null)?\s*$", current, re.S)
+            if match:
+                name, typed, null = match.groups()
+                types = reference_type(typed) if typed else None
+                if types is not None and null:
+                    types |= {"null"}
+                members[name] = types
             current = ""
         else:
             current += char
@@ -133,41 +177,116 @@ def top_level_members(body):
 
 def reference_bodies():
     """{"METHOD /v1/route": members} of the reference's success-body tables: every body the cell
-    gives before its first dash (what follows is errors and behaviour), of the row's first route."""
+    gives before its first dash (what follows is errors and behaviour), of the row's first route;
+    an array's body is its items' (``[ {...} ]``, or the AttachedClient block it names)."""
+    text = RESPONSES_REFERENCE.read_text()
+    attached_client = re.search(r"^AttachedClient:\n```\n(.*?)```", text, re.M | re.S).group(1)
     bodies = {}
-    for line in RESPONSES_REFERENCE.read_text().splitlines():
+    for line in text.splitlines():
         match = re.match(r"\| `(GET|POST|PUT|DELETE) (/[^`\s\[?]*)[^|]*\| (.*)\|\s*$", line)
         if match:
             method, route, cell = match.groups()
-            found = re.findall(r"`(\{.*?\})`", cell.split(" — ")[0].split(" / ")[0])
+            cell = cell.split(" — ")[0].split(" / ")[0].replace("`[ AttachedClient ]`", f"`[ {attached_client} ]`")
+            found = re.findall(r"`\[?\s*(\{.*?\})\s*\]?`", cell, re.S)
             if found:
-                bodies[f"{method} /v1{route}"] = set().union(*map(top_level_members, found))
+                members = {}
+                for body in found:
+                    members.update(top_level_members(" ".join(body.split())))
+                bodies[f"{method} /v1{route}"] = members
+    bodies.update(oauth_reference_bodies())
     return bodies
 
 
+def oauth_reference_bodies():
+    """The token answer of oauth.md §7 (its field table's members, typed by its example) and the
+    profile of §10 (its field table's members)."""
+    text = OAUTH_REFERENCE.read_text()
+    token = text[text.index("### Response", text.index("## 7. Token endpoint")):text.index("## 8.")]
+    example = json.loads(re.search(r"```json\n(.*?)```", token, re.S).group(1))
+    json_types = {str: "string", int: "integer", bool: "boolean"}
+    token_members = {name: frozenset({json_types[type(example[name])]}) if name in example else None
+                     for name in re.findall(r"^\| `(\w+)` \|", token, re.M)}
+    profile = text[text.index("### Profile server"):text.index("`profile` covers all")]
+    profile_members = {name: None for row in re.findall(r"^\| (`.*?) \|", profile, re.M)
+                       for name in re.findall(r"`(\w+)`(?: \([^)]*\))?(?:,|$)", row)}
+    return {"POST /v1/oauth/token": token_members, "GET /v1/profile": profile_members}
+
+
+def schema_types(node):
+    """The JSON types an OpenAPI property allows (its $ref followed, ``nullable`` as null)."""
+    if "$ref" in node:
+        node = {**schemas().components["schemas"][node["$ref"].rsplit("/", 1)[1]],
+                **{key: value for key, value in node.items() if key != "$ref"}}
+    if "anyOf" in node:
+        return frozenset().union(*map(schema_types, node["anyOf"]))
+    return frozenset({node["type"]} | ({"null"} if node.get("nullable") else set()))
+
+
 def documented_members(method, path):
+    """{member: its JSON types} of the route's documented 200 object (of its items, for an
+    array), or None when it documents no such object."""
     operation = schemas().paths.get(path, {}).get(method.lower())
     if operation is None:
         return None
     schema = operation["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("schema", {})
+    if schema.get("type") == "array":
+        schema = schema.get("items", {})
     if "$ref" in schema:
         schema = schemas().components["schemas"][schema["$ref"].rsplit("/", 1)[1]]
-    return set(schema.get("properties", {})) if schema.get("type") == "object" else None
+    if schema.get("type") != "object":
+        return None
+    return {name: schema_types(node) for name, node in schema.get("properties", {}).items()}
 
 
 def test_success_members_match_the_reference():
     bodies = reference_bodies()
     assert len(bodies) > 50  # the parse found the tables
-    compared, differences = 0, {}
+    compared, differences, types_differ = 0, {}, {}
     for name, reference in bodies.items():
         ours = documented_members(*name.split(" "))
         if ours is None:
             continue  # not served, or not an object (see test_openapi.NOT_SERVED)
         compared += 1
-        if ours != reference:
-            differences[name] = (ours - reference, reference - ours)
+        if set(ours) != set(reference):
+            differences[name] = (set(ours) - set(reference), set(reference) - set(ours))
+        for member, types in reference.items():
+            if types is not None and member in ours and ours[member] != types:
+                types_differ[f"{name} {member}"] = (ours[member], types)
     assert compared > 50
     assert differences == DIFFERENT_FROM_REFERENCE
+    assert types_differ == TYPES_DIFFERENT_FROM_REFERENCE
+
+
+@pytest.mark.parametrize("name, members", [
+    # What Firefox desktop reads after its sign-in (content-server.md §5; oauth.md §7, §10;
+    # auth-api-responses.md §3, §7): the parse must find each of these routes' members.
+    ("POST /v1/oauth/token", {"access_token", "token_type", "scope", "expires_in", "refresh_token",
+                              "id_token", "auth_at", "keys_jwe", "session_token"}),
+    ("POST /v1/account/device", {"id", "createdAt", "name", "type", "pushCallback", "pushPublicKey",
+                                 "pushAuthKey", "pushEndpointExpired", "availableCommands"}),
+    ("GET /v1/account/devices", {"id", "isCurrentDevice", "lastAccessTime", "lastAccessTimeFormatted",
+                                 "approximateLastAccessTime", "approximateLastAccessTimeFormatted",
+                                 "location", "name", "type", "pushCallback", "pushPublicKey",
+                                 "pushAuthKey", "pushEndpointExpired", "availableCommands"}),
+    ("GET /v1/account/attached_clients", {
+        "clientId", "deviceId", "sessionTokenId", "refreshTokenId", "isCurrentSession", "deviceType",
+        "name", "createdTime", "createdTimeFormatted", "lastAccessTime", "lastAccessTimeFormatted",
+        "approximateLastAccessTime", "approximateLastAccessTimeFormatted", "scope", "location",
+        "userAgent", "os"}),
+    ("GET /v1/profile", {"uid", "email", "locale", "amrValues", "twoFactorAuthentication",
+                         "subscriptions", "metricsEnabled", "displayName", "avatar", "avatarDefault",
+                         "sub"}),
+    ("GET /v1/session/status", {"state", "uid", "details"}),
+    ("GET /v1/account/status", {"exists", "locale"}),
+])
+def test_the_reference_bodies_firefox_reads_are_parsed_whole(name, members):
+    assert set(reference_bodies()[name]) == members
+
+
+def test_reference_types_are_read_from_the_notation():
+    assert top_level_members("{a: bool, b?: str\\|null, c: [str], d: ms\\|null, e?\\|null, f: 1\\|2, g: Thing}") == {
+        "a": {"boolean"}, "b": {"string", "null"}, "c": {"array"}, "d": {"integer", "null"},
+        "e": None, "f": {"integer"}, "g": None}
 
 
 class CannedAdapter(requests.adapters.BaseAdapter):

@@ -1,9 +1,12 @@
 """Firefox's own clients, registered by oauth 0003: what Firefox desktop does with them (a code
 for Sync with keys_jwe over the WebChannel redirect, redeemed with PKCE and a session), the
 per-scope rule on where keys may go (auth errno 163 on these routes), the admin, and /.well-known/fxa-client-configuration."""
+from urllib.parse import urlsplit
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client as HttpClient
+from django.urls import resolve
 
 from oauth import scopes
 from oauth.models import Client
@@ -148,3 +151,37 @@ def test_the_authorization_page_takes_keys_jwk_only_where_keys_may_go():
     assert refused.status_code == 400 and b"encrypt your synced data" in refused.content
     no_keyed_scope = HttpClient().get("/authorization", {**query, "scope": "profile"})
     assert no_keyed_scope.status_code == 400
+
+
+def firefox_autoconfig(document, root):
+    """The prefs Firefox's FxAccountsConfig.updateConfigURLs writes from the document."""
+    auth = document["auth_server_base_url"]
+    return {
+        "identity.fxaccounts.auth.uri": auth if auth.endswith("/v1") else auth + "/v1",
+        "identity.fxaccounts.remote.oauth.uri": document["oauth_server_base_url"] + "/v1",
+        "identity.fxaccounts.remote.pairing.uri": document["pairing_server_base_uri"],
+        "identity.fxaccounts.remote.profile.uri": document["profile_server_base_url"] + "/v1",
+        "identity.sync.tokenserver.uri": document["sync_tokenserver_base_url"] + "/1.0/sync/1.5",
+        "identity.fxaccounts.remote.root": root.rstrip("/"),
+    }
+
+
+def test_the_prefs_firefox_derives_reach_this_server_at_its_public_root(settings):
+    settings.PUBLIC_URL = "https://accounts.example.org"
+    settings.OAUTH_SYNC_TOKENSERVER_URL = "https://sync.example.org"
+    document = HttpClient().get("/.well-known/fxa-client-configuration").json()
+    # autoconfig.uri as the README has users type it, with or without the trailing slash.
+    prefs = firefox_autoconfig(document, "https://accounts.example.org/")
+    assert prefs == {
+        "identity.fxaccounts.auth.uri": "https://accounts.example.org/v1",
+        "identity.fxaccounts.remote.oauth.uri": "https://accounts.example.org/v1",
+        "identity.fxaccounts.remote.pairing.uri": settings.OAUTH_PAIRING_SERVER_URL,
+        "identity.fxaccounts.remote.profile.uri": "https://accounts.example.org/v1",
+        "identity.sync.tokenserver.uri": "https://sync.example.org/1.0/sync/1.5",
+        "identity.fxaccounts.remote.root": settings.PUBLIC_URL,
+    }
+    # What Firefox then calls under each of them is served here.
+    for pref, route in (("identity.fxaccounts.auth.uri", "/account/status"),
+                        ("identity.fxaccounts.remote.oauth.uri", "/oauth/token"),
+                        ("identity.fxaccounts.remote.profile.uri", "/profile")):
+        assert resolve(urlsplit(prefs[pref] + route).path)
