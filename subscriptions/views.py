@@ -3,20 +3,36 @@
 import logging
 
 import stripe
+from django.conf import settings
 from django.utils import translation
 from rest_framework.response import Response
 
 from accounts.errors import AppError
 from accounts.serializers.responses import EmptySerializer, render
+from accounts.authentication import SessionTokenAuthentication
 from accounts.views.base import PublicView
 from oauth.profile.views import ProfileRoute
 
 from . import serializers, services, stripe_gateway, tasks
 from .authentication import (
-    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeRequired,
+    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeOptional,
+    SubscriptionsScopeRequired,
 )
 
 logger = logging.getLogger("fxa.subscriptions")
+
+
+def request_location(request):
+    """``(country, postal code)`` of the caller from the geo-IP headers the proxy in front sets
+    (SUBSCRIPTIONS_GEO_*_HEADER), or None: Stripe Tax needs both (upstream's buildTaxAddress)."""
+    def header(name):
+        return request.headers.get(name, "").strip() if name else ""
+
+    country = header(settings.SUBSCRIPTIONS_GEO_COUNTRY_HEADER).upper()
+    postal_code = header(settings.SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER)
+    if len(country) == 2 and country.isalpha() and postal_code:
+        return country, postal_code[:32]
+    return None
 
 
 class SubscriptionView(PublicView):
@@ -24,6 +40,21 @@ class SubscriptionView(PublicView):
 
     authentication_classes = [AccessTokenAuthentication]
     permission_classes = [SubscriptionsScopeRequired]
+
+
+class SessionOrSubscriptionView(SubscriptionView):
+    """A route our own settings pages also call with their (verified) session token."""
+
+    authentication_classes = [SessionTokenAuthentication, AccessTokenAuthentication]
+
+
+class OptionalSubscriptionView(SubscriptionView):
+    """A route a signed-out visitor of the product page may call too (upstream: "try")."""
+
+    permission_classes = [SubscriptionsScopeOptional]
+
+    def caller(self):
+        return self.request.user if self.request.auth is not None else None
 
 
 class PlansView(PublicView):
@@ -73,7 +104,8 @@ class CustomerView(SubscriptionView):
     response_serializer = serializers.FilteredCustomerSerializer
 
     def post(self, request):
-        row = services.ensure_customer(request.user, self.body().get("displayName", ""))
+        row = services.ensure_customer(request.user, self.body().get("displayName", ""),
+                                       request_location(request))
         return self.answer(services.filtered_customer(row))
 
 
@@ -85,10 +117,10 @@ class NewSubscriptionView(SubscriptionView):
 
     def post(self, request):
         data = self.body()
-        subscription, invoice = services.subscribe(
+        subscription, country = services.subscribe(
             request.user, data["priceId"], data.get("paymentMethodId"), data.get("promotionCode")
         )
-        return self.answer({"subscription": subscription, "source_country": None})
+        return self.answer({"subscription": subscription, "source_country": country})
 
 
 class SubscriptionItemView(SubscriptionView):
@@ -132,17 +164,44 @@ class InvoiceRetryView(SubscriptionView):
         return self.answer(services.filtered_invoice(invoice))
 
 
-class InvoicePreviewView(SubscriptionView):
-    """POST /v1/oauth/subscriptions/invoice/preview {priceId}"""
+class InvoicePreviewView(OptionalSubscriptionView):
+    """POST /v1/oauth/subscriptions/invoice/preview {priceId, promotionCode?}"""
 
     body_serializer = serializers.InvoicePreviewSerializer
     response_serializer = serializers.InvoicePreviewResponseSerializer
 
     def post(self, request):
-        return self.answer(services.preview_invoice(request.user, self.body()["priceId"]))
+        data = self.body()
+        return self.answer(services.preview_invoice(
+            self.caller(), data["priceId"], data.get("promotionCode") or None,
+            request_location(request)))
 
 
-class BillingAndSubscriptionsView(SubscriptionView):
+class CouponView(OptionalSubscriptionView):
+    """POST /v1/oauth/subscriptions/coupon {priceId, promotionCode}"""
+
+    body_serializer = serializers.CouponSerializer
+    response_serializer = serializers.CouponDetailsSerializer
+
+    def post(self, request):
+        data = self.body()
+        return self.answer(services.coupon_details(data["priceId"], data["promotionCode"],
+                                                   request_location(request)))
+
+
+class ApplyCouponView(SubscriptionView):
+    """PUT /v1/oauth/subscriptions/coupon/apply {promotionId, subscriptionId}"""
+
+    body_serializer = serializers.ApplyCouponSerializer
+    response_serializer = serializers.FilteredSubscriptionSerializer
+
+    def put(self, request):
+        data = self.body()
+        return self.answer(services.apply_promotion_code(
+            request.user, data["promotionId"], data["subscriptionId"]))
+
+
+class BillingAndSubscriptionsView(SessionOrSubscriptionView):
     """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"""
 
     response_serializer = serializers.BillingAndSubscriptionsResponseSerializer
@@ -191,7 +250,7 @@ class DetachFailedPaymentMethodView(SubscriptionView):
             request.user, self.body()["paymentMethodId"]))
 
 
-class PlanEligibilityView(SubscriptionView):
+class PlanEligibilityView(SessionOrSubscriptionView):
     """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
 
     response_serializer = serializers.PlanEligibilityResponseSerializer

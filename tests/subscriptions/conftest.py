@@ -71,6 +71,8 @@ def stripe_settings(settings, localstripe_url):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.SUBSCRIPTIONS_SHARED_SECRET = SHARED_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    # localstripe makes every card French; the catalogue's plans are mostly in dollars.
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "FR"], "EUR": ["FR", "DE"]}
     requests.delete(f"{localstripe_url}/_config/data", timeout=5).raise_for_status()
     cache.delete(services.catalogue_fresh_key())
     yield

@@ -85,7 +85,7 @@ def test_subscribe_without_a_customer_is_176(api, token, catalogue):
 def test_subscribe_with_a_card(api, user, token, catalogue):
     body = ok(subscribe(api, token, catalogue["basic"]))
     sub = body["subscription"]
-    assert body["sourceCountry"] is None
+    assert body["sourceCountry"] == "FR"  # the card's country (localstripe: always FR)
     assert sub["status"] == "active" and sub["cancel_at_period_end"] is False
     assert sub["items"]["data"][0]["price"]["id"] == catalogue["basic"]
     assert "capabilities" not in str(sub["items"]["data"][0]["price"]["metadata"])
@@ -309,3 +309,19 @@ def test_a_new_attempt_cancels_the_incomplete_subscription_to_the_same_plan(
     assert Subscription.objects.get(pk=stuck["subscription"]["id"]).status == "canceled"
     assert [s["subscriptionId"] for s in ok(call(api, "GET", "/oauth/subscriptions/active",
                                                  token))] == [fresh["id"]]
+
+
+def test_our_pages_session_token_reads_billing_and_eligibility(api, user, token, catalogue):
+    """The two read routes of the settings pages also take a verified session token (Hawk),
+    which stands for the whole account; the others stay OAuth-only, as upstream's."""
+    billing = "/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"
+    eligibility = f"/oauth/mozilla-subscriptions/customer/plan-eligibility/{catalogue['pro']}"
+    session = {"token": user.session_token, "scheme": "hawk"}
+    assert_error(api.get(billing, **session), 404, 176)
+    sub_id = ok(subscribe(api, token, catalogue["basic"]))["subscription"]["id"]
+    assert [s["subscription_id"] for s in ok(api.get(billing, **session))["subscriptions"]] == \
+        [sub_id]
+    assert ok(api.get(eligibility, **session))["eligibility"] == "upgrade"
+    assert_error(api.get("/oauth/subscriptions/active", **session), 401, 110)
+    pending = factories.account("pending@example.com", verified=False)
+    assert_error(api.get(eligibility, token=pending.session_token, scheme="hawk"), 400, 104)

@@ -1,0 +1,305 @@
+"""Promotion codes (reference §6.2), Stripe Tax and the anonymous previews (§4.2, §6.3), and the
+card-country checks (§6), against a loopback Stripe answering from fixtures: localstripe has
+neither promotion codes nor Stripe Tax."""
+import pytest
+
+from subscriptions import services, stripe_gateway
+from subscriptions.models import StripeCustomer, Subscription
+from tests import factories
+from tests.helpers import ApiClient, assert_error, ok
+
+from . import stripe_fixtures as fx
+from .conftest import access_token
+from .fixture_stripe import FixtureStripe
+
+pytestmark = pytest.mark.django_db
+
+GEO = {"X-Geo-Country": "US", "X-Geo-Postal-Code": "10001"}
+
+
+@pytest.fixture
+def fake(stripe_settings, settings):
+    stripe = FixtureStripe()
+    settings.STRIPE_API_BASE = stripe.url
+    settings.SUBSCRIPTIONS_GEO_COUNTRY_HEADER = "X-Geo-Country"
+    settings.SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER = "X-Geo-Postal-Code"
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "GB"], "EUR": ["DE", "FR"]}
+    stripe.on("GET", "/v1/plans", fx.PLANS)
+    stripe.on("GET", "/v1/promotion_codes", fx.promotion_codes_list)
+    stripe.on("GET", f"/v1/customers/{fx.CUSTOMER_ID}", fx.CUSTOMER)
+    stripe.on("POST", "/v1/invoices/create_preview", lambda params: fx.preview())
+    yield stripe
+    stripe.close()
+
+
+@pytest.fixture
+def api():
+    return ApiClient()
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def customer(user):
+    """The user's Stripe customer, linked as POST /customer links it."""
+    return StripeCustomer.objects.create(account=user.account, customer_id=fx.CUSTOMER_ID,
+                                         data=fx.CUSTOMER)
+
+
+def coupon(api, code, price="price_pro_usd", headers=None):
+    return api.request("POST", "/oauth/subscriptions/coupon",
+                       {"priceId": price, "promotionCode": code}, headers=headers)
+
+
+# POST /coupon
+
+
+def test_a_live_code_is_valid_with_its_discount(api, fake):
+    fake.on("POST", "/v1/invoices/create_preview",
+            lambda params: fx.preview(promo=fx.promotion_by_id("promo_launch")))
+    assert ok(coupon(api, "LAUNCH")) == {
+        "promotionCode": "LAUNCH", "type": "once", "durationInMonths": None, "valid": True,
+        "discountAmount": 100, "expired": False, "maximallyRedeemed": False,
+    }
+    [sent] = fake.sent("POST", "/v1/invoices/create_preview")
+    assert sent.params["discounts[0][promotion_code]"] == "promo_launch"
+    assert sent.params["subscription_details[items][0][plan]"] == "price_pro_usd"
+    # Listed on the plan (not the product), and repeating over whole months: valid too.
+    spring = ok(coupon(api, "SPRING"))
+    assert (spring["type"], spring["durationInMonths"], spring["valid"]) == ("repeating", 3, True)
+
+
+def test_expired_and_used_up_codes_are_described_not_refused(api, fake):
+    expired = ok(coupon(api, "EXPIRED"))
+    assert (expired["valid"], expired["expired"], expired["maximallyRedeemed"]) == \
+        (False, True, False)
+    maxed = ok(coupon(api, "MAXED"))
+    assert (maxed["valid"], maxed["expired"], maxed["maximallyRedeemed"]) == (False, False, True)
+    archived = ok(coupon(api, "ARCHIVED"))
+    assert (archived["valid"], archived["expired"], archived["maximallyRedeemed"]) == \
+        (False, False, False)
+    # Nothing to preview for a code that cannot be used.
+    assert fake.sent("POST", "/v1/invoices/create_preview") == []
+
+
+def test_a_repeating_coupon_shorter_than_a_yearly_period_is_not_valid(api, fake):
+    assert ok(coupon(api, "THREEMONTHS", price="price_pro_year"))["valid"] is False
+
+
+def test_codes_the_price_does_not_take_are_199(api, fake):
+    assert_error(coupon(api, "NOTLISTED"), 400, 199)
+    # Listed on the USD plan only, not on the euro one.
+    assert_error(coupon(api, "SPRING", price="price_pro_eur"), 400, 199)
+    # Its coupon is restricted to another product.
+    assert_error(coupon(api, "ELSEWHERE"), 400, 199)
+    assert_error(coupon(api, "LAUNCH", price="price_unknown"), 400, 178)
+
+
+def test_a_discount_below_the_minimum_charge_is_199(api, fake):
+    # Stripe cannot charge 0.40 USD (its minimum is 0.50): the code cannot be offered.
+    big = fx.promotion_code("promo_launch", "LAUNCH", fx.coupon("co_big", percent_off=96.0))
+    fake.on("POST", "/v1/invoices/create_preview", lambda params: fx.preview(promo=big))
+    assert_error(coupon(api, "LAUNCH"), 400, 199)
+
+
+def test_a_preview_stripe_refuses_makes_the_code_invalid(api, fake):
+    fake.on("POST", "/v1/invoices/create_preview",
+            {"error": {"type": "invalid_request_error", "message": "No such coupon"}}, status=400)
+    assert ok(coupon(api, "LAUNCH"))["valid"] is False
+
+
+# POST /invoice/preview
+
+
+def test_an_anonymous_preview_with_a_code_and_tax_from_geo_ip(api, fake):
+    """US sales tax is added on top of the discounted price."""
+    fake.on("POST", "/v1/invoices/create_preview", lambda params: fx.preview(
+        promo=fx.promotion_by_id("promo_launch"), tax=72))
+    body = ok(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                          {"priceId": "price_pro_usd", "promotionCode": "LAUNCH"}, headers=GEO))
+    assert body["line_items"][0]["amount"] == 1000 and body["line_items"][0]["id"] == \
+        "price_pro_usd"
+    assert (body["subtotal"], body["subtotal_excluding_tax"]) == (1000, 1000)
+    assert (body["total"], body["total_excluding_tax"]) == (972, 900)
+    assert body["tax"] == [{"amount": 72, "inclusive": False, "display_name": "Sales Tax"}]
+    assert body["discount"] == {"amount": 100, "amount_off": None, "percent_off": 10.0}
+    [sent] = fake.sent("POST", "/v1/invoices/create_preview")
+    assert "customer" not in sent.params
+    assert sent.params["automatic_tax[enabled]"] == "true"
+    assert sent.params["customer_details[shipping][address][country]"] == "US"
+    assert sent.params["customer_details[shipping][address][postal_code]"] == "10001"
+    assert sent.params["customer_details[tax_exempt]"] == "none"
+    assert sent.params["expand[0]"] == "total_tax_amounts.tax_rate"
+
+
+def test_inclusive_vat_is_inside_the_total(api, fake):
+    """German VAT is part of the euro price: the total stays 10.00, 1.60 of it tax."""
+    fake.on("POST", "/v1/invoices/create_preview", lambda params: fx.preview(
+        currency="eur", tax=160, inclusive=True, tax_name="VAT", price=fx.PLAN_EUR))
+    body = ok(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                          {"priceId": "price_pro_eur"},
+                          headers={"X-Geo-Country": "DE", "X-Geo-Postal-Code": "10115"}))
+    assert (body["total"], body["total_excluding_tax"], body["subtotal_excluding_tax"]) == \
+        (1000, 840, 840)
+    assert body["tax"] == [{"amount": 160, "inclusive": True, "display_name": "VAT"}]
+    assert "discount" not in body
+
+
+def test_without_a_location_or_in_another_currency_there_is_no_tax(api, fake):
+    ok(api.request("POST", "/oauth/subscriptions/invoice/preview", {"priceId": "price_pro_usd"}))
+    # A US visitor looking at a euro price: Stripe Tax is not asked (upstream's rule).
+    ok(api.request("POST", "/oauth/subscriptions/invoice/preview", {"priceId": "price_pro_eur"},
+                   headers=GEO))
+    first, second = fake.sent("POST", "/v1/invoices/create_preview")
+    assert "automatic_tax[enabled]" not in first.params
+    assert "customer_details[shipping][address][country]" not in first.params
+    assert first.params["customer_details[tax_exempt]"] == "none"
+    assert "automatic_tax[enabled]" not in second.params
+    body = ok(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                          {"priceId": "price_pro_usd"}))
+    assert "tax" not in body and body["total"] == 1000
+
+
+def test_an_unsupported_location_is_213(api, fake, settings):
+    settings.SUBSCRIPTIONS_UNSUPPORTED_LOCATIONS = ["US"]
+    assert_error(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                             {"priceId": "price_pro_usd"}, headers=GEO), 400, 213)
+
+
+def test_a_preview_code_that_cannot_be_used_is_199(api, fake):
+    for code in ("ARCHIVED", "EXPIRED", "NOTLISTED"):
+        assert_error(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                                 {"priceId": "price_pro_usd", "promotionCode": code}), 400, 199)
+
+
+def test_a_customers_preview_is_taxed_where_stripe_tax_places_it(api, fake, user, customer):
+    ok(api.request("POST", "/oauth/subscriptions/invoice/preview", {"priceId": "price_pro_usd"},
+                   headers=bearer(access_token(user.account))))
+    [sent] = fake.sent("POST", "/v1/invoices/create_preview")
+    assert sent.params["customer"] == fx.CUSTOMER_ID
+    assert sent.params["automatic_tax[enabled]"] == "true"
+    assert not any(key.startswith("customer_details") for key in sent.params)
+    [lookup] = fake.sent("GET", f"/v1/customers/{fx.CUSTOMER_ID}")
+    assert lookup.params["expand[1]"] == "tax"
+
+
+def test_a_token_without_the_scope_is_refused_even_where_one_is_optional(api, fake, user):
+    profile_only = access_token(user.account, scope="profile")
+    response = api.request("POST", "/oauth/subscriptions/coupon",
+                           {"priceId": "price_pro_usd", "promotionCode": "LAUNCH"},
+                           headers=bearer(profile_only))
+    assert response.status_code == 403
+    assert_error(api.request("POST", "/oauth/subscriptions/coupon",
+                             {"priceId": "price_pro_usd", "promotionCode": "LAUNCH"},
+                             headers=bearer("0" * 64)), 401, 110)
+
+
+# POST /active/new with a promotion code, Stripe Tax and the card's country
+
+
+def subscribe_routes(fake):
+    """What Stripe answers along a subscription with LAUNCH by a US card."""
+    launch = fx.promotion_by_id("promo_launch")
+    fake.on("GET", "/v1/subscriptions", {"object": "list", "data": [], "has_more": False})
+    fake.on("GET", "/v1/payment_methods/pm_us", fx.card_payment_method("pm_us", "US"))
+    fake.on("GET", "/v1/payment_methods/pm_de", fx.card_payment_method("pm_de", "DE"))
+    fake.on("POST", "/v1/payment_methods/pm_us/attach",
+            fx.card_payment_method("pm_us", "US", fx.CUSTOMER_ID))
+    with_card = {**fx.CUSTOMER, "invoice_settings": {
+        **fx.CUSTOMER["invoice_settings"],
+        "default_payment_method": fx.card_payment_method("pm_us", "US", fx.CUSTOMER_ID)}}
+    fake.on("POST", f"/v1/customers/{fx.CUSTOMER_ID}", with_card)
+    created = fx.subscription(promo=launch, latest_invoice=fx.paid_invoice(promo=launch))
+    fake.on("POST", "/v1/subscriptions", created)
+    fake.on("POST", "/v1/subscriptions/sub_fixture", lambda params: fx.subscription(
+        promo=launch, metadata={"appliedPromotionCode": params["metadata[appliedPromotionCode]"]}))
+
+
+def test_subscribe_with_a_promotion_code(api, fake, user, customer):
+    subscribe_routes(fake)
+    token = access_token(user.account)
+    body = ok(api.request("POST", "/oauth/subscriptions/active/new", {
+        "priceId": "price_pro_usd", "paymentMethodId": "pm_us", "promotionCode": "LAUNCH"},
+        headers=bearer(token)))
+    assert body["sourceCountry"] == "US"
+    assert body["subscription"]["id"] == "sub_fixture"
+    assert body["subscription"]["latest_invoice"]["payment_intent"]["status"] == "succeeded"
+    [create] = fake.sent("POST", "/v1/subscriptions")
+    assert create.params["discounts[0][promotion_code]"] == "promo_launch"
+    assert create.params["automatic_tax[enabled]"] == "true"  # the customer is taxable in USD
+    assert create.params["items[0][plan]"] == "price_pro_usd"
+    # upstream's key: ssc- + sha256(customer, price, card fingerprint, minute), base64url.
+    key = create.headers["Idempotency-Key"]
+    assert key.startswith("ssc-") and len(key) == 4 + 43
+    [update] = fake.sent("POST", "/v1/subscriptions/sub_fixture")
+    assert update.params["metadata[appliedPromotionCode]"] == "LAUNCH"
+    [web] = ok(api.get("/account", token=user.session_token))["subscriptions"]
+    assert web["promotion_code"] == "LAUNCH" and web["promotion_percent_off"] == 10.0
+    assert (web["promotion_duration"], web["promotion_name"], web["promotion_amount_off"]) == \
+        ("once", "Launch 10%", None)
+    assert web["latest_invoice_items"]["discount"]["amount"] == 100
+
+
+def test_a_card_from_a_country_that_does_not_pay_in_the_currency_is_211(api, fake, user,
+                                                                        customer):
+    subscribe_routes(fake)
+    response = api.request("POST", "/oauth/subscriptions/active/new", {
+        "priceId": "price_pro_usd", "paymentMethodId": "pm_de"},
+        headers=bearer(access_token(user.account)))
+    assert_error(response, 400, 211)
+    assert fake.sent("POST", "/v1/payment_methods/pm_de/attach") == []
+    assert fake.sent("POST", "/v1/subscriptions") == []
+
+
+def test_subscribing_with_an_unusable_code_is_199(api, fake, user, customer):
+    subscribe_routes(fake)
+    response = api.request("POST", "/oauth/subscriptions/active/new", {
+        "priceId": "price_pro_usd", "paymentMethodId": "pm_us", "promotionCode": "EXPIRED"},
+        headers=bearer(access_token(user.account)))
+    assert_error(response, 400, 199)
+    assert fake.sent("POST", "/v1/subscriptions") == []
+
+
+# PUT /coupon/apply
+
+
+@pytest.fixture
+def running(fake, customer):
+    """The customer's running subscription to the USD plan, cached as a webhook caches it."""
+    services._store_subscriptions(customer, [stripe_gateway.normalise_subscription(
+        fx.subscription())])
+    for promo in fx.PROMOTION_CODES:
+        fake.on("GET", f"/v1/promotion_codes/{promo['id']}", promo)
+    launch = fx.promotion_by_id("promo_launch")
+    fake.on("POST", "/v1/subscriptions/sub_fixture", lambda params: fx.subscription(
+        promo=launch, metadata={"appliedPromotionCode": params["metadata[appliedPromotionCode]"]}))
+    return customer
+
+
+def apply(api, token, promotion_id, subscription_id="sub_fixture"):
+    return api.request("PUT", "/oauth/subscriptions/coupon/apply",
+                       {"promotionId": promotion_id, "subscriptionId": subscription_id},
+                       headers=bearer(token))
+
+
+def test_apply_a_code_to_a_running_subscription(api, fake, user, running):
+    body = ok(apply(api, access_token(user.account), "promo_launch"))
+    assert body["id"] == "sub_fixture" and body["status"] == "active"
+    [update] = fake.sent("POST", "/v1/subscriptions/sub_fixture")
+    assert update.params["discounts[0][promotion_code]"] == "promo_launch"
+    assert update.params["metadata[appliedPromotionCode]"] == "LAUNCH"
+    cached = Subscription.objects.get(pk="sub_fixture")
+    assert cached.data["discount"]["coupon"]["percent_off"] == 10.0
+    assert cached.data["metadata"]["appliedPromotionCode"] == "LAUNCH"
+
+
+def test_codes_that_cannot_be_applied_are_212(api, fake, user, running):
+    token = access_token(user.account)
+    for promotion_id in ("promo_expired", "promo_elsewhere", "promo_maxed", "promo_three"):
+        assert_error(apply(api, token, promotion_id), 400, 212)
+    assert fake.sent("POST", "/v1/subscriptions/sub_fixture") == []
+    other = access_token(factories.account("other@example.com").account)
+    assert_error(apply(api, other, "promo_launch"), 404, 176)
+    assert_error(apply(api, token, "promo_launch", "sub_unknown"), 404, 177)
