@@ -1,7 +1,7 @@
 """The Stripe card routes of /v1/oauth/subscriptions against localstripe (reference §4–§6)."""
 import pytest
 
-from subscriptions import services
+from subscriptions import services, stripe_gateway
 from subscriptions.models import StripeCustomer, Subscription
 from tests import factories
 from tests.helpers import ApiClient, assert_error, ok
@@ -325,3 +325,23 @@ def test_our_pages_session_token_reads_billing_and_eligibility(api, user, token,
     assert_error(api.get("/oauth/subscriptions/active", **session), 401, 110)
     pending = factories.account("pending@example.com", verified=False)
     assert_error(api.get(eligibility, token=pending.session_token, scheme="hawk"), 400, 104)
+
+
+def test_a_card_from_a_country_that_does_not_pay_in_the_currency_is_211(
+        api, token, catalogue, stripe_api, settings):
+    """§6: at subscribe the card's country must pay in the plan's currency, and at a card change
+    in the customer's (localstripe's cards are French)."""
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US"]}
+    assert_error(subscribe(api, token, catalogue["basic"]), 400, 211)
+    assert not Subscription.objects.exists()
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "FR"]}
+    ok(subscribe(api, token, catalogue["basic"]))
+    customer_id = StripeCustomer.objects.get().customer_id
+    french = card(stripe_api, "5555555555554444", 2041)
+    stripe_api.payment_methods.attach(french, {"customer": customer_id})
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US"]}
+    assert_error(call(api, "POST", "/oauth/subscriptions/paymentmethod/default", token,
+                      {"paymentMethodId": french}), 400, 211)
+    default = StripeCustomer.objects.get().data["invoice_settings"]["default_payment_method"]
+    assert stripe_gateway.expanded_id(default).startswith("pm_")
+    assert stripe_gateway.expanded_id(default) != french
