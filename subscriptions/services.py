@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import translation
 
+from accounts.devices import notifications
 from accounts.errors import AppError, Errno
 from accounts.models import Account, now_ms
 
@@ -193,6 +194,13 @@ def _signal_changes(account, before, after):
     old = capabilities.by_client(before, clients)
     new = capabilities.by_client(after, clients)
     change_time = now_ms()
+    if old != new:
+        # §13: the profile shows the capabilities, so it changed: RPs and browsers that keep
+        # it by profileChangedAt (and the devices, told by push) fetch it again, as upstream's
+        # customerChanged has them do.
+        Account.objects.filter(pk=account.pk).update(profile_changed_at=change_time)
+        account.profile_changed_at = change_time
+        notifications.profile_updated(account.uid)
     for is_active, gained, lost in ((True, new, old), (False, old, new)):
         changed = {}
         for client in sorted(clients):
