@@ -174,6 +174,10 @@ def normalise_invoice(invoice):
         "subtotal_excluding_tax": invoice.get("subtotal_excluding_tax", invoice.get("subtotal")),
         "total": invoice.get("total"),
         "total_excluding_tax": invoice.get("total_excluding_tax", invoice.get("total")),
+        "amount_paid": invoice.get("amount_paid"),
+        # What credit notes took off it: before payment (a void) or after (a refund, a credit).
+        "pre_payment_credit_notes_amount": invoice.get("pre_payment_credit_notes_amount") or 0,
+        "post_payment_credit_notes_amount": invoice.get("post_payment_credit_notes_amount") or 0,
         "tax": invoice.get("tax"),
         "taxes": invoice_taxes(invoice),
         "discount": _first_discount(invoice),

@@ -150,3 +150,19 @@ def signals():
 @pytest.fixture
 def token(user):
     return access_token(user.account)
+
+
+@pytest.fixture
+def fake(stripe_settings, settings):
+    """A loopback Stripe answering from fixtures, for what localstripe cannot do."""
+    from . import fixture_stripe  # it imports this module's constants
+
+    yield from fixture_stripe.serve(settings)
+
+
+@pytest.fixture
+def customer(user):
+    """The user's customer in the fixture Stripe, linked."""
+    from . import fixture_stripe
+
+    return fixture_stripe.link_customer(user.account)

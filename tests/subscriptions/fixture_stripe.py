@@ -10,6 +10,10 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
 
+from subscriptions.models import StripeCustomer
+
+from . import stripe_fixtures as fx
+
 
 class Request:
     def __init__(self, method, path, params, headers):
@@ -73,3 +77,26 @@ class FixtureStripe:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def serve(settings):
+    """The fixture Stripe in place of localstripe (conftest's ``fake``), with the catalogue, the
+    promotion codes and the customer; dollars paid from the US and GB, euros from Germany and
+    France; geo-IP from two test headers."""
+    stripe = FixtureStripe()
+    settings.STRIPE_API_BASE = stripe.url
+    settings.SUBSCRIPTIONS_GEO_COUNTRY_HEADER = "X-Geo-Country"
+    settings.SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER = "X-Geo-Postal-Code"
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "GB"], "EUR": ["DE", "FR"]}
+    stripe.on("GET", "/v1/plans", fx.PLANS)
+    stripe.on("GET", "/v1/promotion_codes", fx.promotion_codes_list)
+    stripe.on("GET", f"/v1/customers/{fx.CUSTOMER_ID}", fx.CUSTOMER)
+    stripe.on("POST", "/v1/invoices/create_preview", lambda params: fx.preview())
+    yield stripe
+    stripe.close()
+
+
+def link_customer(account):
+    """The account's Stripe customer of the fixtures, linked as POST /customer links it."""
+    return StripeCustomer.objects.create(account=account, customer_id=fx.CUSTOMER_ID,
+                                         data=fx.CUSTOMER)

@@ -243,3 +243,15 @@ def event(event_type, obj, *, previous=None, event_id="evt_fixture"):
     return {"id": event_id, "object": "event", "api_version": "2024-11-20.acacia",
             "created": NOW, "data": data, "livemode": False, "pending_webhooks": 1,
             "request": {"id": "req_fixture", "idempotency_key": None}, "type": event_type}
+
+
+def credit_note(invoice_id="in_fixture", amount=972):
+    """A credit note a support agent issues in the dashboard on a paid card invoice, refunding it
+    to the card (Stripe then refunds the charge itself and sends charge.refunded)."""
+    return {
+        "id": "cn_fixture", "object": "credit_note", "amount": amount, "created": NOW,
+        "currency": "usd", "customer": CUSTOMER_ID, "invoice": invoice_id, "livemode": False,
+        "memo": None, "number": "ABC123-0001-CN-01", "out_of_band_amount": None,
+        "reason": "requested_by_customer", "refund": "re_fixture", "status": "issued",
+        "subtotal": amount, "total": amount, "type": "post_payment",
+    }

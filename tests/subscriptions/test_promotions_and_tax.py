@@ -4,32 +4,16 @@ neither promotion codes nor Stripe Tax."""
 import pytest
 
 from subscriptions import services, stripe_gateway
-from subscriptions.models import StripeCustomer, Subscription
+from subscriptions.models import Subscription
 from tests import factories
 from tests.helpers import ApiClient, assert_error, ok
 
 from . import stripe_fixtures as fx
 from .conftest import access_token
-from .fixture_stripe import FixtureStripe
 
 pytestmark = pytest.mark.django_db
 
 GEO = {"X-Geo-Country": "US", "X-Geo-Postal-Code": "10001"}
-
-
-@pytest.fixture
-def fake(stripe_settings, settings):
-    stripe = FixtureStripe()
-    settings.STRIPE_API_BASE = stripe.url
-    settings.SUBSCRIPTIONS_GEO_COUNTRY_HEADER = "X-Geo-Country"
-    settings.SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER = "X-Geo-Postal-Code"
-    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "GB"], "EUR": ["DE", "FR"]}
-    stripe.on("GET", "/v1/plans", fx.PLANS)
-    stripe.on("GET", "/v1/promotion_codes", fx.promotion_codes_list)
-    stripe.on("GET", f"/v1/customers/{fx.CUSTOMER_ID}", fx.CUSTOMER)
-    stripe.on("POST", "/v1/invoices/create_preview", lambda params: fx.preview())
-    yield stripe
-    stripe.close()
 
 
 @pytest.fixture
@@ -39,13 +23,6 @@ def api():
 
 def bearer(token):
     return {"Authorization": f"Bearer {token}"}
-
-
-@pytest.fixture
-def customer(user):
-    """The user's Stripe customer, linked as POST /customer links it."""
-    return StripeCustomer.objects.create(account=user.account, customer_id=fx.CUSTOMER_ID,
-                                         data=fx.CUSTOMER)
 
 
 def coupon(api, code, price="price_pro_usd", headers=None):
