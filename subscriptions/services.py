@@ -531,7 +531,7 @@ def apply_promotion_code(account, promotion_id, subscription_id):
     sub = _own_subscription(account, subscription_id)
     plan = Plan.objects.select_related("product").filter(plan_id=sub.plan_id).first()
     promotion = stripe_gateway.retrieve_promotion_code(promotion_id)
-    code = promotion.get("code") or ""
+    code = (promotion or {}).get("code") or ""
     if (sub.status != "active" or plan is None or code not in _listed_codes(plan)
             or not _coupon_applies_to(promotion.get("coupon") or {}, plan.product_id)
             or not promotion_state(plan, promotion)["valid"]):
@@ -539,7 +539,7 @@ def apply_promotion_code(account, promotion_id, subscription_id):
     updated = stripe_gateway.update_subscription(subscription_id, {
         "discounts": [{"promotion_code": promotion["id"]}],
         "metadata": {"appliedPromotionCode": code},
-    })
+    }, refused=Errno.SUBSCRIPTION_PROMO_CODE_NOT_APPLIED)
     _store_subscriptions(row, [updated])
     return filtered_subscription(row.subscriptions.get(subscription_id=subscription_id))
 

@@ -239,8 +239,14 @@ def find_promotion_code(code, active_only=True):
 
 
 def retrieve_promotion_code(promotion_id):
-    return _call(client().promotion_codes.retrieve, promotion_id,
-                 {"expand": ["coupon.applies_to"]})
+    """The promotion code of that id, or None when Stripe has none."""
+    try:
+        return _call(client().promotion_codes.retrieve, promotion_id,
+                     {"expand": ["coupon.applies_to"]}, refused=Errno.INVALID_PROMOTION_CODE)
+    except AppError as error:
+        if error.errno == Errno.INVALID_PROMOTION_CODE:
+            return None
+        raise
 
 
 # Customers and payment methods.
@@ -319,8 +325,9 @@ def create_subscription(customer_id, plan_id, *, key, promotion_code_id=None,
     return normalise_subscription(sub), normalise_invoice(sub.get("latest_invoice") or {})
 
 
-def update_subscription(subscription_id, params):
-    return normalise_subscription(_call(client().subscriptions.update, subscription_id, params))
+def update_subscription(subscription_id, params, refused=Errno.BACKEND_SERVICE_FAILURE):
+    return normalise_subscription(_call(client().subscriptions.update, subscription_id, params,
+                                        refused=refused))
 
 
 def cancel_subscription(subscription_id):

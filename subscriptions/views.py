@@ -5,6 +5,7 @@ import logging
 import stripe
 from django.conf import settings
 from django.utils import translation
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.errors import AppError
@@ -51,7 +52,9 @@ class SessionOrSubscriptionView(SubscriptionView):
 class OptionalSubscriptionView(SubscriptionView):
     """A route a signed-out visitor of the product page may call too (upstream: "try")."""
 
-    permission_classes = [SubscriptionsScopeOptional]
+    # AllowAny adds nothing to the check; it is how the OpenAPI document learns that the token
+    # is optional (drf-spectacular then lists the empty security requirement).
+    permission_classes = [SubscriptionsScopeOptional, AllowAny]
 
     def caller(self):
         return self.request.user if self.request.auth is not None else None
@@ -165,7 +168,14 @@ class InvoiceRetryView(SubscriptionView):
 
 
 class InvoicePreviewView(OptionalSubscriptionView):
-    """POST /v1/oauth/subscriptions/invoice/preview {priceId, promotionCode?}"""
+    """POST /v1/oauth/subscriptions/invoice/preview {priceId, promotionCode?}
+
+    The first invoice of a price, with the promotion code's discount and Stripe Tax: for the
+    token's customer where Stripe Tax knows its location, else (no token, or no customer yet)
+    at the caller's geo-IP location. An upgrade adds what the change would charge today.
+    Errnos: 178 unknown plan, 199 a code the price does not take or that cannot be used now,
+    209 a preview Stripe refuses, 213 a location the terms of service exclude.
+    """
 
     body_serializer = serializers.InvoicePreviewSerializer
     response_serializer = serializers.InvoicePreviewResponseSerializer
@@ -178,7 +188,13 @@ class InvoicePreviewView(OptionalSubscriptionView):
 
 
 class CouponView(OptionalSubscriptionView):
-    """POST /v1/oauth/subscriptions/coupon {priceId, promotionCode}"""
+    """POST /v1/oauth/subscriptions/coupon {priceId, promotionCode}
+
+    What a promotion code does for a price: its coupon's duration, and whether it can be used
+    now (``valid``; ``expired``, ``maximallyRedeemed`` say why not), with the discount off the
+    first invoice when it can. Errno 199 when the price does not list the code, its coupon is
+    for another product, or the discount would leave less than Stripe's minimum charge.
+    """
 
     body_serializer = serializers.CouponSerializer
     response_serializer = serializers.CouponDetailsSerializer
@@ -190,7 +206,12 @@ class CouponView(OptionalSubscriptionView):
 
 
 class ApplyCouponView(SubscriptionView):
-    """PUT /v1/oauth/subscriptions/coupon/apply {promotionId, subscriptionId}"""
+    """PUT /v1/oauth/subscriptions/coupon/apply {promotionId, subscriptionId}
+
+    Applies a promotion code, by its Stripe id, to one of the caller's active subscriptions and
+    answers the subscription. Errnos: 176 no customer, 177 not the caller's subscription, 212
+    a code the subscription's plan does not take or that cannot be used now.
+    """
 
     body_serializer = serializers.ApplyCouponSerializer
     response_serializer = serializers.FilteredSubscriptionSerializer
@@ -202,7 +223,9 @@ class ApplyCouponView(SubscriptionView):
 
 
 class BillingAndSubscriptionsView(SessionOrSubscriptionView):
-    """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"""
+    """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions
+
+    Also with the account's verified session token (our settings pages)."""
 
     response_serializer = serializers.BillingAndSubscriptionsResponseSerializer
 
@@ -251,7 +274,9 @@ class DetachFailedPaymentMethodView(SubscriptionView):
 
 
 class PlanEligibilityView(SessionOrSubscriptionView):
-    """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
+    """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}
+
+    Also with the account's verified session token (our settings pages)."""
 
     response_serializer = serializers.PlanEligibilityResponseSerializer
 

@@ -280,3 +280,14 @@ def test_codes_that_cannot_be_applied_are_212(api, fake, user, running):
     other = access_token(factories.account("other@example.com").account)
     assert_error(apply(api, other, "promo_launch"), 404, 176)
     assert_error(apply(api, token, "promo_launch", "sub_unknown"), 404, 177)
+
+
+def test_an_unknown_code_or_an_update_stripe_refuses_is_212(api, fake, user, running):
+    token = access_token(user.account)
+    assert_error(apply(api, token, "promo_unknown"), 400, 212)
+    # e.g. the subscription's customer already redeemed a first-time-only code.
+    fake.on("POST", "/v1/subscriptions/sub_fixture", {"error": {
+        "type": "invalid_request_error", "message": "This promotion code cannot be redeemed"}},
+        status=400)
+    assert_error(apply(api, token, "promo_launch"), 400, 212)
+    assert Subscription.objects.get(pk="sub_fixture").data["discount"] is None
