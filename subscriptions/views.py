@@ -10,7 +10,9 @@ from rest_framework.response import Response
 
 from accounts.errors import AppError
 from accounts.serializers.responses import EmptySerializer, render
+from accounts import customs
 from accounts.authentication import SessionTokenAuthentication
+from accounts.services.customs_checks import check_account
 from accounts.views.base import PublicView
 from oauth.profile.views import ProfileRoute
 
@@ -37,10 +39,28 @@ def request_location(request):
 
 
 class SubscriptionView(PublicView):
-    """A route that takes an access token with the subscriptions scope."""
+    """A route that takes an access token with the subscriptions scope.
+
+    ``customs_action``: what customs counts of each request (upstream's name; or one per
+    method), once the caller is known and before Stripe is called: the account (uid, address)
+    and IP of a caller with a token, the IP of one without.
+    """
 
     authentication_classes = [AccessTokenAuthentication]
     permission_classes = [SubscriptionsScopeRequired]
+    customs_action = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        action = self.customs_action
+        if isinstance(action, dict):
+            action = action.get(request.method.lower())
+        if action is None:
+            return
+        if request.auth is not None:
+            check_account(action, request.user, self.context())
+        else:
+            customs.check(action, self.context())
 
 
 class SessionOrSubscriptionView(SubscriptionView):
@@ -103,6 +123,7 @@ class ActiveView(SubscriptionView):
 class CustomerView(SubscriptionView):
     """POST /v1/oauth/subscriptions/customer {displayName?}"""
 
+    customs_action = "createCustomer"
     body_serializer = serializers.CustomerSerializer
     response_serializer = serializers.FilteredCustomerSerializer
 
@@ -115,6 +136,7 @@ class CustomerView(SubscriptionView):
 class NewSubscriptionView(SubscriptionView):
     """POST /v1/oauth/subscriptions/active/new {priceId, paymentMethodId?, promotionCode?}"""
 
+    customs_action = "createSubscriptionWithPMI"
     body_serializer = serializers.NewSubscriptionSerializer
     response_serializer = serializers.NewSubscriptionResponseSerializer
 
@@ -131,6 +153,7 @@ class SubscriptionItemView(SubscriptionView):
 
     body_serializer = serializers.PlanChangeSerializer
     response_serializer = serializers.SubscriptionIdResponseSerializer
+    customs_action = {"put": "updateSubscription", "delete": "deleteSubscription"}
 
     # The path parameter keeps the reference's name, {subscriptionId}.
     def put(self, request, subscriptionId):
@@ -145,6 +168,7 @@ class SubscriptionItemView(SubscriptionView):
 class ReactivateView(SubscriptionView):
     """POST /v1/oauth/subscriptions/reactivate {subscriptionId}"""
 
+    customs_action = "reactivateSubscription"
     body_serializer = serializers.SubscriptionIdSerializer
     response_serializer = EmptySerializer
 
@@ -156,6 +180,7 @@ class ReactivateView(SubscriptionView):
 class InvoiceRetryView(SubscriptionView):
     """POST /v1/oauth/subscriptions/invoice/retry {invoiceId, paymentMethodId, idempotencyKey}"""
 
+    customs_action = "retryInvoice"
     body_serializer = serializers.InvoiceRetrySerializer
     response_serializer = serializers.FilteredInvoiceSerializer
 
@@ -177,6 +202,7 @@ class InvoicePreviewView(OptionalSubscriptionView):
     209 a preview Stripe refuses, 213 a location the terms of service exclude.
     """
 
+    customs_action = "previewInvoice"
     body_serializer = serializers.InvoicePreviewSerializer
     response_serializer = serializers.InvoicePreviewResponseSerializer
 
@@ -196,6 +222,7 @@ class CouponView(OptionalSubscriptionView):
     for another product, or the discount would leave less than Stripe's minimum charge.
     """
 
+    customs_action = "retrieveCouponDetails"
     body_serializer = serializers.CouponSerializer
     response_serializer = serializers.CouponDetailsSerializer
 
@@ -213,6 +240,7 @@ class ApplyCouponView(SubscriptionView):
     a code the subscription's plan does not take or that cannot be used now.
     """
 
+    customs_action = "applyPromotionCodeToSubscription"
     body_serializer = serializers.ApplyCouponSerializer
     response_serializer = serializers.FilteredSubscriptionSerializer
 
@@ -227,6 +255,7 @@ class BillingAndSubscriptionsView(SessionOrSubscriptionView):
 
     Also with the account's verified session token (our settings pages)."""
 
+    customs_action = "mozillaSubscriptionsCustomerBillingAndSubscriptions"
     response_serializer = serializers.BillingAndSubscriptionsResponseSerializer
 
     def get(self, request):
@@ -236,6 +265,7 @@ class BillingAndSubscriptionsView(SessionOrSubscriptionView):
 class PreviewSubsequentView(SubscriptionView):
     """GET /v1/oauth/subscriptions/invoice/preview-subsequent"""
 
+    customs_action = "subsequentInvoicePreviews"
     response_serializer = serializers.SubsequentInvoiceSerializer(many=True)
 
     def get(self, request):
@@ -245,6 +275,7 @@ class PreviewSubsequentView(SubscriptionView):
 class SetupIntentView(SubscriptionView):
     """POST /v1/oauth/subscriptions/setupintent/create"""
 
+    customs_action = "createSetupIntent"
     response_serializer = serializers.FilteredIntentSerializer
 
     def post(self, request):
@@ -254,6 +285,7 @@ class SetupIntentView(SubscriptionView):
 class DefaultPaymentMethodView(SubscriptionView):
     """POST /v1/oauth/subscriptions/paymentmethod/default {paymentMethodId}"""
 
+    customs_action = "updateDefaultPaymentMethod"
     body_serializer = serializers.PaymentMethodSerializer
     response_serializer = serializers.FilteredCustomerSerializer
 
@@ -265,6 +297,7 @@ class DefaultPaymentMethodView(SubscriptionView):
 class DetachFailedPaymentMethodView(SubscriptionView):
     """POST /v1/oauth/subscriptions/paymentmethod/failed/detach {paymentMethodId}"""
 
+    customs_action = "detachFailedPaymentMethod"
     body_serializer = serializers.PaymentMethodSerializer
     response_serializer = serializers.DetachedPaymentMethodSerializer
 
@@ -278,6 +311,7 @@ class PlanEligibilityView(SessionOrSubscriptionView):
 
     Also with the account's verified session token (our settings pages)."""
 
+    customs_action = "mozillaSubscriptionsValidatePlanEligibility"
     response_serializer = serializers.PlanEligibilityResponseSerializer
 
     def get(self, request, planid):  # the reference's {planid}

@@ -1,6 +1,8 @@
 """Promotion codes (reference §6.2), Stripe Tax and the anonymous previews (§4.2, §6.3), and the
 card-country checks (§6), against a loopback Stripe answering from fixtures: localstripe has
 neither promotion codes nor Stripe Tax."""
+import secrets
+
 import pytest
 
 from subscriptions import services, stripe_gateway
@@ -291,3 +293,26 @@ def test_an_unknown_code_or_an_update_stripe_refuses_is_212(api, fake, user, run
         status=400)
     assert_error(apply(api, token, "promo_launch"), 400, 212)
     assert Subscription.objects.get(pk="sub_fixture").data["discount"] is None
+
+
+# Customs
+
+
+def test_customs_counts_the_previews_of_an_ip_and_the_coupons_of_an_account(api, fake, user,
+                                                                         settings):
+    """Upstream's checkIpOnly for a signed-out caller, its account check for a signed-in one;
+    refused before Stripe is asked (429 errno 114)."""
+    # An address of its own (documentation prefix): no other test counts from it.
+    api.client.defaults["REMOTE_ADDR"] = f"2001:db8::{secrets.token_hex(2)}:{secrets.token_hex(2)}"
+    settings.CUSTOMS_RULES = ("previewInvoice : ip : 2 : 24 hours : 15 minutes\n"
+                              "retrieveCouponDetails : uid : 1 : 24 hours : 15 minutes")
+    for _ in range(2):
+        ok(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                       {"priceId": "price_pro_usd"}))
+    assert_error(api.request("POST", "/oauth/subscriptions/invoice/preview",
+                             {"priceId": "price_pro_usd"}), 429, 114)
+    assert len(fake.sent("POST", "/v1/invoices/create_preview")) == 2
+    token = bearer(access_token(user.account))
+    ok(coupon(api, "EXPIRED", headers=token))
+    assert_error(coupon(api, "EXPIRED", headers=token), 429, 114)
+    ok(coupon(api, "EXPIRED"))  # anonymous: the uid rule has nothing to count
