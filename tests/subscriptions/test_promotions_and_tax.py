@@ -316,3 +316,46 @@ def test_customs_counts_the_previews_of_an_ip_and_the_coupons_of_an_account(api,
     ok(coupon(api, "EXPIRED", headers=token))
     assert_error(coupon(api, "EXPIRED", headers=token), 429, 114)
     ok(coupon(api, "EXPIRED"))  # anonymous: the uid rule has nothing to count
+
+
+# Idempotency keys and locations sent
+
+
+def test_a_new_customer_is_placed_at_the_geo_ip_location(api, fake, user):
+    fake.on("POST", "/v1/customers", {**fx.CUSTOMER, "metadata": {"userid": user.account.uid}})
+    ok(api.request("POST", "/oauth/subscriptions/customer", {"displayName": "Jane"},
+                   headers={**GEO, **bearer(access_token(user.account))}))
+    [create] = fake.sent("POST", "/v1/customers")
+    assert create.params["shipping[address][country]"] == "US"
+    assert create.params["shipping[address][postal_code]"] == "10001"
+    assert create.params["metadata[userid]"] == user.account.uid
+    # sha256(uid), base64url: a retried creation is the same customer.
+    assert create.headers["Idempotency-Key"] == stripe_gateway.idempotency_key(user.account.uid)
+
+
+def test_an_invoice_retry_sends_the_callers_key(api, fake, user, customer):
+    fake.on("GET", "/v1/invoices/in_open", {**fx.paid_invoice("in_open"), "status": "open",
+                                             "customer": fx.CUSTOMER_ID})
+    fake.on("POST", "/v1/payment_methods/pm_us/attach",
+            fx.card_payment_method("pm_us", "US", fx.CUSTOMER_ID))
+    fake.on("POST", f"/v1/customers/{fx.CUSTOMER_ID}", fx.CUSTOMER)
+    fake.on("POST", "/v1/invoices/in_open/pay", fx.paid_invoice("in_open"))
+    fake.on("GET", "/v1/subscriptions/sub_fixture", fx.subscription(latest_invoice="in_open"))
+    body = ok(api.request("POST", "/oauth/subscriptions/invoice/retry", {
+        "invoiceId": "in_open", "paymentMethodId": "pm_us", "idempotencyKey": "client-key-1"},
+        headers=bearer(access_token(user.account))))
+    assert body == {"id": "in_open", "object": "invoice", "status": "paid", "payment_intent": {
+        "client_secret": "pi_fixture_secret_x", "created": fx.NOW, "next_action": None,
+        "payment_method": "pm_us", "status": "succeeded"}}
+    [attach] = fake.sent("POST", "/v1/payment_methods/pm_us/attach")
+    assert attach.headers["Idempotency-Key"] == "client-key-1-retryInvoice"
+
+
+def test_the_next_invoices_carry_their_tax(api, fake, user, running):
+    fake.on("POST", "/v1/invoices/create_preview", lambda params: {
+        **fx.preview(tax=80), "subscription": params.get("subscription")})
+    [upcoming] = ok(api.request("GET", "/oauth/subscriptions/invoice/preview-subsequent",
+                                headers=bearer(access_token(user.account))))
+    assert upcoming["subscriptionId"] == "sub_fixture" and upcoming["total"] == 1080
+    assert upcoming["tax"] == [{"amount": 80, "inclusive": False, "display_name": "Sales Tax"}]
+    assert "discount" not in upcoming
