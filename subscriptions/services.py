@@ -885,8 +885,12 @@ def preview_subsequent_invoices(account):
     row = customer_of(account)
     previews = []
     for sub in row.subscriptions.filter(status__in=ACTIVE_STATUSES).order_by("created"):
-        preview = stripe_gateway.preview_invoice({"customer": row.customer_id,
-                                                  "subscription": sub.subscription_id})
+        params = {"customer": row.customer_id, "subscription": sub.subscription_id}
+        if sub.cancel_at_period_end:
+            # A subscription ending with its period has no next invoice; upstream previews the
+            # one it would have if reactivated (Stripe refuses the preview otherwise).
+            params["subscription_details"] = {"cancel_at_period_end": False}
+        preview = stripe_gateway.preview_invoice(params)
         lines = preview["lines"].get("data", [])
         period_start = (lines[0].get("period") or {}).get("start") if lines else None
         previews.append({

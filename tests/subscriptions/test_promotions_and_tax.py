@@ -359,3 +359,15 @@ def test_the_next_invoices_carry_their_tax(api, fake, user, running):
     assert upcoming["subscriptionId"] == "sub_fixture" and upcoming["total"] == 1080
     assert upcoming["tax"] == [{"amount": 80, "inclusive": False, "display_name": "Sales Tax"}]
     assert "discount" not in upcoming
+
+
+def test_the_next_invoice_of_a_subscription_ending_is_the_one_a_reactivation_would_bring(
+        api, fake, user, customer):
+    ending = fx.subscription()
+    ending["cancel_at_period_end"] = True
+    services._store_subscriptions(customer, [stripe_gateway.normalise_subscription(ending)])
+    ok(api.request("GET", "/oauth/subscriptions/invoice/preview-subsequent",
+                   headers=bearer(access_token(user.account))))
+    [sent] = fake.sent("POST", "/v1/invoices/create_preview")
+    assert sent.params["subscription"] == "sub_fixture"
+    assert sent.params["subscription_details[cancel_at_period_end]"] == "false"

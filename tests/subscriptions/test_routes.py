@@ -265,6 +265,9 @@ def test_preview_subsequent(api, token, catalogue):
     assert next_invoice["subscriptionId"] == sub["id"] and next_invoice["currency"] == "usd"
     assert next_invoice["total"] == next_invoice["subtotal"] == 500
     assert next_invoice["period_start"] >= sub["current_period_start"]
+    ok(call(api, "DELETE", f"/oauth/subscriptions/active/{sub['id']}", token))
+    # Still listed, as what a reactivation would bring.
+    assert [n["subscriptionId"] for n in ok(call(api, "GET", path, token))] == [sub["id"]]
 
 
 def test_change_the_default_card_through_a_setup_intent(api, token, catalogue, stripe_api):
