@@ -562,6 +562,23 @@ def check_location(location):
         raise AppError(Errno.UNSUPPORTED_LOCATION)
 
 
+# Where the card's billing postal code places the customer better than geo-IP (upstream's
+# addressLookupCountries).
+ADDRESS_LOOKUP_COUNTRIES = ("US", "CA")
+
+
+def _locate_by_card(row, method):
+    """A US or Canadian card with a billing postal code moves the customer's address, which
+    Stripe Tax reads, there (§6 steps 3 and 6); the updated customer, or None."""
+    card_country = (method.get("card") or {}).get("country")
+    address = (method.get("billing_details") or {}).get("address") or {}
+    if card_country not in ADDRESS_LOOKUP_COUNTRIES or not address.get("postal_code"):
+        return None
+    return stripe_gateway.set_customer_location(row.customer_id, card_country,
+                                                address["postal_code"],
+                                                row.data.get("email") or row.customer_id)
+
+
 def _customer_taxable(customer, currency):
     """Stripe Tax can compute the customer's tax (it knows where they are) in ``currency``."""
     tax = customer.get("tax") or {}
@@ -638,6 +655,8 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
     if promotion and invoice.get("discount"):
         sub = stripe_gateway.update_subscription(
             sub["id"], {"metadata": {"appliedPromotionCode": promotion["code"]}})
+    if payment_method_id:
+        _locate_by_card(row, method)
     customer = stripe_gateway.retrieve_customer(row.customer_id)  # its currency is set now
     with transaction.atomic():
         _cache_customer(row, customer)
@@ -795,6 +814,7 @@ def set_default_payment_method(account, payment_method_id):
     if row.currency and not currency_fits_country(row.currency, country):
         raise AppError(Errno.INVALID_CURRENCY)
     customer = stripe_gateway.set_default_payment_method(row.customer_id, payment_method_id)
+    customer = _locate_by_card(row, method) or customer
     with transaction.atomic():
         _cache_customer(row, customer)
     return row

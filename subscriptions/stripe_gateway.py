@@ -286,6 +286,14 @@ def set_default_payment_method(customer_id, payment_method_id):
                   "expand": ["invoice_settings.default_payment_method"]})
 
 
+def set_customer_location(customer_id, country, postal_code, name=""):
+    """The customer's ``shipping`` address, the one Stripe Tax locates it by."""
+    return _call(client().customers.update, customer_id, {
+        "shipping": {"name": name, "address": {"country": country, "postal_code": postal_code}},
+        "expand": ["invoice_settings.default_payment_method"],
+    })
+
+
 def detach_payment_method(payment_method_id):
     return _call(client().payment_methods.detach, payment_method_id)
 

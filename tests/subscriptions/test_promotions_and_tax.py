@@ -214,6 +214,11 @@ def test_subscribe_with_a_promotion_code(api, fake, user, customer):
     assert key.startswith("ssc-") and len(key) == 4 + 43
     [update] = fake.sent("POST", "/v1/subscriptions/sub_fixture")
     assert update.params["metadata[appliedPromotionCode]"] == "LAUNCH"
+    # The US card's billing postal code places the customer for Stripe Tax from now on.
+    [located] = [r for r in fake.sent("POST", f"/v1/customers/{fx.CUSTOMER_ID}")
+                 if "shipping[address][postal_code]" in r.params]
+    assert (located.params["shipping[address][country]"],
+            located.params["shipping[address][postal_code]"]) == ("US", "10001")
     [web] = ok(api.get("/account", token=user.session_token))["subscriptions"]
     assert web["promotion_code"] == "LAUNCH" and web["promotion_percent_off"] == 10.0
     assert (web["promotion_duration"], web["promotion_name"], web["promotion_amount_off"]) == \
@@ -371,3 +376,20 @@ def test_the_next_invoice_of_a_subscription_ending_is_the_one_a_reactivation_wou
     [sent] = fake.sent("POST", "/v1/invoices/create_preview")
     assert sent.params["subscription"] == "sub_fixture"
     assert sent.params["subscription_details[cancel_at_period_end]"] == "false"
+
+
+def test_a_new_default_card_from_the_us_moves_the_customer_to_its_postal_code(
+        api, fake, user, customer):
+    fake.on("GET", "/v1/payment_methods/pm_us",
+            fx.card_payment_method("pm_us", "US", fx.CUSTOMER_ID))
+    fake.on("GET", "/v1/payment_methods/pm_gb",
+            fx.card_payment_method("pm_gb", "GB", fx.CUSTOMER_ID))
+    fake.on("POST", f"/v1/customers/{fx.CUSTOMER_ID}", fx.CUSTOMER)
+    token = bearer(access_token(user.account))
+    for card_id in ("pm_gb", "pm_us"):
+        ok(api.request("POST", "/oauth/subscriptions/paymentmethod/default",
+                       {"paymentMethodId": card_id}, headers=token))
+    updates = fake.sent("POST", f"/v1/customers/{fx.CUSTOMER_ID}")
+    assert [r.params.get("invoice_settings[default_payment_method]") for r in updates] == \
+        ["pm_gb", "pm_us", None]
+    assert updates[2].params["shipping[address][postal_code]"] == "10001"
