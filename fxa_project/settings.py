@@ -624,6 +624,13 @@ SUBSCRIPTIONS_CURRENCY_COUNTRIES = env(
     lambda value: {currency.upper(): [country.upper() for country in countries]
                    for currency, countries in json.loads(value).items()},
 )
+SUBSCRIPTIONS_TAX_IDS = env(
+    "SUBSCRIPTIONS_TAX_IDS",
+    {},
+    "JSON object: currency code -> the seller's tax id printed on the invoices in that currency "
+    "(a \"Tax ID\" custom field set on each customer at its first card, upstream's taxIds).",
+    lambda value: {currency.upper(): str(tax_id) for currency, tax_id in json.loads(value).items()},
+)
 SUBSCRIPTIONS_UNSUPPORTED_LOCATIONS = [country.upper() for country in env(
     "SUBSCRIPTIONS_UNSUPPORTED_LOCATIONS", [],
     "Comma-separated countries where subscriptions are not offered: previews from there answer "

@@ -562,6 +562,19 @@ def check_location(location):
         raise AppError(Errno.UNSUPPORTED_LOCATION)
 
 
+TAX_ID_FIELD = "Tax ID"  # upstream's name of the invoice custom field
+
+
+def _add_seller_tax_id(row, customer, currency):
+    """§6 step 3: the seller's tax id for ``currency`` (SUBSCRIPTIONS_TAX_IDS) on the customer's
+    invoices, unless a tax id field is there already."""
+    tax_id = settings.SUBSCRIPTIONS_TAX_IDS.get((currency or "").upper())
+    fields = (customer.get("invoice_settings") or {}).get("custom_fields") or []
+    if tax_id and not any(field.get("name") == TAX_ID_FIELD for field in fields):
+        stripe_gateway.set_invoice_custom_fields(
+            row.customer_id, [*fields, {"name": TAX_ID_FIELD, "value": tax_id}])
+
+
 # Where the card's billing postal code places the customer better than geo-IP (upstream's
 # addressLookupCountries).
 ADDRESS_LOOKUP_COUNTRIES = ("US", "CA")
@@ -634,6 +647,7 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
         # §6 step 3: the card's country must pay in the plan's currency.
         if not currency_fits_country(plan.currency, country):
             raise AppError(Errno.INVALID_CURRENCY)
+        _add_seller_tax_id(row, customer, plan.currency)
         method = stripe_gateway.attach_payment_method(payment_method_id, row.customer_id)
         fingerprint = (method.get("card") or {}).get("fingerprint") or method["id"]
         updated = stripe_gateway.set_default_payment_method(row.customer_id, method["id"])

@@ -286,6 +286,14 @@ def set_default_payment_method(customer_id, payment_method_id):
                   "expand": ["invoice_settings.default_payment_method"]})
 
 
+def set_invoice_custom_fields(customer_id, fields):
+    """``fields``: ``[{name, value}]``, printed on the customer's invoices."""
+    return _call(client().customers.update, customer_id, {
+        "invoice_settings": {"custom_fields": fields},
+        "expand": ["invoice_settings.default_payment_method"],
+    })
+
+
 def set_customer_location(customer_id, country, postal_code, name=""):
     """The customer's ``shipping`` address, the one Stripe Tax locates it by."""
     return _call(client().customers.update, customer_id, {

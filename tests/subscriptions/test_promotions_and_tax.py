@@ -393,3 +393,16 @@ def test_a_new_default_card_from_the_us_moves_the_customer_to_its_postal_code(
     assert [r.params.get("invoice_settings[default_payment_method]") for r in updates] == \
         ["pm_gb", "pm_us", None]
     assert updates[2].params["shipping[address][postal_code]"] == "10001"
+
+
+def test_the_sellers_tax_id_goes_on_the_invoices_of_a_first_card(api, fake, user, customer,
+                                                                 settings):
+    settings.SUBSCRIPTIONS_TAX_IDS = {"USD": "US-123456"}
+    subscribe_routes(fake)
+    ok(api.request("POST", "/oauth/subscriptions/active/new", {
+        "priceId": "price_pro_usd", "paymentMethodId": "pm_us"},
+        headers=bearer(access_token(user.account))))
+    [tagged] = [r for r in fake.sent("POST", f"/v1/customers/{fx.CUSTOMER_ID}")
+                if "invoice_settings[custom_fields][0][name]" in r.params]
+    assert (tagged.params["invoice_settings[custom_fields][0][name]"],
+            tagged.params["invoice_settings[custom_fields][0][value]"]) == ("Tax ID", "US-123456")
