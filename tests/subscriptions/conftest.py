@@ -21,6 +21,7 @@ from subscriptions.authentication import SUBSCRIPTIONS_SCOPE
 from subscriptions.signals import capabilities_changed
 from tests import factories
 from tests.helpers import free_port
+from tests.live import LOCALSTRIPE_CURRENCY_COUNTRIES
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk_test_localstripe"
@@ -71,8 +72,7 @@ def stripe_settings(settings, localstripe_url):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.SUBSCRIPTIONS_SHARED_SECRET = SHARED_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
-    # localstripe makes every card French; the catalogue's plans are mostly in dollars.
-    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "FR"], "EUR": ["FR", "DE"]}
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = LOCALSTRIPE_CURRENCY_COUNTRIES
     requests.delete(f"{localstripe_url}/_config/data", timeout=5).raise_for_status()
     cache.delete(services.catalogue_fresh_key())
     yield
