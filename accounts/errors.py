@@ -277,9 +277,9 @@ class Errno(ErrnoTable):
         210, 400, "Complete account setup, please reset password to continue"
     )
     INVALID_CURRENCY = 211, 400, "Invalid currency"
-    SUBSCRIPTION_PROMO_CODE_NOT_APPLIED = 212, 400, "Promotion code could not be applied", PENDING
+    SUBSCRIPTION_PROMO_CODE_NOT_APPLIED = 212, 400, "Promotion code could not be applied"
     UNSUPPORTED_LOCATION = (
-        213, 400, "Location is not supported according to our Terms of Service.", PENDING
+        213, 400, "Location is not supported according to our Terms of Service."
     )
     RECOVERY_PHONE_NUMBER_ALREADY_EXISTS = 214, 400, "Recovery phone number already exists", PENDING
     RECOVERY_PHONE_NUMBER_DOES_NOT_EXIST = 215, 400, "Recovery phone number does not exist", PENDING

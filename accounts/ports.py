@@ -109,6 +109,13 @@ def account_subscriptions(account):
     return services.account_subscriptions(account)
 
 
+def web_subscription_serializer():
+    """The serializer of one of GET /account's ``subscriptions`` (§4.3's WebSubscription)."""
+    from subscriptions.serializers import WebSubscriptionSerializer
+
+    return WebSubscriptionSerializer
+
+
 def end_subscriptions(account):
     """Before an account is deleted: its Stripe subscriptions cancelled, its customer deleted."""
     from subscriptions import services

@@ -611,6 +611,42 @@ SUBSCRIPTIONS_PLANS_CACHE_SECONDS = env(
     int,
 )
 
+SUBSCRIPTIONS_CURRENCY_COUNTRIES = env(
+    "SUBSCRIPTIONS_CURRENCY_COUNTRIES",
+    {
+        "USD": ["US", "GB", "NZ", "MY", "SG", "CA", "AS", "GU", "MP", "PR", "VI"],
+        "EUR": ["AT", "BE", "CY", "DE", "EE", "ES", "FI", "FR", "GR", "HR", "IE", "IT", "LT",
+                "LU", "LV", "MT", "NL", "PT", "SI", "SK"],
+        "CHF": ["CH"],
+    },
+    "JSON object: currency code -> the card and geo-IP countries that may pay in it (upstream's "
+    "currenciesToCountries). A card of another country is refused with errno 211.",
+    lambda value: {currency.upper(): [country.upper() for country in countries]
+                   for currency, countries in json.loads(value).items()},
+)
+SUBSCRIPTIONS_TAX_IDS = env(
+    "SUBSCRIPTIONS_TAX_IDS",
+    {},
+    "JSON object: currency code -> the seller's tax id printed on the invoices in that currency "
+    "(a \"Tax ID\" custom field set on each customer at its first card, upstream's taxIds).",
+    lambda value: {currency.upper(): str(tax_id) for currency, tax_id in json.loads(value).items()},
+)
+SUBSCRIPTIONS_UNSUPPORTED_LOCATIONS = [country.upper() for country in env(
+    "SUBSCRIPTIONS_UNSUPPORTED_LOCATIONS", [],
+    "Comma-separated countries where subscriptions are not offered: previews from there answer "
+    "errno 213.", list,
+)]
+SUBSCRIPTIONS_GEO_COUNTRY_HEADER = env(
+    "SUBSCRIPTIONS_GEO_COUNTRY_HEADER", "",
+    "Request header in which the proxy in front gives the client's geo-IP country (e.g. "
+    "CF-IPCountry): the location of anonymous invoice previews and of new Stripe customers, "
+    "for Stripe Tax. Unset: no location, and previews without a customer carry no tax.",
+)
+SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER = env(
+    "SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER", "",
+    "Request header with the client's geo-IP postal code (Stripe Tax needs both).",
+)
+
 # /__version__ (dockerflow's view): version.json, or what git knows of a checkout without one.
 DOCKERFLOW_VERSION_CALLBACK = "accounts.health.get_version"
 

@@ -1,6 +1,7 @@
 """Who may call the subscription routes (reference subscriptions.md §4): an OAuth access token
-carrying the subscriptions scope, or, for GET /oauth/subscriptions/clients, the shared secret of
-the event broker."""
+carrying the subscriptions scope (optional on the previews a signed-out visitor may ask for),
+our own pages' verified session token where a route also takes one, or, for GET
+/oauth/subscriptions/clients, the shared secret of the event broker."""
 import hmac
 
 from django.conf import settings
@@ -9,6 +10,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 
 from accounts.errors import AppError
+from accounts.models import SessionToken
+from accounts.services.assurance import check_verified_session
 from oauth import scopes
 from oauth.errors import OAuthError
 from oauth.tokens import valid_access_token
@@ -42,12 +45,30 @@ class AccessTokenScheme(OpenApiAuthenticationExtension):
                 "description": f"An OAuth access token with the scope {SUBSCRIPTIONS_SCOPE}."}
 
 
+def _check_caller(auth):
+    """A session token stands for the account itself (§3.2: our own pages see everything), as
+    upstream's verifiedSessionToken; an access token must carry the subscriptions scope."""
+    if isinstance(auth, SessionToken):
+        check_verified_session(auth)
+    elif not scopes.set_implies(auth.scope.split(), SUBSCRIPTIONS_SCOPE):
+        raise AppError.insufficient_scope()
+
+
 class SubscriptionsScopeRequired(BasePermission):
     def has_permission(self, request, view):
         if request.auth is None:
             raise AppError.missing_authentication()
-        if not scopes.set_implies(request.auth.scope.split(), SUBSCRIPTIONS_SCOPE):
-            raise AppError.insufficient_scope()
+        _check_caller(request.auth)
+        return True
+
+
+class SubscriptionsScopeOptional(BasePermission):
+    """Anonymous callers pass (upstream's auth mode "try"); a token sent must be valid and
+    carry the scope, as on the routes that require one."""
+
+    def has_permission(self, request, view):
+        if request.auth is not None:
+            _check_caller(request.auth)
         return True
 
 

@@ -52,6 +52,16 @@ class PaymentMethodSerializer(serializers.Serializer):
     paymentMethodId = StripeIdField()
 
 
+class CouponSerializer(serializers.Serializer):
+    priceId = StripeIdField()
+    promotionCode = serializers.CharField(max_length=255)
+
+
+class ApplyCouponSerializer(serializers.Serializer):
+    promotionId = StripeIdField(help_text="The Stripe id of the promotion code (promo_...).")
+    subscriptionId = StripeIdField()
+
+
 # Response bodies (reference §4): Stripe's objects keep Stripe's snake_case names on the wire,
 # so most members map identical names; the routes FxA itself shaped answer in camelCase.
 
@@ -246,11 +256,27 @@ class InvoiceTotalsSerializer(ResponseSerializer):
     total_excluding_tax = serializers.IntegerField()
 
 
+class InvoiceTaxSerializer(ResponseSerializer):
+    amount = serializers.IntegerField()
+    inclusive = serializers.BooleanField(
+        help_text="True: the amount is inside the price (VAT-style); false: added to it.")
+    display_name = nullable(serializers.CharField, help_text="The tax's name, e.g. Sales Tax.")
+
+
+class InvoiceDiscountSerializer(ResponseSerializer):
+    amount = serializers.IntegerField(help_text="Minor units taken off this invoice.")
+    amount_off = nullable(serializers.IntegerField)
+    percent_off = nullable(serializers.FloatField)
+
+
 class InvoiceItemsSerializer(InvoiceTotalsSerializer):
-    """§4.2's preview (tax and discounts are not built)."""
+    """§4.2's preview."""
 
     line_items = InvoiceLineSerializer(many=True)
-    order = ("line_items", "subtotal", "subtotal_excluding_tax", "total", "total_excluding_tax")
+    tax = optional(InvoiceTaxSerializer, many=True, help_text="Only when Stripe Tax computed some.")
+    discount = optional(InvoiceDiscountSerializer, help_text="Only when a promotion code applied.")
+    order = ("line_items", "subtotal", "subtotal_excluding_tax", "total", "total_excluding_tax",
+             "tax", "discount")
 
 
 class InvoicePreviewResponseSerializer(InvoiceItemsSerializer):
@@ -263,8 +289,22 @@ class SubsequentInvoiceSerializer(InvoiceTotalsSerializer):
     currency = serializers.CharField()
     subscriptionId = serializers.CharField(source="subscription_id")
     period_start = serializers.IntegerField(help_text="The next period's start.")
+    tax = optional(InvoiceTaxSerializer, many=True, help_text="Only when Stripe Tax computed some.")
     order = ("currency", "subscriptionId", "period_start", "subtotal", "subtotal_excluding_tax",
-             "total", "total_excluding_tax")
+             "total", "total_excluding_tax", "tax")
+
+
+class CouponDetailsSerializer(ResponseSerializer):
+    """What a promotion code does for a price, whether or not it can be used now."""
+
+    promotionCode = serializers.CharField(source="promotion_code")
+    type = serializers.ChoiceField(choices=("once", "repeating", "forever"))
+    durationInMonths = nullable(serializers.IntegerField, source="duration_in_months")
+    valid = serializers.BooleanField()
+    discountAmount = optional(serializers.IntegerField, source="discount_amount",
+                              help_text="Off the first invoice, when valid.")
+    expired = serializers.BooleanField()
+    maximallyRedeemed = serializers.BooleanField(source="maximally_redeemed")
 
 
 class DetachedPaymentMethodSerializer(ResponseSerializer):
@@ -277,7 +317,7 @@ class DetachedPaymentMethodSerializer(ResponseSerializer):
 
 
 class WebSubscriptionSerializer(ResponseSerializer):
-    """§4.3's WebSubscription (promotions are not built: their members are null)."""
+    """§4.3's WebSubscription (the promotion members are null without a discount)."""
 
     _subscription_type = serializers.ChoiceField(choices=("web",))
     created = serializers.IntegerField()

@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import translation
 
+from accounts.devices import notifications
 from accounts.errors import AppError, Errno
 from accounts.models import Account, now_ms
 
@@ -193,6 +194,13 @@ def _signal_changes(account, before, after):
     old = capabilities.by_client(before, clients)
     new = capabilities.by_client(after, clients)
     change_time = now_ms()
+    if old != new:
+        # §13: the profile shows the capabilities, so it changed: RPs and browsers that keep
+        # it by profileChangedAt (and the devices, told by push) fetch it again, as upstream's
+        # customerChanged has them do.
+        Account.objects.filter(pk=account.pk).update(profile_changed_at=change_time)
+        account.profile_changed_at = change_time
+        notifications.profile_updated(account.uid)
     for is_active, gained, lost in ((True, new, old), (False, old, new)):
         changed = {}
         for client in sorted(clients):
@@ -298,14 +306,15 @@ def customer_of(account):
     return row
 
 
-def ensure_customer(account, display_name=""):
-    """POST /oauth/subscriptions/customer: the account's customer, created on first use."""
+def ensure_customer(account, display_name="", location=None):
+    """POST /oauth/subscriptions/customer: the account's customer, created on first use (at the
+    geo-IP ``location``, where Stripe Tax places it, §6 step 1)."""
     require_stripe()
     row = StripeCustomer.objects.filter(account=account).first()
     if row is not None:
         return row
     customer = stripe_gateway.create_customer(
-        account.uid, account.primary_email.email, display_name
+        account.uid, account.primary_email.email, display_name, location
     )
     if (customer.get("metadata") or {}).get("userid", account.uid) != account.uid:
         raise AppError(Errno.BACKEND_SERVICE_FAILURE)
@@ -412,22 +421,212 @@ def eligibility(account, target):
 # Subscribe, change, cancel, reactivate (§6).
 
 
-def _promotion_code_id(plan, code):
-    """The Stripe promotion code id of ``code`` when the plan allows it (§6.2), else 199."""
+# Promotion codes (§6.2).
+
+# Stripe's minimum charge per currency (minor units): a discount may not leave less to charge.
+MINIMUM_CHARGE = {
+    "usd": 50, "aud": 50, "brl": 50, "cad": 50, "chf": 50, "eur": 50, "inr": 50, "nzd": 50,
+    "sgd": 50, "gbp": 30, "dkk": 250, "nok": 300, "sek": 300, "pln": 200, "czk": 1500,
+    "huf": 17500, "ron": 200, "bgn": 100, "hkd": 400, "jpy": 50, "mxn": 1000, "myr": 200,
+    "thb": 1000, "aed": 200,
+}
+
+
+def _listed_codes(plan):
+    """The codes the plan or its product lists in ``promotionCodes`` (either one's: §6.2)."""
+    codes = set()
+    for metadata in (plan.product.metadata, plan.metadata):
+        codes |= {code.strip() for code in (metadata.get("promotionCodes") or "").split(",")
+                  if code.strip()}
+    return codes
+
+
+def _promotion_for_plan(plan, code, active_only=True):
+    """Stripe's promotion code ``code`` when ``plan`` lists it and its coupon may apply to the
+    plan's product; errno 199 otherwise."""
+    if not code or code not in _listed_codes(plan):
+        raise AppError(Errno.INVALID_PROMOTION_CODE)
+    found = stripe_gateway.find_promotion_code(code, active_only=active_only)
+    if found is None or not _coupon_applies_to(found.get("coupon") or {}, plan.product_id):
+        raise AppError(Errno.INVALID_PROMOTION_CODE)
+    return found
+
+
+def _coupon_applies_to(coupon, product_id):
+    products = (coupon.get("applies_to") or {}).get("products")
+    return not products or product_id in products
+
+
+def _redeemable(valid, expires, max_redemptions, times_redeemed):
+    """``(valid, expired, maximally redeemed)`` of a coupon or a promotion code."""
+    expired = bool(expires) and expires < time.time()
+    exhausted = bool(max_redemptions) and (times_redeemed or 0) >= max_redemptions
+    return bool(valid) and not expired and not exhausted, expired, exhausted
+
+
+def _duration_fits(plan, coupon):
+    """A repeating coupon must cover whole billing periods of a monthly or yearly plan."""
+    if coupon.get("duration") != "repeating":
+        return True
+    months = coupon.get("duration_in_months")
+    if plan.interval not in ("month", "year") or not months:
+        return False
+    return months % (plan.interval_count * (12 if plan.interval == "year" else 1)) == 0
+
+
+def promotion_state(plan, promotion):
+    """``{valid, expired, maximally_redeemed}`` of a promotion code and its coupon."""
+    coupon = promotion.get("coupon") or {}
+    of_coupon = _redeemable(coupon.get("valid"), coupon.get("redeem_by"),
+                            coupon.get("max_redemptions"), coupon.get("times_redeemed"))
+    of_code = _redeemable(promotion.get("active"), promotion.get("expires_at"),
+                          promotion.get("max_redemptions"), promotion.get("times_redeemed"))
+    return {
+        "valid": of_coupon[0] and of_code[0] and _duration_fits(plan, coupon),
+        "expired": of_coupon[1] or of_code[1],
+        "maximally_redeemed": of_coupon[2] or of_code[2],
+    }
+
+
+def _valid_promotion(plan, code):
+    """The promotion code to apply at a preview or a subscription: 199 unless usable now."""
     if not code:
         return None
-    allowed = {value.strip() for value in
-               plan.merged_metadata().get("promotionCodes", "").split(",") if value.strip()}
-    if code not in allowed:
+    promotion = _promotion_for_plan(plan, code)
+    if not promotion_state(plan, promotion)["valid"]:
         raise AppError(Errno.INVALID_PROMOTION_CODE)
-    found = stripe_gateway.find_promotion_code(code)
-    if found is None:
-        raise AppError(Errno.INVALID_PROMOTION_CODE)
-    return found["id"]
+    return promotion
+
+
+def coupon_details(price_id, code, location=None):
+    """POST /oauth/subscriptions/coupon: what ``code`` would do for ``price_id``, said even when
+    it cannot be used now (expired, used up); 199 when the price does not take it at all."""
+    require_stripe()
+    plan = find_plan(price_id)
+    promotion = _promotion_for_plan(plan, code, active_only=False)
+    coupon = promotion.get("coupon") or {}
+    body = {"promotion_code": code, "type": coupon.get("duration"),
+            "duration_in_months": coupon.get("duration_in_months"),
+            **promotion_state(plan, promotion)}
+    if body["valid"]:
+        try:
+            preview = stripe_gateway.preview_invoice(_preview_params(plan, None, location,
+                                                                     promotion))
+        except AppError:
+            body["valid"] = False  # Stripe refused the preview: the code is not usable here
+            return body
+        minimum = MINIMUM_CHARGE.get(preview["currency"] or plan.currency)
+        if preview["total"] and minimum and preview["total"] < minimum:
+            raise AppError(Errno.INVALID_PROMOTION_CODE)
+        if preview["discount"] and preview["total_discount_amounts"]:
+            body["discount_amount"] = preview["total_discount_amounts"][0]
+    return body
+
+
+def apply_promotion_code(account, promotion_id, subscription_id):
+    """PUT /oauth/subscriptions/coupon/apply: a promotion code (by its Stripe id) onto a running
+    subscription of the account's, if its plan takes it; 212 when it cannot be applied."""
+    require_stripe()
+    row = customer_of(account)
+    sub = _own_subscription(account, subscription_id)
+    plan = Plan.objects.select_related("product").filter(plan_id=sub.plan_id).first()
+    promotion = stripe_gateway.retrieve_promotion_code(promotion_id)
+    code = (promotion or {}).get("code") or ""
+    if (sub.status != "active" or plan is None or code not in _listed_codes(plan)
+            or not _coupon_applies_to(promotion.get("coupon") or {}, plan.product_id)
+            or not promotion_state(plan, promotion)["valid"]):
+        raise AppError(Errno.SUBSCRIPTION_PROMO_CODE_NOT_APPLIED)
+    updated = stripe_gateway.update_subscription(subscription_id, {
+        "discounts": [{"promotion_code": promotion["id"]}],
+        "metadata": {"appliedPromotionCode": code},
+    }, refused=Errno.SUBSCRIPTION_PROMO_CODE_NOT_APPLIED)
+    _store_subscriptions(row, [updated])
+    return filtered_subscription(row.subscriptions.get(subscription_id=subscription_id))
+
+
+# Tax and location (§4.2, §6.3).
+
+
+def currency_fits_country(currency, country):
+    """Whether ``country`` (ISO 3166 alpha-2) may pay in ``currency`` (SUBSCRIPTIONS_CURRENCY_
+    COUNTRIES, upstream's currenciesToCountries); unknown either way is no."""
+    if not currency or not country:
+        return False
+    countries = settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES.get(currency.upper(), ())
+    return country.upper() in countries
+
+
+def check_location(location):
+    """213 for a geo-IP country the terms of service exclude."""
+    if location and location[0].upper() in settings.SUBSCRIPTIONS_UNSUPPORTED_LOCATIONS:
+        raise AppError(Errno.UNSUPPORTED_LOCATION)
+
+
+TAX_ID_FIELD = "Tax ID"  # upstream's name of the invoice custom field
+
+
+def _add_seller_tax_id(row, customer, currency):
+    """§6 step 3: the seller's tax id for ``currency`` (SUBSCRIPTIONS_TAX_IDS) on the customer's
+    invoices, unless a tax id field is there already."""
+    tax_id = settings.SUBSCRIPTIONS_TAX_IDS.get((currency or "").upper())
+    fields = (customer.get("invoice_settings") or {}).get("custom_fields") or []
+    if tax_id and not any(field.get("name") == TAX_ID_FIELD for field in fields):
+        stripe_gateway.set_invoice_custom_fields(
+            row.customer_id, [*fields, {"name": TAX_ID_FIELD, "value": tax_id}])
+
+
+# Where the card's billing postal code places the customer better than geo-IP (upstream's
+# addressLookupCountries).
+ADDRESS_LOOKUP_COUNTRIES = ("US", "CA")
+
+
+def _locate_by_card(row, method):
+    """A US or Canadian card with a billing postal code moves the customer's address, which
+    Stripe Tax reads, there (§6 steps 3 and 6); the updated customer, or None."""
+    card_country = (method.get("card") or {}).get("country")
+    address = (method.get("billing_details") or {}).get("address") or {}
+    if card_country not in ADDRESS_LOOKUP_COUNTRIES or not address.get("postal_code"):
+        return None
+    return stripe_gateway.set_customer_location(row.customer_id, card_country,
+                                                address["postal_code"],
+                                                row.data.get("email") or row.customer_id)
+
+
+def _customer_taxable(customer, currency):
+    """Stripe Tax can compute the customer's tax (it knows where they are) in ``currency``."""
+    tax = customer.get("tax") or {}
+    if tax.get("automatic_tax") not in ("supported", "not_collecting"):
+        return False
+    country = (tax.get("location") or {}).get("country") or (
+        ((customer.get("shipping") or {}).get("address") or {}).get("country"))
+    return currency_fits_country(currency, country)
+
+
+def _preview_params(plan, customer, location, promotion):
+    """A first-invoice preview: the customer's own when there is one (Stripe Tax reads its
+    address), else an anonymous one at the geo-IP location (§4.2)."""
+    params = {"subscription_details": {"items": [{"plan": plan.plan_id}]}}
+    if customer is not None:
+        params["customer"] = customer["id"]
+        automatic_tax = _customer_taxable(customer, plan.currency)
+    else:
+        params["currency"] = plan.currency
+        automatic_tax = bool(location) and currency_fits_country(plan.currency, location[0])
+        details = {"tax_exempt": "none"}
+        if location:
+            details["shipping"] = {"name": "", "address": {"country": location[0],
+                                                           "postal_code": location[1]}}
+        params["customer_details"] = details
+    if automatic_tax:
+        params["automatic_tax"] = {"enabled": True}
+        params["expand"] = ["total_tax_amounts.tax_rate"]
+    if promotion:
+        params["discounts"] = [{"promotion_code": promotion["id"]}]
+    return params
 
 
 def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
-    """POST /oauth/subscriptions/active/new: ``(filtered subscription, Stripe invoice)``."""
+    """POST /oauth/subscriptions/active/new: ``(filtered subscription, source country)``."""
     require_stripe()
     row = customer_of(account)
     plan = find_plan(price_id)
@@ -439,17 +638,25 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
         _store_subscriptions(row, stale)
     if eligibility(account, plan)[0] != "create":
         raise AppError(Errno.SUBSCRIPTION_ALREADY_EXISTS)
-    promotion_code_id = _promotion_code_id(plan, promotion_code)
-    fingerprint = ""
+    promotion = _valid_promotion(plan, promotion_code)
+    customer = stripe_gateway.retrieve_customer(row.customer_id, tax=True)
+    fingerprint, country = "", None
     if payment_method_id:
+        method = stripe_gateway.retrieve_payment_method(payment_method_id)
+        country = (method.get("card") or {}).get("country") or None
+        # §6 step 3: the card's country must pay in the plan's currency.
+        if not currency_fits_country(plan.currency, country):
+            raise AppError(Errno.INVALID_CURRENCY)
+        _add_seller_tax_id(row, customer, plan.currency)
         method = stripe_gateway.attach_payment_method(payment_method_id, row.customer_id)
         fingerprint = (method.get("card") or {}).get("fingerprint") or method["id"]
-        customer = stripe_gateway.set_default_payment_method(row.customer_id, method["id"])
+        updated = stripe_gateway.set_default_payment_method(row.customer_id, method["id"])
         with transaction.atomic():
-            _cache_customer(row, customer)
+            _cache_customer(row, updated)
     minute = int(time.time()) // 60
     sub, invoice = stripe_gateway.create_subscription(
-        row.customer_id, plan.plan_id, promotion_code_id=promotion_code_id,
+        row.customer_id, plan.plan_id, promotion_code_id=promotion and promotion["id"],
+        automatic_tax=_customer_taxable(customer, plan.currency),
         key="ssc-" + stripe_gateway.idempotency_key(row.customer_id, plan.plan_id, fingerprint,
                                                     minute),
     )
@@ -459,9 +666,11 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
         error = intent.get("last_payment_error") or {}
         raise AppError(Errno.REJECTED_SUBSCRIPTION_PAYMENT_TOKEN,
                        message=error.get("message") or None, stripeCode=error.get("code"))
-    if promotion_code and promotion_code_id:
+    if promotion and invoice.get("discount"):
         sub = stripe_gateway.update_subscription(
-            sub["id"], {"metadata": {"appliedPromotionCode": promotion_code}})
+            sub["id"], {"metadata": {"appliedPromotionCode": promotion["code"]}})
+    if payment_method_id:
+        _locate_by_card(row, method)
     customer = stripe_gateway.retrieve_customer(row.customer_id)  # its currency is set now
     with transaction.atomic():
         _cache_customer(row, customer)
@@ -469,7 +678,7 @@ def subscribe(account, price_id, payment_method_id=None, promotion_code=None):
     # The invoice's payment intent goes back with it: a card that needs 3-D Secure is confirmed
     # in the browser with its client_secret (§6 step 4).
     body = filtered_subscription(row.subscriptions.get(subscription_id=sub["id"]))
-    return {**body, "latest_invoice": filtered_invoice(invoice)}, invoice
+    return {**body, "latest_invoice": filtered_invoice(invoice)}, country
 
 
 def _own_subscription(account, subscription_id):
@@ -535,7 +744,8 @@ def active_subscriptions(account):
 
 
 def _web_subscription(sub, product_names, invoices):
-    """§4.3's WebSubscription (promotions are not built: their fields are null)."""
+    """§4.3's WebSubscription; its promotion from the subscription's discount, the code from
+    the ``appliedPromotionCode`` metadata written when it was applied."""
     latest = invoices.get(sub.data.get("latest_invoice"))
     body = {
         "_subscription_type": "web",
@@ -552,9 +762,16 @@ def _web_subscription(sub, product_names, invoices):
         "status": sub.status,
         "subscription_id": sub.subscription_id,
     }
-    return body | {key: None for key in (
-        "promotion_amount_off", "promotion_code", "promotion_duration", "promotion_end",
-        "promotion_name", "promotion_percent_off")}
+    discount = sub.data.get("discount") or {}
+    coupon = discount.get("coupon") or {}
+    return body | {
+        "promotion_amount_off": coupon.get("amount_off"),
+        "promotion_code": (sub.data.get("metadata") or {}).get("appliedPromotionCode"),
+        "promotion_duration": coupon.get("duration"),
+        "promotion_end": discount.get("end"),
+        "promotion_name": coupon.get("name"),
+        "promotion_percent_off": coupon.get("percent_off"),
+    }
 
 
 def account_subscriptions(account):
@@ -605,7 +822,13 @@ def set_default_payment_method(account, payment_method_id):
     method = stripe_gateway.retrieve_payment_method(payment_method_id)
     if stripe_gateway.expanded_id(method.get("customer")) != row.customer_id:
         raise AppError(Errno.REJECTED_CUSTOMER_UPDATE)
+    # §6 step 6: the new card's country must pay in the currency the customer is billed in
+    # (Stripe fixes it at the first subscription); a customer without one yet takes any card.
+    country = (method.get("card") or {}).get("country")
+    if row.currency and not currency_fits_country(row.currency, country):
+        raise AppError(Errno.INVALID_CURRENCY)
     customer = stripe_gateway.set_default_payment_method(row.customer_id, payment_method_id)
+    customer = _locate_by_card(row, method) or customer
     with transaction.atomic():
         _cache_customer(row, customer)
     return row
@@ -658,28 +881,30 @@ def _preview_lines(invoice):
             for line in invoice["lines"].get("data", [])]
 
 
-def preview_invoice(account, price_id):
-    """POST /oauth/subscriptions/invoice/preview (§4.2, without tax and promotions yet) for the
-    account's customer; with an upgrade, what the change would charge today."""
+def preview_invoice(account, price_id, promotion_code=None, location=None):
+    """POST /oauth/subscriptions/invoice/preview (§4.2): the first invoice of ``price_id`` with
+    the promotion code and Stripe Tax, for the caller's customer, or for an anonymous caller
+    (``account`` None, or no customer yet) at the geo-IP ``location``; with an upgrade, what the
+    change would charge today."""
     require_stripe()
+    check_location(location)
     plan = find_plan(price_id)
-    row = customer_of(account)
-    body = _preview_body(stripe_gateway.preview_invoice({
-        "customer": row.customer_id,
-        "subscription_details": {"items": [{"plan": plan.plan_id}]},
-    }))
-    kind, source = eligibility(account, plan)
+    promotion = _valid_promotion(plan, promotion_code)
+    row = StripeCustomer.objects.filter(account=account).first() if account else None
+    customer = stripe_gateway.retrieve_customer(row.customer_id, tax=True) if row else None
+    if customer is not None and customer.get("deleted"):
+        customer = None
+    params = _preview_params(plan, customer, location, promotion)
+    body = _preview_body(stripe_gateway.preview_invoice(params))
+    kind, source = eligibility(account, plan) if customer is not None else ("create", None)
     sub = kind == "upgrade" and row.subscriptions.filter(
         plan_id=source.plan_id, status__in=ACTIVE_STATUSES).first()
     if sub:
-        proration = stripe_gateway.preview_invoice({
-            "customer": row.customer_id, "subscription": sub.subscription_id,
-            "subscription_details": {
-                "items": [{"id": sub.data["items"]["data"][0]["id"], "plan": plan.plan_id}],
-                "proration_behavior": stripe_gateway.ALWAYS_INVOICE,
-                "proration_date": int(time.time()),
-            },
-        })
+        details = params["subscription_details"]
+        details["items"] = [{"id": sub.data["items"]["data"][0]["id"], "plan": plan.plan_id}]
+        details["proration_behavior"] = stripe_gateway.ALWAYS_INVOICE
+        details["proration_date"] = int(time.time())
+        proration = stripe_gateway.preview_invoice({**params, "subscription": sub.subscription_id})
         body["prorated_amount"] = sum(line.get("amount") or 0
                                       for line in proration["lines"].get("data", [])
                                       if line.get("proration"))
@@ -694,27 +919,43 @@ def preview_subsequent_invoices(account):
     row = customer_of(account)
     previews = []
     for sub in row.subscriptions.filter(status__in=ACTIVE_STATUSES).order_by("created"):
-        preview = stripe_gateway.preview_invoice({"customer": row.customer_id,
-                                                  "subscription": sub.subscription_id})
+        params = {"customer": row.customer_id, "subscription": sub.subscription_id}
+        if sub.cancel_at_period_end:
+            # A subscription ending with its period has no next invoice; upstream previews the
+            # one it would have if reactivated (Stripe refuses the preview otherwise).
+            params["subscription_details"] = {"cancel_at_period_end": False}
+        preview = stripe_gateway.preview_invoice(params)
         lines = preview["lines"].get("data", [])
         period_start = (lines[0].get("period") or {}).get("start") if lines else None
         previews.append({
             "currency": preview["currency"], "subscription_id": sub.subscription_id,
             "period_start": period_start or sub.current_period_end,
             **{key: value for key, value in _preview_body(preview).items()
-               if key != "line_items"},
+               if key not in ("line_items", "discount")},
         })
     return previews
 
 
 def _preview_body(preview):
-    return {
+    """§4.2's DTO: ``tax`` only when Stripe computed some, ``discount`` only when one applied
+    (inclusive taxes are inside ``total_excluding_tax``'s price already: see ``inclusive``)."""
+    body = {
         "line_items": _preview_lines(preview),
         "subtotal": preview["subtotal"],
         "subtotal_excluding_tax": preview["subtotal_excluding_tax"],
         "total": preview["total"],
         "total_excluding_tax": preview["total_excluding_tax"],
     }
+    if preview.get("taxes"):
+        body["tax"] = preview["taxes"]
+    discount = preview.get("discount")
+    if discount:
+        body["discount"] = {
+            "amount": sum(preview.get("total_discount_amounts") or []),
+            "amount_off": discount["coupon"].get("amount_off"),
+            "percent_off": discount["coupon"].get("percent_off"),
+        }
+    return body
 
 
 # Account deletion.

@@ -11,6 +11,7 @@ Errors leave as the errno table's: a card refused is 179, anything else Stripe s
 import base64
 import hashlib
 import time
+from decimal import Decimal
 from functools import lru_cache
 
 import stripe
@@ -36,7 +37,19 @@ def client():
 
 
 def _to_dict(obj):
-    return obj.to_dict() if hasattr(obj, "to_dict") else obj
+    return _plain(obj.to_dict() if hasattr(obj, "to_dict") else obj)
+
+
+def _plain(value):
+    """JSON-ready: the library reads Stripe's decimal strings (``amount_decimal``, …) as
+    ``Decimal``, which the cache's JSON columns cannot hold; they go back to strings."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
 
 
 def _call(method, *args, refused=Errno.BACKEND_SERVICE_FAILURE):
@@ -79,6 +92,26 @@ def invoice_subscription_id(invoice):
     return expanded_id(invoice.get("subscription") or parent.get("subscription")) or ""
 
 
+def normalise_discount(discount):
+    """A discount as ``{promotion_code, coupon: {...}, end}`` (ids where Stripe did not expand),
+    or None: acacia's ``discount``; newer versions' ``discounts`` list (its first one)."""
+    if not isinstance(discount, dict):
+        return None
+    coupon = discount.get("coupon") or (discount.get("source") or {}).get("coupon") or {}
+    coupon = {"id": coupon} if isinstance(coupon, str) else coupon
+    return {
+        "promotion_code": expanded_id(discount.get("promotion_code")),
+        "coupon": {key: coupon.get(key) for key in (
+            "id", "name", "duration", "duration_in_months", "amount_off", "percent_off")},
+        "end": discount.get("end"),
+    }
+
+
+def _first_discount(obj):
+    listed = [entry for entry in obj.get("discounts") or [] if isinstance(entry, dict)]
+    return normalise_discount(obj.get("discount") or (listed[0] if listed else None))
+
+
 def normalise_subscription(sub):
     """A subscription in acacia's shape, with ``plan_id``/``product_id`` of its one item."""
     items = (sub.get("items") or {}).get("data") or []
@@ -99,6 +132,7 @@ def normalise_subscription(sub):
         "collection_method": sub.get("collection_method") or "charge_automatically",
         "latest_invoice": expanded_id(sub.get("latest_invoice")),
         "metadata": sub.get("metadata") or {},
+        "discount": _first_discount(sub),
         "plan_id": price.get("id"),
         "product_id": expanded_id(price.get("product")),
         "items": {"data": [
@@ -106,6 +140,22 @@ def normalise_subscription(sub):
             for item in items
         ]},
     }
+
+
+def invoice_taxes(invoice):
+    """``[{amount, inclusive, display_name}]``: acacia's ``total_tax_amounts`` (its tax rate
+    expanded for the name), or newer versions' ``total_taxes`` (``tax_behavior``)."""
+    taxes = []
+    for tax in invoice.get("total_tax_amounts") or []:
+        rate = tax.get("tax_rate")
+        taxes.append({"amount": tax.get("amount") or 0, "inclusive": bool(tax.get("inclusive")),
+                      "display_name": rate.get("display_name") if isinstance(rate, dict) else None})
+    for tax in invoice.get("total_taxes") or []:
+        rate = (tax.get("tax_rate_details") or {}).get("tax_rate")
+        taxes.append({"amount": tax.get("amount") or 0,
+                      "inclusive": tax.get("tax_behavior") == "inclusive",
+                      "display_name": rate.get("display_name") if isinstance(rate, dict) else None})
+    return taxes
 
 
 def normalise_invoice(invoice):
@@ -124,7 +174,16 @@ def normalise_invoice(invoice):
         "subtotal_excluding_tax": invoice.get("subtotal_excluding_tax", invoice.get("subtotal")),
         "total": invoice.get("total"),
         "total_excluding_tax": invoice.get("total_excluding_tax", invoice.get("total")),
+        "amount_paid": invoice.get("amount_paid"),
+        # What credit notes took off it: before payment (a void) or after (a refund, a credit).
+        "pre_payment_credit_notes_amount": invoice.get("pre_payment_credit_notes_amount") or 0,
+        "post_payment_credit_notes_amount": invoice.get("post_payment_credit_notes_amount") or 0,
         "tax": invoice.get("tax"),
+        "taxes": invoice_taxes(invoice),
+        "discount": _first_discount(invoice),
+        "total_discount_amounts": [entry.get("amount") or 0 for entry in
+                                   invoice.get("total_discount_amounts") or []],
+        "metadata": invoice.get("metadata") or {},
         "lines": invoice.get("lines") or {"data": []},
         "payment_intent": payment_intent if isinstance(payment_intent, dict) else None,
         "payment_intent_id": expanded_id(payment_intent),
@@ -169,26 +228,46 @@ def retrieve_product(product_id):
     return _call(client().products.retrieve, product_id)
 
 
-def find_promotion_code(code):
-    """The active promotion code named exactly ``code`` (§6.2), or None."""
-    page = _call(client().promotion_codes.list, {"code": code, "active": True, "limit": 10})
+def find_promotion_code(code, active_only=True):
+    """The promotion code named exactly ``code`` (§6.2), its coupon's product restriction
+    expanded, or None. ``active_only=False`` finds inactive ones too (to say why they fail)."""
+    params = {"code": code, "limit": 10, "expand": ["data.coupon.applies_to"]}
+    if active_only:
+        params["active"] = True
+    page = _call(client().promotion_codes.list, params)
     return next((found for found in page["data"] if found.get("code") == code), None)
+
+
+def retrieve_promotion_code(promotion_id):
+    """The promotion code of that id, or None when Stripe has none."""
+    try:
+        return _call(client().promotion_codes.retrieve, promotion_id,
+                     {"expand": ["coupon.applies_to"]}, refused=Errno.INVALID_PROMOTION_CODE)
+    except AppError as error:
+        if error.errno == Errno.INVALID_PROMOTION_CODE:
+            return None
+        raise
 
 
 # Customers and payment methods.
 
 
-def create_customer(uid, email, display_name=""):
+def create_customer(uid, email, display_name="", location=None):
+    """``location``: ``(country, postal code)`` from geo-IP, the address Stripe Tax reads (§6)."""
     params = {"email": email, "description": uid,
               "metadata": {"userid": uid, "geoip_date": time.strftime("%Y-%m-%d")}}
     if display_name:
         params["name"] = display_name
+    if location:
+        params["shipping"] = {"name": email, "address": {"country": location[0],
+                                                         "postal_code": location[1]}}
     return _call(client().customers.create, params, {"idempotency_key": idempotency_key(uid)})
 
 
-def retrieve_customer(customer_id):
-    return _call(client().customers.retrieve, customer_id,
-                 {"expand": ["invoice_settings.default_payment_method"]})
+def retrieve_customer(customer_id, tax=False):
+    """``tax``: with Stripe Tax's view of the customer (``tax.automatic_tax``, its location)."""
+    expand = ["invoice_settings.default_payment_method"] + (["tax"] if tax else [])
+    return _call(client().customers.retrieve, customer_id, {"expand": expand})
 
 
 def delete_customer(customer_id):
@@ -205,6 +284,22 @@ def set_default_payment_method(customer_id, payment_method_id):
     return _call(client().customers.update, customer_id,
                  {"invoice_settings": {"default_payment_method": payment_method_id},
                   "expand": ["invoice_settings.default_payment_method"]})
+
+
+def set_invoice_custom_fields(customer_id, fields):
+    """``fields``: ``[{name, value}]``, printed on the customer's invoices."""
+    return _call(client().customers.update, customer_id, {
+        "invoice_settings": {"custom_fields": fields},
+        "expand": ["invoice_settings.default_payment_method"],
+    })
+
+
+def set_customer_location(customer_id, country, postal_code, name=""):
+    """The customer's ``shipping`` address, the one Stripe Tax locates it by."""
+    return _call(client().customers.update, customer_id, {
+        "shipping": {"name": name, "address": {"country": country, "postal_code": postal_code}},
+        "expand": ["invoice_settings.default_payment_method"],
+    })
 
 
 def detach_payment_method(payment_method_id):
@@ -239,15 +334,16 @@ def create_subscription(customer_id, plan_id, *, key, promotion_code_id=None,
     params = {"customer": customer_id, "items": [{"plan": plan_id}],
               "expand": ["latest_invoice.payment_intent"]}
     if promotion_code_id:
-        params["promotion_code"] = promotion_code_id
+        params["discounts"] = [{"promotion_code": promotion_code_id}]
     if automatic_tax:
         params["automatic_tax"] = {"enabled": True}
     sub = _call(client().subscriptions.create, params, {"idempotency_key": key})
     return normalise_subscription(sub), normalise_invoice(sub.get("latest_invoice") or {})
 
 
-def update_subscription(subscription_id, params):
-    return normalise_subscription(_call(client().subscriptions.update, subscription_id, params))
+def update_subscription(subscription_id, params, refused=Errno.BACKEND_SERVICE_FAILURE):
+    return normalise_subscription(_call(client().subscriptions.update, subscription_id, params,
+                                        refused=refused))
 
 
 def cancel_subscription(subscription_id):

@@ -15,6 +15,8 @@ urlpatterns = [
     path("oauth/subscriptions/invoice/retry", views.InvoiceRetryView.as_view()),
     path("oauth/subscriptions/invoice/preview", views.InvoicePreviewView.as_view()),
     path("oauth/subscriptions/invoice/preview-subsequent", views.PreviewSubsequentView.as_view()),
+    path("oauth/subscriptions/coupon", views.CouponView.as_view()),
+    path("oauth/subscriptions/coupon/apply", views.ApplyCouponView.as_view()),
     path("oauth/subscriptions/setupintent/create", views.SetupIntentView.as_view()),
     path("oauth/subscriptions/paymentmethod/default", views.DefaultPaymentMethodView.as_view()),
     path("oauth/subscriptions/paymentmethod/failed/detach",

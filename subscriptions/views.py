@@ -3,27 +3,81 @@
 import logging
 
 import stripe
+from django.conf import settings
 from django.utils import translation
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
 from accounts.errors import AppError
 from accounts.serializers.responses import EmptySerializer, render
+from accounts import customs
+from accounts.authentication import SessionTokenAuthentication
+from accounts.services.customs_checks import check_account
 from accounts.views.base import PublicView
 from oauth.profile.views import ProfileRoute
 
 from . import serializers, services, stripe_gateway, tasks
 from .authentication import (
-    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeRequired,
+    AccessTokenAuthentication, SharedSecretRequired, SubscriptionsScopeOptional,
+    SubscriptionsScopeRequired,
 )
 
 logger = logging.getLogger("fxa.subscriptions")
 
 
+def request_location(request):
+    """``(country, postal code)`` of the caller from the geo-IP headers the proxy in front sets
+    (SUBSCRIPTIONS_GEO_*_HEADER), or None: Stripe Tax needs both (upstream's buildTaxAddress)."""
+    def header(name):
+        return request.headers.get(name, "").strip() if name else ""
+
+    country = header(settings.SUBSCRIPTIONS_GEO_COUNTRY_HEADER).upper()
+    postal_code = header(settings.SUBSCRIPTIONS_GEO_POSTAL_CODE_HEADER)
+    if len(country) == 2 and country.isalpha() and postal_code:
+        return country, postal_code[:32]
+    return None
+
+
 class SubscriptionView(PublicView):
-    """A route that takes an access token with the subscriptions scope."""
+    """A route that takes an access token with the subscriptions scope.
+
+    ``customs_action``: what customs counts of each request (upstream's name; or one per
+    method), once the caller is known and before Stripe is called: the account (uid, address)
+    and IP of a caller with a token, the IP of one without.
+    """
 
     authentication_classes = [AccessTokenAuthentication]
     permission_classes = [SubscriptionsScopeRequired]
+    customs_action = None
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        action = self.customs_action
+        if isinstance(action, dict):
+            action = action.get(request.method.lower())
+        if action is None:
+            return
+        if request.auth is not None:
+            check_account(action, request.user, self.context())
+        else:
+            customs.check(action, self.context())
+
+
+class SessionOrSubscriptionView(SubscriptionView):
+    """A route our own settings pages also call with their (verified) session token."""
+
+    authentication_classes = [SessionTokenAuthentication, AccessTokenAuthentication]
+
+
+class OptionalSubscriptionView(SubscriptionView):
+    """A route a signed-out visitor of the product page may call too (upstream: "try")."""
+
+    # AllowAny adds nothing to the check; it is how the OpenAPI document learns that the token
+    # is optional (drf-spectacular then lists the empty security requirement).
+    permission_classes = [SubscriptionsScopeOptional, AllowAny]
+
+    def caller(self):
+        return self.request.user if self.request.auth is not None else None
 
 
 class PlansView(PublicView):
@@ -69,26 +123,29 @@ class ActiveView(SubscriptionView):
 class CustomerView(SubscriptionView):
     """POST /v1/oauth/subscriptions/customer {displayName?}"""
 
+    customs_action = "createCustomer"
     body_serializer = serializers.CustomerSerializer
     response_serializer = serializers.FilteredCustomerSerializer
 
     def post(self, request):
-        row = services.ensure_customer(request.user, self.body().get("displayName", ""))
+        row = services.ensure_customer(request.user, self.body().get("displayName", ""),
+                                       request_location(request))
         return self.answer(services.filtered_customer(row))
 
 
 class NewSubscriptionView(SubscriptionView):
     """POST /v1/oauth/subscriptions/active/new {priceId, paymentMethodId?, promotionCode?}"""
 
+    customs_action = "createSubscriptionWithPMI"
     body_serializer = serializers.NewSubscriptionSerializer
     response_serializer = serializers.NewSubscriptionResponseSerializer
 
     def post(self, request):
         data = self.body()
-        subscription, invoice = services.subscribe(
+        subscription, country = services.subscribe(
             request.user, data["priceId"], data.get("paymentMethodId"), data.get("promotionCode")
         )
-        return self.answer({"subscription": subscription, "source_country": None})
+        return self.answer({"subscription": subscription, "source_country": country})
 
 
 class SubscriptionItemView(SubscriptionView):
@@ -96,6 +153,7 @@ class SubscriptionItemView(SubscriptionView):
 
     body_serializer = serializers.PlanChangeSerializer
     response_serializer = serializers.SubscriptionIdResponseSerializer
+    customs_action = {"put": "updateSubscription", "delete": "deleteSubscription"}
 
     # The path parameter keeps the reference's name, {subscriptionId}.
     def put(self, request, subscriptionId):
@@ -110,6 +168,7 @@ class SubscriptionItemView(SubscriptionView):
 class ReactivateView(SubscriptionView):
     """POST /v1/oauth/subscriptions/reactivate {subscriptionId}"""
 
+    customs_action = "reactivateSubscription"
     body_serializer = serializers.SubscriptionIdSerializer
     response_serializer = EmptySerializer
 
@@ -121,6 +180,7 @@ class ReactivateView(SubscriptionView):
 class InvoiceRetryView(SubscriptionView):
     """POST /v1/oauth/subscriptions/invoice/retry {invoiceId, paymentMethodId, idempotencyKey}"""
 
+    customs_action = "retryInvoice"
     body_serializer = serializers.InvoiceRetrySerializer
     response_serializer = serializers.FilteredInvoiceSerializer
 
@@ -132,19 +192,70 @@ class InvoiceRetryView(SubscriptionView):
         return self.answer(services.filtered_invoice(invoice))
 
 
-class InvoicePreviewView(SubscriptionView):
-    """POST /v1/oauth/subscriptions/invoice/preview {priceId}"""
+class InvoicePreviewView(OptionalSubscriptionView):
+    """POST /v1/oauth/subscriptions/invoice/preview {priceId, promotionCode?}
 
+    The first invoice of a price, with the promotion code's discount and Stripe Tax: for the
+    token's customer where Stripe Tax knows its location, else (no token, or no customer yet)
+    at the caller's geo-IP location. An upgrade adds what the change would charge today.
+    Errnos: 178 unknown plan, 199 a code the price does not take or that cannot be used now,
+    209 a preview Stripe refuses, 213 a location the terms of service exclude.
+    """
+
+    customs_action = "previewInvoice"
     body_serializer = serializers.InvoicePreviewSerializer
     response_serializer = serializers.InvoicePreviewResponseSerializer
 
     def post(self, request):
-        return self.answer(services.preview_invoice(request.user, self.body()["priceId"]))
+        data = self.body()
+        return self.answer(services.preview_invoice(
+            self.caller(), data["priceId"], data.get("promotionCode") or None,
+            request_location(request)))
 
 
-class BillingAndSubscriptionsView(SubscriptionView):
-    """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"""
+class CouponView(OptionalSubscriptionView):
+    """POST /v1/oauth/subscriptions/coupon {priceId, promotionCode}
 
+    What a promotion code does for a price: its coupon's duration, and whether it can be used
+    now (``valid``; ``expired``, ``maximallyRedeemed`` say why not), with the discount off the
+    first invoice when it can. Errno 199 when the price does not list the code, its coupon is
+    for another product, or the discount would leave less than Stripe's minimum charge.
+    """
+
+    customs_action = "retrieveCouponDetails"
+    body_serializer = serializers.CouponSerializer
+    response_serializer = serializers.CouponDetailsSerializer
+
+    def post(self, request):
+        data = self.body()
+        return self.answer(services.coupon_details(data["priceId"], data["promotionCode"],
+                                                   request_location(request)))
+
+
+class ApplyCouponView(SubscriptionView):
+    """PUT /v1/oauth/subscriptions/coupon/apply {promotionId, subscriptionId}
+
+    Applies a promotion code, by its Stripe id, to one of the caller's active subscriptions and
+    answers the subscription. Errnos: 176 no customer, 177 not the caller's subscription, 212
+    a code the subscription's plan does not take or that cannot be used now.
+    """
+
+    customs_action = "applyPromotionCodeToSubscription"
+    body_serializer = serializers.ApplyCouponSerializer
+    response_serializer = serializers.FilteredSubscriptionSerializer
+
+    def put(self, request):
+        data = self.body()
+        return self.answer(services.apply_promotion_code(
+            request.user, data["promotionId"], data["subscriptionId"]))
+
+
+class BillingAndSubscriptionsView(SessionOrSubscriptionView):
+    """GET /v1/oauth/mozilla-subscriptions/customer/billing-and-subscriptions
+
+    Also with the account's verified session token (our settings pages)."""
+
+    customs_action = "mozillaSubscriptionsCustomerBillingAndSubscriptions"
     response_serializer = serializers.BillingAndSubscriptionsResponseSerializer
 
     def get(self, request):
@@ -154,6 +265,7 @@ class BillingAndSubscriptionsView(SubscriptionView):
 class PreviewSubsequentView(SubscriptionView):
     """GET /v1/oauth/subscriptions/invoice/preview-subsequent"""
 
+    customs_action = "subsequentInvoicePreviews"
     response_serializer = serializers.SubsequentInvoiceSerializer(many=True)
 
     def get(self, request):
@@ -163,6 +275,7 @@ class PreviewSubsequentView(SubscriptionView):
 class SetupIntentView(SubscriptionView):
     """POST /v1/oauth/subscriptions/setupintent/create"""
 
+    customs_action = "createSetupIntent"
     response_serializer = serializers.FilteredIntentSerializer
 
     def post(self, request):
@@ -172,6 +285,7 @@ class SetupIntentView(SubscriptionView):
 class DefaultPaymentMethodView(SubscriptionView):
     """POST /v1/oauth/subscriptions/paymentmethod/default {paymentMethodId}"""
 
+    customs_action = "updateDefaultPaymentMethod"
     body_serializer = serializers.PaymentMethodSerializer
     response_serializer = serializers.FilteredCustomerSerializer
 
@@ -183,6 +297,7 @@ class DefaultPaymentMethodView(SubscriptionView):
 class DetachFailedPaymentMethodView(SubscriptionView):
     """POST /v1/oauth/subscriptions/paymentmethod/failed/detach {paymentMethodId}"""
 
+    customs_action = "detachFailedPaymentMethod"
     body_serializer = serializers.PaymentMethodSerializer
     response_serializer = serializers.DetachedPaymentMethodSerializer
 
@@ -191,9 +306,12 @@ class DetachFailedPaymentMethodView(SubscriptionView):
             request.user, self.body()["paymentMethodId"]))
 
 
-class PlanEligibilityView(SubscriptionView):
-    """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}"""
+class PlanEligibilityView(SessionOrSubscriptionView):
+    """GET /v1/oauth/mozilla-subscriptions/customer/plan-eligibility/{planId}
 
+    Also with the account's verified session token (our settings pages)."""
+
+    customs_action = "mozillaSubscriptionsValidatePlanEligibility"
     response_serializer = serializers.PlanEligibilityResponseSerializer
 
     def get(self, request, planid):  # the reference's {planid}

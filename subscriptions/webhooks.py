@@ -46,6 +46,14 @@ def _invoice_event(event, obj):
     services._store_subscriptions(row, subs, [invoice])
 
 
+def _credit_note_event(event, obj):
+    """A credit note changes what its invoice owes or paid (upstream refunds PayPal invoices
+    here; Stripe refunds cards itself): the invoice is re-read into the cache."""
+    invoice_id = stripe_gateway.expanded_id(obj.get("invoice"))
+    if invoice_id:
+        _invoice_event(event, {"id": invoice_id, "customer": obj.get("customer")})
+
+
 def _customer_event(event, obj):
     row = _customer_row(obj["id"])
     if row is None:
@@ -86,6 +94,7 @@ def _payment_method_event(event, obj):
 HANDLERS = {
     "customer.subscription.": _subscription_event,
     "invoice.": _invoice_event,
+    "credit_note.": _credit_note_event,
     "customer.created": _customer_created,
     "customer.updated": _customer_event,
     "customer.deleted": _customer_event,

@@ -12,6 +12,7 @@ the ``live_stack`` marker; ``start_live_stack(extra_env)`` makes one whose setti
 test (the caller stops it).
 """
 import contextlib
+import json
 import os
 import subprocess
 import sys
@@ -37,6 +38,10 @@ BASE_DIR = Path(settings.BASE_DIR)
 OAUTH_SIGNING_KEY = os.environ.setdefault("OAUTH_SIGNING_KEY", crypto.generate_signing_key_pem())
 
 # What every stack runs with: mail to its SMTP sink, and short delivery retries.
+# Which countries pay in which currency (SUBSCRIPTIONS_CURRENCY_COUNTRIES) where Stripe is
+# localstripe, whose cards are all French.
+LOCALSTRIPE_CURRENCY_COUNTRIES = {"USD": ["US", "FR"], "EUR": ["FR", "DE"]}
+
 DEFAULT_ENV = {
     "DEBUG": "false",
     "PYTHONUNBUFFERED": "1",
@@ -44,6 +49,8 @@ DEFAULT_ENV = {
     "EMAIL_RETRY_BACKOFF": "1",
     "EMAIL_RETRY_BACKOFF_MAX": "2",
     "DEFAULT_FROM_EMAIL": "Accounts <accounts@sink.example>",
+    # localstripe issues every card in France; its tests' plans are mostly in dollars.
+    "SUBSCRIPTIONS_CURRENCY_COUNTRIES": json.dumps(LOCALSTRIPE_CURRENCY_COUNTRIES),
 }
 
 

@@ -37,9 +37,16 @@ def _customer_currency(customer):
     return subscriptions[0].plan.currency if subscriptions else None
 
 
+def _customer_tax(customer):
+    """The includable ``tax`` of a customer (``expand=["tax"]``), as Stripe answers it for a
+    customer whose location Stripe Tax does not know: localstripe has no Stripe Tax."""
+    return {"automatic_tax": "unrecognized_location", "ip_address": None, "location": None}
+
+
 def main(port):
     resources.Store.dump_to_disk = lambda store: None
     resources.Customer.currency = property(_customer_currency)
+    resources.Customer.tax = property(_customer_tax)
     _accept_newer_update_parameters()
     web.run_app(server.app, host="127.0.0.1", port=port, print=None, access_log=None)
 

@@ -48,4 +48,21 @@ ACTIONS = {
     "verifyRecoveryCode": AUTHENTICATED,
     # OAuth.
     "tokenExchange": IP_ONLY | {"token"},
+    # Subscriptions (upstream's names). The two a signed-out visitor may call count the IP only
+    # then; with a token they count the account too.
+    "previewInvoice": AUTHENTICATED,
+    "retrieveCouponDetails": AUTHENTICATED,
+    "createCustomer": AUTHENTICATED,
+    "createSubscriptionWithPMI": AUTHENTICATED,
+    "retryInvoice": AUTHENTICATED,
+    "subsequentInvoicePreviews": AUTHENTICATED,
+    "applyPromotionCodeToSubscription": AUTHENTICATED,
+    "createSetupIntent": AUTHENTICATED,
+    "updateDefaultPaymentMethod": AUTHENTICATED,
+    "detachFailedPaymentMethod": AUTHENTICATED,
+    "updateSubscription": AUTHENTICATED,
+    "deleteSubscription": AUTHENTICATED,
+    "reactivateSubscription": AUTHENTICATED,
+    "mozillaSubscriptionsCustomerBillingAndSubscriptions": AUTHENTICATED,
+    "mozillaSubscriptionsValidatePlanEligibility": AUTHENTICATED,
 }

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
+from .. import ports
+
 
 class ResponseSerializer(serializers.Serializer):
     """An output serializer: renders a service's value (object or dict) for the wire."""
@@ -108,7 +110,12 @@ class AccountResponseSerializer(ResponseSerializer):
     passwordCreatedAt = serializers.IntegerField(source="password_created_at", allow_null=True)
     hasPassword = serializers.BooleanField(source="has_password")
     metricsOptOutAt = serializers.IntegerField(source="metrics_opt_out_at", allow_null=True)
-    subscriptions = serializers.ListField(child=serializers.DictField())
+
+    def get_fields(self):
+        # ``subscriptions`` is the subscriptions app's WebSubscription, found when the fields
+        # are first bound: at import time the two serializer modules would import each other.
+        return {**super().get_fields(),
+                "subscriptions": ports.web_subscription_serializer()(many=True)}
 
 
 class SessionStatusDetailsSerializer(ResponseSerializer):

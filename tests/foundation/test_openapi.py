@@ -79,9 +79,9 @@ BEYOND_REFERENCE = {
     "/session/verify/totp",  # the reference (and upstream, still) spells it /session/verifiy/totp
     "/profile", "/uid", "/email", "/display_name", "/avatar", "/avatar/upload", "/avatar/{id}",
     "/emails/bounces", "/account/metrics_opt",
-    # The profile server's capabilities route; and invoice/retry, which the reference writes
-    # without its leading slash.
-    "/subscriptions", "/oauth/subscriptions/invoice/retry",
+    # The profile server's capabilities route; invoice/retry, which the reference writes
+    # without its leading slash; and coupon/apply, upstream's but not in the reference's API.
+    "/subscriptions", "/oauth/subscriptions/invoice/retry", "/oauth/subscriptions/coupon/apply",
 }
 
 def reference_routes():

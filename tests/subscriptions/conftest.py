@@ -21,6 +21,7 @@ from subscriptions.authentication import SUBSCRIPTIONS_SCOPE
 from subscriptions.signals import capabilities_changed
 from tests import factories
 from tests.helpers import free_port
+from tests.live import LOCALSTRIPE_CURRENCY_COUNTRIES
 
 ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk_test_localstripe"
@@ -71,6 +72,7 @@ def stripe_settings(settings, localstripe_url):
     settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
     settings.SUBSCRIPTIONS_SHARED_SECRET = SHARED_SECRET
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = LOCALSTRIPE_CURRENCY_COUNTRIES
     requests.delete(f"{localstripe_url}/_config/data", timeout=5).raise_for_status()
     cache.delete(services.catalogue_fresh_key())
     yield
@@ -148,3 +150,19 @@ def signals():
 @pytest.fixture
 def token(user):
     return access_token(user.account)
+
+
+@pytest.fixture
+def fake(stripe_settings, settings):
+    """A loopback Stripe answering from fixtures, for what localstripe cannot do."""
+    from . import fixture_stripe  # it imports this module's constants
+
+    yield from fixture_stripe.serve(settings)
+
+
+@pytest.fixture
+def customer(user):
+    """The user's customer in the fixture Stripe, linked."""
+    from . import fixture_stripe
+
+    return fixture_stripe.link_customer(user.account)

@@ -138,3 +138,19 @@ def test_account_deletion_cancels_the_subscription(api, user, token, catalogue, 
     assert not StripeCustomer.objects.exists()
     assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
         (False, {CLIENT_ID: ["123doneBasic"]})]
+
+
+def test_a_change_of_capabilities_bumps_profile_changed_at(api, user, token, catalogue):
+    """RPs keep the profile by profileChangedAt (§13: the capabilities are in it)."""
+    def changed_at():
+        return ok(api.get("/account/profile", token=user.session_token))["profileChangedAt"]
+
+    before = changed_at()
+    sub_id = ok(subscribe(api, token, catalogue["basic"]))["subscription"]["id"]
+    granted = changed_at()
+    assert granted > (before or 0)
+    ok(call(api, "DELETE", f"/oauth/subscriptions/active/{sub_id}", token))
+    assert changed_at() == granted  # cancelling at the period's end changes nothing yet
+    ok(call(api, "PUT", f"/oauth/subscriptions/active/{sub_id}", token,
+            {"planId": catalogue["pro"]}))
+    assert changed_at() > granted

@@ -1,7 +1,7 @@
 """The Stripe card routes of /v1/oauth/subscriptions against localstripe (reference §4–§6)."""
 import pytest
 
-from subscriptions import services
+from subscriptions import services, stripe_gateway
 from subscriptions.models import StripeCustomer, Subscription
 from tests import factories
 from tests.helpers import ApiClient, assert_error, ok
@@ -85,7 +85,7 @@ def test_subscribe_without_a_customer_is_176(api, token, catalogue):
 def test_subscribe_with_a_card(api, user, token, catalogue):
     body = ok(subscribe(api, token, catalogue["basic"]))
     sub = body["subscription"]
-    assert body["sourceCountry"] is None
+    assert body["sourceCountry"] == "FR"  # the card's country (localstripe: always FR)
     assert sub["status"] == "active" and sub["cancel_at_period_end"] is False
     assert sub["items"]["data"][0]["price"]["id"] == catalogue["basic"]
     assert "capabilities" not in str(sub["items"]["data"][0]["price"]["metadata"])
@@ -265,6 +265,9 @@ def test_preview_subsequent(api, token, catalogue):
     assert next_invoice["subscriptionId"] == sub["id"] and next_invoice["currency"] == "usd"
     assert next_invoice["total"] == next_invoice["subtotal"] == 500
     assert next_invoice["period_start"] >= sub["current_period_start"]
+    ok(call(api, "DELETE", f"/oauth/subscriptions/active/{sub['id']}", token))
+    # Still listed, as what a reactivation would bring.
+    assert [n["subscriptionId"] for n in ok(call(api, "GET", path, token))] == [sub["id"]]
 
 
 def test_change_the_default_card_through_a_setup_intent(api, token, catalogue, stripe_api):
@@ -309,3 +312,39 @@ def test_a_new_attempt_cancels_the_incomplete_subscription_to_the_same_plan(
     assert Subscription.objects.get(pk=stuck["subscription"]["id"]).status == "canceled"
     assert [s["subscriptionId"] for s in ok(call(api, "GET", "/oauth/subscriptions/active",
                                                  token))] == [fresh["id"]]
+
+
+def test_our_pages_session_token_reads_billing_and_eligibility(api, user, token, catalogue):
+    """The two read routes of the settings pages also take a verified session token (Hawk),
+    which stands for the whole account; the others stay OAuth-only, as upstream's."""
+    billing = "/oauth/mozilla-subscriptions/customer/billing-and-subscriptions"
+    eligibility = f"/oauth/mozilla-subscriptions/customer/plan-eligibility/{catalogue['pro']}"
+    session = {"token": user.session_token, "scheme": "hawk"}
+    assert_error(api.get(billing, **session), 404, 176)
+    sub_id = ok(subscribe(api, token, catalogue["basic"]))["subscription"]["id"]
+    assert [s["subscription_id"] for s in ok(api.get(billing, **session))["subscriptions"]] == \
+        [sub_id]
+    assert ok(api.get(eligibility, **session))["eligibility"] == "upgrade"
+    assert_error(api.get("/oauth/subscriptions/active", **session), 401, 110)
+    pending = factories.account("pending@example.com", verified=False)
+    assert_error(api.get(eligibility, token=pending.session_token, scheme="hawk"), 400, 104)
+
+
+def test_a_card_from_a_country_that_does_not_pay_in_the_currency_is_211(
+        api, token, catalogue, stripe_api, settings):
+    """§6: at subscribe the card's country must pay in the plan's currency, and at a card change
+    in the customer's (localstripe's cards are French)."""
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US"]}
+    assert_error(subscribe(api, token, catalogue["basic"]), 400, 211)
+    assert not Subscription.objects.exists()
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US", "FR"]}
+    ok(subscribe(api, token, catalogue["basic"]))
+    customer_id = StripeCustomer.objects.get().customer_id
+    french = card(stripe_api, "5555555555554444", 2041)
+    stripe_api.payment_methods.attach(french, {"customer": customer_id})
+    settings.SUBSCRIPTIONS_CURRENCY_COUNTRIES = {"USD": ["US"]}
+    assert_error(call(api, "POST", "/oauth/subscriptions/paymentmethod/default", token,
+                      {"paymentMethodId": french}), 400, 211)
+    default = StripeCustomer.objects.get().data["invoice_settings"]["default_payment_method"]
+    assert stripe_gateway.expanded_id(default).startswith("pm_")
+    assert stripe_gateway.expanded_id(default) != french
