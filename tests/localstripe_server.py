@@ -37,8 +37,26 @@ def _customer_currency(customer):
     return subscriptions[0].plan.currency if subscriptions else None
 
 
+def _invoice_billing_reason():
+    """Stripe's ``billing_reason`` on a subscription's invoices: ``subscription_create`` on the
+    one that starts it, ``subscription_cycle`` on the renewals (localstripe leaves it null; the
+    webhook's invoice mails tell the first from the others by it)."""
+    init = resources.Invoice.__init__
+
+    def __init__(self, *args, subscription=None, **kwargs):
+        first = subscription is not None and not any(
+            key.startswith("invoice:") and value.subscription == subscription
+            for key, value in resources.store.items())
+        init(self, *args, subscription=subscription, **kwargs)
+        if subscription is not None:
+            self.billing_reason = "subscription_create" if first else "subscription_cycle"
+
+    resources.Invoice.__init__ = __init__
+
+
 def main(port):
     resources.Store.dump_to_disk = lambda store: None
+    _invoice_billing_reason()
     resources.Customer.currency = property(_customer_currency)
     _accept_newer_update_parameters()
     web.run_app(server.app, host="127.0.0.1", port=port, print=None, access_log=None)
