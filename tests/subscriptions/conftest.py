@@ -1,10 +1,14 @@
 """Fixtures of the subscription tests: localstripe as the Stripe API (one server per test
 process, on loopback, wiped before each test), a catalogue in it, and access tokens."""
+import json
+import queue
 import socket
 import subprocess
 import sys
+import threading
 import time
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -148,3 +152,28 @@ def signals():
 @pytest.fixture
 def token(user):
     return access_token(user.account)
+
+
+@pytest.fixture
+def deliveries(localstripe_url):
+    """Each webhook localstripe sends, as ``(event type, raw body, Stripe-Signature)``."""
+    received = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.put((json.loads(body)["type"], body, self.headers["Stripe-Signature"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    requests.post(f"{localstripe_url}/_config/webhooks/tests",
+                  data={"url": url, "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
+    yield received
+    server.shutdown()
+    server.server_close()

@@ -2,9 +2,7 @@
 by it, replayed into the endpoint; signatures checked; each event handled once."""
 import json
 import queue
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -31,31 +29,6 @@ def signed(body, timestamp=None, secret=WEBHOOK_SECRET):
 @pytest.fixture
 def api():
     return ApiClient()
-
-
-@pytest.fixture
-def deliveries(localstripe_url):
-    """Each webhook localstripe sends, as ``(event type, raw body, Stripe-Signature)``."""
-    received = queue.Queue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.put((json.loads(body)["type"], body, self.headers["Stripe-Signature"]))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    requests.post(f"{localstripe_url}/_config/webhooks/tests",
-                  data={"url": url, "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
-    yield received
-    server.shutdown()
-    server.server_close()
 
 
 def wait_for(deliveries, event_type, object_id, timeout=15):
