@@ -1,15 +1,11 @@
-"""Fixtures of the subscription tests: localstripe as the Stripe API (one server per test
-process, on loopback, wiped before each test), a catalogue in it, and access tokens."""
+"""Fixtures of the subscription tests: localstripe as the Stripe API (``localstripe_url``, one
+server per test process: tests/conftest.py), wiped before each test, a catalogue in it, access
+tokens, and localstripe's webhook deliveries."""
 import json
 import queue
-import socket
-import subprocess
-import sys
 import threading
-import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
@@ -24,9 +20,7 @@ from subscriptions import services
 from subscriptions.authentication import SUBSCRIPTIONS_SCOPE
 from subscriptions.signals import capabilities_changed
 from tests import factories
-from tests.helpers import free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk_test_localstripe"
 WEBHOOK_SECRET = "whsec_test_secret"
 SHARED_SECRET = "broker-shared-secret"
@@ -40,32 +34,6 @@ OFFER_METADATA = {
     "product:termsOfServiceDownloadURL": "https://accounts-static.cdn.mozilla.net/legal/terms.pdf",
     "product:privacyNoticeURL": "https://rp.example/privacy",
 }
-
-
-def _wait_for(port, process, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("localstripe exited at start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("localstripe did not start")
-
-
-@pytest.fixture(scope="session")
-def localstripe_url():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.localstripe_server", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(autouse=True)
