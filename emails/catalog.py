@@ -51,6 +51,10 @@ postRemoveAccountRecovery
 cadReminderFirst, …Second       -                                                /connect_another_device
 =============================== ================================================ ==================================================== ========================================
 
+The subscription mails (``subscription*``, ``downloadSubscription``) take Stripe's values (amounts
+in minor units, dates in seconds) and link to ``/settings#subscriptions``; their context keys are
+in their entries below.
+
 ``email`` in a reset/password link defaults to the first recipient. Mails with a primary link also
 carry a change-password link (``/settings/change_password``) where upstream's do.
 """
