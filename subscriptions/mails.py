@@ -13,6 +13,7 @@ import time
 from django.conf import settings
 from django.db import transaction
 
+from accounts.models import Account
 from accounts.services import mail
 from emails import catalog
 from emails.models import OutboundEmail
@@ -27,8 +28,14 @@ INVOICE_MAILS = ("subscriptionFirstInvoice", "subscriptionSubsequentInvoice")
 INTERVAL_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
 
 
-def _already_sent(templates, account, **keys):
-    """Whether one of ``templates`` was queued for ``account`` with these context values."""
+def _already_sent(templates, account, lock=True, **keys):
+    """Whether one of ``templates`` was queued for ``account`` with these context values.
+
+    The account's row is locked first (``lock``: inside a transaction), until the caller's
+    transaction ends: two events that stand for one mail (handled by two workers at once) take
+    turns, and the second sees the first's outbox row."""
+    if lock:
+        Account.objects.select_for_update().filter(pk=account.pk).first()
     lookups = {f"context__{key}": value for key, value in keys.items()}
     return OutboundEmail.objects.filter(template__in=templates, uid=account.uid, **lookups).exists()
 
@@ -233,6 +240,8 @@ def subscription_deleted(row, sub, reason):
     support (``reason`` is Stripe's ``cancellation_details.reason``)."""
     if sub["metadata"].get("cancelled_for_customer_at"):
         return
+    if _already_sent(("subscriptionAccountDeletion",), row.account, subscriptionId=sub["id"]):
+        return
     if not Invoice.objects.filter(subscription_id=sub["id"], status="paid").exists():
         return
     account = row.account
@@ -281,7 +290,7 @@ def send_renewal_reminders(now=None):
     for sub in due:
         account = sub.customer.account
         keys = {"subscriptionId": sub.subscription_id, "periodEnd": sub.current_period_end}
-        if _already_sent(("subscriptionRenewalReminder",), account, **keys):
+        if _already_sent(("subscriptionRenewalReminder",), account, lock=False, **keys):
             continue
         try:
             # What the renewal will charge (tax and discounts included), asked before the lock.
@@ -291,14 +300,15 @@ def send_renewal_reminders(now=None):
             logger.exception("No renewal preview for %s; its reminder waits", sub.subscription_id)
             continue
         with transaction.atomic():
-            # Locked: a second run at the same moment waits, then finds the row queued.
-            Subscription.objects.select_for_update().filter(pk=sub.pk).first()
+            # Checked again under the lock: a second run at the same moment finds the row queued.
             if _already_sent(("subscriptionRenewalReminder",), account, **keys):
                 continue
             plan = Plan.objects.get(plan_id=sub.plan_id)
             _queue("subscriptionRenewalReminder", account, {
                 "productName": _product_name(account, sub.plan_id, sub.product_id),
-                "renewalDate": sub.current_period_end, "reminderDays": days,
+                # The days actually left: fewer than the setting after a missed run.
+                "renewalDate": sub.current_period_end,
+                "reminderDays": max(1, round((sub.current_period_end - now) / 86400)),
                 "invoiceTotal": upcoming["total"] if upcoming["total"] is not None else plan.amount,
                 "currency": upcoming["currency"] or plan.currency,
                 "productPaymentCycle": plan.interval, **keys,

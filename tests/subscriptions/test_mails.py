@@ -19,7 +19,7 @@ from django.test import TestCase
 
 from accounts.services import accounts as account_services
 from oauth.models import Client, WebhookDelivery
-from subscriptions import mails
+from subscriptions import mails, tasks
 from subscriptions.models import Invoice, Subscription
 from tests import factories
 from tests.helpers import MailingApiClient, ok, sent, templates
@@ -242,7 +242,7 @@ def test_the_renewal_reminder_goes_once_per_period_before_a_yearly_plan_renews(
         assert mails.send_renewal_reminders(now=renews - 9 * DAY) == 0  # once per period
     (message,) = sent("subscriptionRenewalReminder")
     assert message.subject == "Relay Premium wird bald verlängert"
-    assert "in 14 Tagen" in message.body and "99,00 EUR" in message.body
+    assert "in 10 Tagen" in message.body and "99,00 EUR" in message.body
 
     # The next period is reminded again.
     Subscription.objects.filter(pk=yearly_id).update(current_period_end=renews + 365 * DAY)
@@ -349,3 +349,18 @@ def test_the_rp_hears_of_the_subscription_and_of_its_end(api, user, token, catal
     stripe_api.subscriptions.cancel(sub_id)
     ok(post(api, *wait_for(deliveries, "customer.subscription.deleted", sub_id)))
     assert states() == [(["123doneBasic"], True), (["123doneBasic"], False)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_beat_task_sends_the_reminder_outside_any_transaction(user, token, stripe_api,
+                                                                   deliveries, settings):
+    """As the beat schedule runs it: no request or test transaction around the job."""
+    yearly = make_product(stripe_api, "VPN yearly", "vpn", 1, interval="year",
+                          capabilities={"capabilities": "v"})[0]
+    sub_id = subscribed(MailingApiClient(), token, yearly, deliveries)
+    mail.outbox.clear()
+    Subscription.objects.filter(pk=sub_id).update(current_period_end=int(time.time()) + 5 * DAY)
+    assert tasks.send_renewal_reminders.apply().get() == 1
+    assert tasks.send_renewal_reminders.apply().get() == 0
+    (message,) = sent("subscriptionRenewalReminder")
+    assert "renews in 5 days" in message.body  # the days left, not the setting's 14
