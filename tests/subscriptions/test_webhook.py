@@ -8,7 +8,7 @@ import pytest
 import requests
 import stripe
 
-from subscriptions.models import StripeCustomer, Subscription, WebhookEvent
+from subscriptions.models import PaymentMethod, StripeCustomer, Subscription, WebhookEvent
 from tests.helpers import ApiClient, assert_error, ok
 
 from .conftest import CLIENT_ID, WEBHOOK_SECRET, card, make_product
@@ -164,3 +164,42 @@ def test_customer_updates_and_deletion_in_stripe(api, user, token, catalogue, de
     assert not StripeCustomer.objects.exists() and not Subscription.objects.exists()
     assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
         (False, {CLIENT_ID: ["123doneBasic"]})]
+
+
+def signed_event(kind, obj):
+    body = json.dumps({"id": f"evt_{kind}_{obj['id']}", "object": "event", "type": kind,
+                       "api_version": "2024-11-20.acacia", "created": int(time.time()),
+                       "request": {"id": None}, "data": {"object": obj}}).encode()
+    return body, stripe.WebhookSignature.generate_signature_header(body.decode(), WEBHOOK_SECRET)
+
+
+def test_payment_method_changes_refresh_the_cached_card(api, user, token, catalogue, stripe_api):
+    ok(subscribe(api, token, catalogue["basic"]))
+    method = PaymentMethod.objects.get()
+    PaymentMethod.objects.filter(pk=method.pk).update(exp_year=2001, last4="0000")
+    # Stripe's payment_method.automatically_updated (the card network sent new details; the
+    # event's object is re-read from Stripe, so a stale body is enough).
+    stale = {"id": method.pk, "object": "payment_method", "customer": method.customer.customer_id,
+             "card": {"exp_year": 2001}}
+    ok(post(api, *signed_event("payment_method.automatically_updated", stale)))
+    method.refresh_from_db()
+    in_stripe = stripe_api.payment_methods.retrieve(method.pk).card
+    assert in_stripe.exp_year != 2001
+    assert (method.exp_year, method.last4) == (in_stripe.exp_year, "4242")
+
+    # Stripe's payment_method.detached: its object is not re-read (it has no customer now).
+    stripe_api.payment_methods.detach(method.pk)
+    ok(post(api, *signed_event("payment_method.detached", {**stale, "customer": None})))
+    assert not PaymentMethod.objects.exists()
+
+
+def test_a_product_change_refreshes_the_catalogue(api, catalogue, stripe_api):
+    plans = ok(api.get("/oauth/subscriptions/plans"))  # the catalogue is cached now
+    plan = next(p for p in plans if p["plan_id"] == catalogue["vpn"])
+    stripe_api.products.update(plan["product_id"], {"name": "Mozilla VPN"})
+    # localstripe sends product.created only; this body stands for Stripe's product.updated.
+    ok(post(api, *signed_event("product.updated", {"id": plan["product_id"], "object": "product",
+                                                   "name": "Mozilla VPN"})))
+    renamed = next(p for p in ok(api.get("/oauth/subscriptions/plans"))
+                   if p["plan_id"] == catalogue["vpn"])
+    assert renamed["product_name"] == "Mozilla VPN"
