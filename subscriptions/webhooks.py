@@ -21,6 +21,17 @@ logger = logging.getLogger("fxa.subscriptions")
 CATALOGUE_EVENTS = ("product.", "plan.", "price.")
 
 
+def _mail(send, *args):
+    """Queue an event's mail in a savepoint: a mail its data cannot make (a value Stripe left
+    out) is logged and skipped, so it neither loses the cache update nor makes the event fail
+    for good. Stripe being unreachable (AppError) still fails the event, to be retried."""
+    try:
+        with transaction.atomic():
+            send(*args)
+    except (ValueError, KeyError, TypeError):
+        logger.exception("Stripe event mail %s not sent", send.__name__)
+
+
 def _customer_row(customer_id):
     row = StripeCustomer.objects.filter(customer_id=customer_id).first()
     if row is None:
@@ -35,10 +46,11 @@ def _subscription_event(event, obj):
         return
     services._store_subscriptions(row, [stripe_gateway.retrieve_subscription(obj["id"])])
     if event["type"] == "customer.subscription.updated":
-        mails.subscription_updated(row, sub, event["data"].get("previous_attributes") or {})
+        _mail(mails.subscription_updated, row, sub,
+              event["data"].get("previous_attributes") or {})
     elif event["type"] == "customer.subscription.deleted":
         reason = (obj.get("cancellation_details") or {}).get("reason")
-        mails.subscription_deleted(row, sub, reason)
+        _mail(mails.subscription_deleted, row, sub, reason)
 
 
 def _invoice_event(event, obj):
@@ -53,9 +65,9 @@ def _invoice_event(event, obj):
         return
     invoice = _refresh_invoice(row, obj["id"])
     if event["type"] in PAID_EVENTS and invoice["status"] == "paid":
-        mails.invoice_paid(row, invoice)
+        _mail(mails.invoice_paid, row, invoice)
     elif event["type"] == "invoice.payment_failed":
-        mails.invoice_payment_failed(row, invoice)
+        _mail(mails.invoice_payment_failed, row, invoice)
 
 
 # Older API versions (and localstripe) say payment_succeeded where newer ones say paid; Stripe
@@ -80,7 +92,7 @@ def _invoice_upcoming(row):
     if isinstance(card, dict) and (card.get("card") or {}).get("exp_year"):
         details = {"id": card["id"], **card["card"]}
         if mails.card_expires_by_this_month(details):
-            mails.card_expiring(row, details)
+            _mail(mails.card_expiring, row, details)
 
 
 def _source_expiring(event, obj):
@@ -88,7 +100,7 @@ def _source_expiring(event, obj):
     end of the month."""
     row = _customer_row(stripe_gateway.expanded_id(obj.get("customer")))
     if row is not None:
-        mails.card_expiring(row, obj)
+        _mail(mails.card_expiring, row, obj)
 
 
 def _refund_event(event, obj):

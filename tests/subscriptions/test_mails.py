@@ -20,7 +20,7 @@ from django.test import TestCase
 from accounts.services import accounts as account_services
 from oauth.models import Client, WebhookDelivery
 from subscriptions import mails, tasks
-from subscriptions.models import Invoice, Subscription
+from subscriptions.models import Invoice, Subscription, WebhookEvent
 from tests import factories
 from tests.helpers import MailingApiClient, ok, sent, templates
 
@@ -364,3 +364,18 @@ def test_the_beat_task_sends_the_reminder_outside_any_transaction(user, token, s
     assert tasks.send_renewal_reminders.apply().get() == 0
     (message,) = sent("subscriptionRenewalReminder")
     assert "renews in 5 days" in message.body  # the days left, not the setting's 14
+
+
+def test_a_mail_the_event_cannot_make_is_logged_and_the_event_still_handled(
+        api, user, token, catalogue, deliveries, caplog):
+    sub_id = subscribed(api, token, catalogue["basic"], deliveries)
+    mail.outbox.clear()
+    # A source event without the card's last digits (which the mail needs).
+    source = {"id": "card_1NoDigits", "object": "card", "customer": message_customer(sub_id),
+              "exp_month": 1, "exp_year": 2030}
+    body, signature = signed_event("customer.source.expiring", source)
+    with caplog.at_level(logging.ERROR, logger="fxa.subscriptions"):
+        assert ok(post(api, body, signature)) == {}
+    assert "Stripe event mail card_expiring not sent" in caplog.text
+    assert WebhookEvent.objects.filter(type="customer.source.expiring").count() == 1
+    assert sent() == []

@@ -95,10 +95,10 @@ def test_signatures_are_checked(api, catalogue):
 
 
 def test_unhandled_types_are_recorded_and_answered(api, catalogue):
-    body = json.dumps({"id": "evt_2", "type": "charge.refunded", "object": "event",
-                       "data": {"object": {"id": "ch_1"}}}).encode()
+    body = json.dumps({"id": "evt_2", "type": "payout.paid", "object": "event",
+                       "data": {"object": {"id": "po_1"}}}).encode()
     assert ok(post(api, body, signed(body))) == {}
-    assert WebhookEvent.objects.get().type == "charge.refunded"
+    assert WebhookEvent.objects.get().type == "payout.paid"
 
 
 def test_3d_secure_completes_through_the_invoice_webhook(api, token, catalogue, deliveries,
