@@ -372,7 +372,8 @@ _TEMPLATES = [
 # units, dates Stripe's seconds; both are formatted in the message's language when it renders.
 MANAGE_SUBSCRIPTIONS = Link("/settings#subscriptions", content="manage-subscriptions")
 INVOICE_OPTIONAL = ("invoiceNumber", "nextInvoiceDate", "cardBrand", "lastFour", "invoiceLink",
-                    "invoiceId", "subscriptionId")
+                    "invoiceSubtotal", "invoiceDiscountAmount", "invoiceTaxAmount", "invoiceId",
+                    "subscriptionId")
 PLAN_CHANGE_REQUIRED = ("productName", "productNameOld", "paymentAmountNew", "paymentAmountOld",
                         "currency", "productPaymentCycle")
 PLAN_CHANGE_OPTIONAL = ("paymentProrated", "nextInvoiceDate", "subscriptionId")

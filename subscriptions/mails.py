@@ -105,6 +105,7 @@ def invoice_paid(row, invoice):
         "subscriptionId": invoice["subscription"],
         **_card(row),
     }
+    context.update(_discount_and_tax(invoice))
     if sub is not None and sub.current_period_end:
         context["nextInvoiceDate"] = sub.current_period_end
     if invoice.get("hosted_invoice_url"):
@@ -117,6 +118,22 @@ def invoice_paid(row, invoice):
             "productName": context["productName"], "subscriptionId": invoice["subscription"],
             **_download_url(context, sub),
         })
+
+
+def _discount_and_tax(invoice):
+    """The subtotal, discount and tax lines of a receipt, when the invoice has them: Stripe's
+    ``total_excluding_tax`` is the subtotal less the discounts (promotion codes, §6.2), and the
+    total adds the tax (Stripe Tax, §6.3)."""
+    subtotal, total = invoice.get("subtotal"), invoice.get("total")
+    net = invoice.get("total_excluding_tax")
+    if None in (subtotal, total, net):
+        return {}
+    lines = {}
+    if subtotal > net:
+        lines.update(invoiceSubtotal=subtotal, invoiceDiscountAmount=subtotal - net)
+    if total > net:
+        lines["invoiceTaxAmount"] = total - net
+    return lines
 
 
 def _download_url(context, sub):

@@ -379,3 +379,21 @@ def test_a_mail_the_event_cannot_make_is_logged_and_the_event_still_handled(
     assert "Stripe event mail card_expiring not sent" in caplog.text
     assert WebhookEvent.objects.filter(type="customer.source.expiring").count() == 1
     assert sent() == []
+
+
+def test_a_receipt_shows_the_discount_and_the_tax(api, german, token, catalogue, deliveries):
+    sub_id = subscribed(api, token, catalogue["basic"], deliveries)
+    mail.outbox.clear()
+    row = Subscription.objects.get(pk=sub_id).customer
+    # A renewal invoice as the gateway normalises Stripe's (localstripe has no promotion codes
+    # or Stripe Tax): 12.50 less a 2.50 promotion, plus 19 % tax on the 10.00.
+    invoice = {"id": "in_discounted", "subscription": sub_id, "billing_reason": "subscription_cycle",
+               "status": "paid", "currency": "eur", "created": int(time.time()), "number": "X-2",
+               "subtotal": 1250, "total_excluding_tax": 1000, "total": 1190,
+               "lines": {"data": [{"type": "subscription", "price": {"id": catalogue["basic"]}}]}}
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        mails.invoice_paid(row, invoice)
+    (message,) = sent("subscriptionSubsequentInvoice")
+    for line in ("Zwischensumme: 12,50 EUR", "Rabatt: −2,50 EUR", "Steuer: 1,90 EUR",
+                 "Bezahlter Betrag: 11,90 EUR"):
+        assert line in message.body
