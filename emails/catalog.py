@@ -51,6 +51,10 @@ postRemoveAccountRecovery
 cadReminderFirst, …Second       -                                                /connect_another_device
 =============================== ================================================ ==================================================== ========================================
 
+The subscription mails (``subscription*``, ``downloadSubscription``) take Stripe's values (amounts
+in minor units, dates in seconds) and link to ``/settings#subscriptions``; their context keys are
+in their entries below.
+
 ``email`` in a reset/password link defaults to the first recipient. Mails with a primary link also
 carry a change-password link (``/settings/change_password``) where upstream's do.
 """
@@ -359,6 +363,92 @@ _TEMPLATES = [
     EmailTemplate(
         "cadReminderSecond", 3, _("Last reminder: sync your devices"), "cad-reminder-second",
         link=CONNECT_ANOTHER_DEVICE, password_change_link=False,
+    ),
+]
+
+
+# The subscription mails (reference subscriptions.md §7), queued by ``subscriptions.mails`` from
+# the Stripe webhook, the renewal-reminder job and account deletion. Amounts are Stripe's minor
+# units, dates Stripe's seconds; both are formatted in the message's language when it renders.
+MANAGE_SUBSCRIPTIONS = Link("/settings#subscriptions", content="manage-subscriptions")
+INVOICE_OPTIONAL = ("invoiceNumber", "nextInvoiceDate", "cardBrand", "lastFour", "invoiceLink",
+                    "invoiceSubtotal", "invoiceDiscountAmount", "invoiceTaxAmount", "invoiceId",
+                    "subscriptionId")
+PLAN_CHANGE_REQUIRED = ("productName", "productNameOld", "paymentAmountNew", "paymentAmountOld",
+                        "currency", "productPaymentCycle")
+PLAN_CHANGE_OPTIONAL = ("paymentProrated", "nextInvoiceDate", "subscriptionId")
+
+
+def _about_product(message):
+    """A subject naming the product: ``message`` has a ``%(product)s`` placeholder."""
+    return lambda context: str(message) % {"product": context["productName"]}
+
+
+def _subscription_mail(name, version, subject, required, optional=(), link=MANAGE_SUBSCRIPTIONS):
+    return EmailTemplate(
+        name, version, _about_product(subject), name_to_campaign(name), required=required,
+        optional=optional, link=link, password_change_link=False,
+    )
+
+
+def name_to_campaign(name):
+    """upstream's utm campaign of a template: its name in kebab case (subscriptionFirstInvoice
+    -> subscription-first-invoice)."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
+
+
+_TEMPLATES += [
+    _subscription_mail(
+        "subscriptionFirstInvoice", 3, _("Thank you for subscribing to %(product)s"),
+        ("productName", "invoiceTotal", "currency", "invoiceDate"), INVOICE_OPTIONAL,
+    ),
+    _subscription_mail(
+        "subscriptionSubsequentInvoice", 4, _("Your %(product)s payment was received"),
+        ("productName", "invoiceTotal", "currency", "invoiceDate"), INVOICE_OPTIONAL,
+    ),
+    EmailTemplate(
+        "downloadSubscription", 2, _about_product(_("%(product)s is ready for you")),
+        "new-subscription", required=("productName",), optional=("downloadURL", "subscriptionId"),
+        link=MANAGE_SUBSCRIPTIONS, password_change_link=False,
+    ),
+    _subscription_mail(
+        "subscriptionPaymentFailed", 2, _("We could not take the payment for %(product)s"),
+        ("productName", "invoiceTotal", "currency"), ("invoiceId", "subscriptionId"),
+    ),
+    _subscription_mail(
+        "subscriptionPaymentExpired", 3, _("The card that pays for %(product)s is expiring"),
+        ("productName", "lastFour"), ("cardBrand", "expMonth", "expYear", "paymentMethodId"),
+    ),
+    _subscription_mail(
+        "subscriptionCancellation", 3, _("Your %(product)s subscription is cancelled"),
+        ("productName", "serviceLastActiveDate"), ("subscriptionId",),
+    ),
+    _subscription_mail(
+        "subscriptionReactivation", 2, _("Your %(product)s subscription continues"),
+        ("productName", "nextInvoiceDate"),
+        ("nextInvoiceTotal", "currency", "cardBrand", "lastFour", "subscriptionId"),
+    ),
+    _subscription_mail(
+        "subscriptionUpgrade", 5, _("You have upgraded to %(product)s"),
+        PLAN_CHANGE_REQUIRED, PLAN_CHANGE_OPTIONAL,
+    ),
+    _subscription_mail(
+        "subscriptionDowngrade", 2, _("You have switched to %(product)s"),
+        PLAN_CHANGE_REQUIRED, PLAN_CHANGE_OPTIONAL,
+    ),
+    _subscription_mail(
+        "subscriptionRenewalReminder", 2, _("%(product)s renews soon"),
+        ("productName", "renewalDate", "invoiceTotal", "currency", "reminderDays"),
+        ("productPaymentCycle", "subscriptionId", "periodEnd"),
+    ),
+    _subscription_mail(
+        "subscriptionFailedPaymentsCancellation", 2, _("Your %(product)s subscription has ended"),
+        ("productName",), ("subscriptionId",),
+    ),
+    # The account is gone: no page of ours to link to.
+    _subscription_mail(
+        "subscriptionAccountDeletion", 2, _("Your %(product)s subscription ended with your account"),
+        ("productName",), ("subscriptionId",), link=None,
     ),
 ]
 

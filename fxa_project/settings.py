@@ -150,6 +150,9 @@ CELERY_BEAT_SCHEDULE = {
     "prune-expired-oauth-tokens": {"task": "oauth.tasks.prune_expired_tokens", "schedule": 3600.0},
     "purge-expired": {"task": "accounts.tasks.purge_expired", "schedule": 24 * 3600.0},
     "requeue-stale-webhooks": {"task": "oauth.tasks.requeue_stale_webhooks", "schedule": 60.0},
+    "subscription-renewal-reminders": {
+        "task": "subscriptions.tasks.send_renewal_reminders", "schedule": 3600.0
+    },
 }
 # A dead broker must fail the request quickly (errno 151), not hang it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 5}
@@ -608,6 +611,19 @@ SUBSCRIPTIONS_PLANS_CACHE_SECONDS = env(
     3600,
     "Seconds the local copy of Stripe's products and plans is used before it is fetched again "
     "(product and plan webhooks refresh it at once).",
+    int,
+)
+SUBSCRIPTIONS_RENEWAL_REMINDER_DAYS = env(
+    "SUBSCRIPTIONS_RENEWAL_REMINDER_DAYS",
+    14,
+    "Days before a long plan renews that its subscriber is reminded, once per period (the "
+    "hourly beat job). 0: no renewal reminders.",
+    int,
+)
+SUBSCRIPTIONS_RENEWAL_REMINDER_MIN_PLAN_DAYS = env(
+    "SUBSCRIPTIONS_RENEWAL_REMINDER_MIN_PLAN_DAYS",
+    180,
+    "Shortest plan, in days (a month counts 30, a year 365), whose renewals are reminded.",
     int,
 )
 

@@ -17,7 +17,7 @@ from accounts.devices import notifications
 from accounts.errors import AppError, Errno
 from accounts.models import Account, now_ms
 
-from . import capabilities, stripe_gateway
+from . import capabilities, mails, stripe_gateway
 from .models import (
     ACTIVE_STATUSES, Invoice, PaymentMethod, Plan, Product, StripeCustomer, Subscription,
 )
@@ -967,8 +967,10 @@ def cancel_all_and_delete_customer(account):
     row = StripeCustomer.objects.filter(account=account).first()
     if row is None or not settings.STRIPE_API_KEY:
         return
-    for sub in row.subscriptions.filter(status__in=ACTIVE_STATUSES + ("incomplete",)):
-        stripe_gateway.cancel_subscription(sub.subscription_id)
+    cancelled = [stripe_gateway.cancel_subscription(sub.subscription_id) for sub in
+                 row.subscriptions.filter(status__in=ACTIVE_STATUSES + ("incomplete",))]
+    mails.account_deleted(account, [sub for sub in cancelled
+                                     if sub["status"] != "incomplete_expired"])
     stripe_gateway.delete_customer(row.customer_id)
     forget_customer(row)
 

@@ -167,6 +167,9 @@ def normalise_invoice(invoice):
         "subscription": invoice_subscription_id(invoice),
         "status": invoice.get("status"),
         "number": invoice.get("number"),
+        # Stripe's page of the invoice, and when it was paid: what the invoice mails show.
+        "hosted_invoice_url": invoice.get("hosted_invoice_url"),
+        "paid_at": (invoice.get("status_transitions") or {}).get("paid_at"),
         "billing_reason": invoice.get("billing_reason"),
         "currency": invoice.get("currency"),
         "created": invoice.get("created") or int(time.time()),

@@ -1,8 +1,10 @@
 """The Stripe events this server acts on (reference subscriptions.md §7): each refreshes the
-local cache from Stripe's latest copy of the object, and so signals the capability changes.
+local cache from Stripe's latest copy of the object, and so signals the capability changes, and
+queues the subscription mails the event stands for (``subscriptions.mails``).
 
-Handled once per event id: the event's row is written in the transaction that handles it, so a
-failure leaves no row and the task's retry (or Stripe's redelivery) handles it again.
+Handled once per event id: the event's row is written in the transaction that handles it (with
+the outbox rows of its mails), so a failure leaves no row and mails nothing, and the task's retry
+(or Stripe's redelivery) handles it again.
 """
 import logging
 
@@ -11,12 +13,23 @@ from django.db import IntegrityError, transaction
 from accounts.errors import AppError
 from accounts.services.lookup import find_account
 
-from . import services, stripe_gateway
+from . import mails, services, stripe_gateway
 from .models import Invoice, PaymentMethod, StripeCustomer, WebhookEvent
 
 logger = logging.getLogger("fxa.subscriptions")
 
 CATALOGUE_EVENTS = ("product.", "plan.", "price.")
+
+
+def _mail(send, *args):
+    """Queue an event's mail in a savepoint: a mail its data cannot make (a value Stripe left
+    out) is logged and skipped, so it neither loses the cache update nor makes the event fail
+    for good. Stripe being unreachable (AppError) still fails the event, to be retried."""
+    try:
+        with transaction.atomic():
+            send(*args)
+    except (ValueError, KeyError, TypeError):
+        logger.exception("Stripe event mail %s not sent", send.__name__)
 
 
 def _customer_row(customer_id):
@@ -27,9 +40,17 @@ def _customer_row(customer_id):
 
 
 def _subscription_event(event, obj):
-    row = _customer_row(stripe_gateway.normalise_subscription(obj)["customer"])
-    if row is not None:
-        services._store_subscriptions(row, [stripe_gateway.retrieve_subscription(obj["id"])])
+    sub = stripe_gateway.normalise_subscription(obj)
+    row = _customer_row(sub["customer"])
+    if row is None:
+        return
+    services._store_subscriptions(row, [stripe_gateway.retrieve_subscription(obj["id"])])
+    if event["type"] == "customer.subscription.updated":
+        _mail(mails.subscription_updated, row, sub,
+              event["data"].get("previous_attributes") or {})
+    elif event["type"] == "customer.subscription.deleted":
+        reason = (obj.get("cancellation_details") or {}).get("reason")
+        _mail(mails.subscription_deleted, row, sub, reason)
 
 
 def _invoice_event(event, obj):
@@ -39,19 +60,68 @@ def _invoice_event(event, obj):
     if event["type"] == "invoice.deleted":
         Invoice.objects.filter(invoice_id=obj["id"]).delete()
         return
-    invoice = stripe_gateway.retrieve_invoice(obj["id"])
+    if event["type"] == "invoice.upcoming":
+        _invoice_upcoming(row)
+        return
+    invoice = _refresh_invoice(row, obj["id"])
+    if event["type"] in PAID_EVENTS and invoice["status"] == "paid":
+        _mail(mails.invoice_paid, row, invoice)
+    elif event["type"] == "invoice.payment_failed":
+        _mail(mails.invoice_payment_failed, row, invoice)
+
+
+# Older API versions (and localstripe) say payment_succeeded where newer ones say paid; Stripe
+# sends both today, and the mail goes once per invoice whichever comes first.
+PAID_EVENTS = ("invoice.paid", "invoice.payment_succeeded")
+
+
+def _refresh_invoice(row, invoice_id):
+    invoice = stripe_gateway.retrieve_invoice(invoice_id)
     # A paid first invoice is what turns an incomplete subscription (3-D Secure) active.
     subscription_id = invoice["subscription"]
     subs = [stripe_gateway.retrieve_subscription(subscription_id)] if subscription_id else []
     services._store_subscriptions(row, subs, [invoice])
+    return invoice
 
 
-def _credit_note_event(event, obj):
-    """A credit note changes what its invoice owes or paid (upstream refunds PayPal invoices
-    here; Stripe refunds cards itself): the invoice is re-read into the cache."""
+def _invoice_upcoming(row):
+    """An upcoming invoice has no id and is not re-read (§7 step 2): what matters is whether
+    the card it will be charged to expires before then."""
+    customer = stripe_gateway.retrieve_customer(row.customer_id)
+    card = (customer.get("invoice_settings") or {}).get("default_payment_method")
+    if isinstance(card, dict) and (card.get("card") or {}).get("exp_year"):
+        details = {"id": card["id"], **card["card"]}
+        if mails.card_expires_by_this_month(details):
+            _mail(mails.card_expiring, row, details)
+
+
+def _source_expiring(event, obj):
+    """``customer.source.expiring``: a legacy card source (not a PaymentMethod) expires at the
+    end of the month."""
+    row = _customer_row(stripe_gateway.expanded_id(obj.get("customer")))
+    if row is not None:
+        _mail(mails.card_expiring, row, obj)
+
+
+def _refund_event(event, obj):
+    """``credit_note.*`` and ``charge.refunded``: the invoice they credit is re-read into the
+    cache. Stripe refunds a card itself; a credit to the balance or out of band is reported,
+    as upstream reports it, since the user sees no refund on their card."""
     invoice_id = stripe_gateway.expanded_id(obj.get("invoice"))
-    if invoice_id:
-        _invoice_event(event, {"id": invoice_id, "customer": obj.get("customer")})
+    row = _customer_row(stripe_gateway.expanded_id(obj.get("customer")))
+    if row is None or not invoice_id:
+        return
+    if obj.get("object") == "credit_note" and (obj.get("customer_balance_transaction")
+                                               or obj.get("out_of_band_amount")):
+        logger.warning("Credit note %s credits the balance or out of band, not the card",
+                       obj.get("id"))
+    _refresh_invoice(row, invoice_id)
+
+
+def _coupon_event(event, obj):
+    # Promotion codes are checked per plan (§6.2); a coupon restricted to products is reported.
+    if (obj.get("applies_to") or {}).get("products"):
+        logger.warning("Coupon %s has a product restriction", obj.get("id"))
 
 
 def _customer_event(event, obj):
@@ -93,8 +163,11 @@ def _payment_method_event(event, obj):
 
 HANDLERS = {
     "customer.subscription.": _subscription_event,
+    "customer.source.expiring": _source_expiring,
     "invoice.": _invoice_event,
-    "credit_note.": _credit_note_event,
+    "credit_note.": _refund_event,
+    "charge.refunded": _refund_event,
+    "coupon.": _coupon_event,
     "customer.created": _customer_created,
     "customer.updated": _customer_event,
     "customer.deleted": _customer_event,

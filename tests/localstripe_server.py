@@ -41,10 +41,26 @@ def _customer_tax(customer):
     """The includable ``tax`` of a customer (``expand=["tax"]``), as Stripe answers it for a
     customer whose location Stripe Tax does not know: localstripe has no Stripe Tax."""
     return {"automatic_tax": "unrecognized_location", "ip_address": None, "location": None}
+def _invoice_billing_reason():
+    """Stripe's ``billing_reason`` on a subscription's invoices: ``subscription_create`` on the
+    one that starts it, ``subscription_cycle`` on the renewals (localstripe leaves it null; the
+    webhook's invoice mails tell the first from the others by it)."""
+    init = resources.Invoice.__init__
+
+    def __init__(self, *args, subscription=None, **kwargs):
+        first = subscription is not None and not any(
+            key.startswith("invoice:") and value.subscription == subscription
+            for key, value in resources.store.items())
+        init(self, *args, subscription=subscription, **kwargs)
+        if subscription is not None:
+            self.billing_reason = "subscription_create" if first else "subscription_cycle"
+
+    resources.Invoice.__init__ = __init__
 
 
 def main(port):
     resources.Store.dump_to_disk = lambda store: None
+    _invoice_billing_reason()
     resources.Customer.currency = property(_customer_currency)
     resources.Customer.tax = property(_customer_tax)
     _accept_newer_update_parameters()

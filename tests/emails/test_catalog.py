@@ -48,6 +48,35 @@ CONTEXTS = {
     "postRemoveAccountRecovery": {},
     "cadReminderFirst": {},
     "cadReminderSecond": {},
+    # The subscription mails, with the values ``subscriptions.mails`` takes from Stripe objects.
+    "subscriptionFirstInvoice": {"productName": "123Done Pro", "invoiceTotal": 1000,
+                                 "currency": "usd", "invoiceDate": 1_767_225_600,
+                                 "invoiceNumber": "AB12-0001", "nextInvoiceDate": 1_769_904_000,
+                                 "cardBrand": "visa", "lastFour": "4242"},
+    "subscriptionSubsequentInvoice": {"productName": "123Done Pro", "invoiceTotal": 1190,
+                                      "currency": "eur", "invoiceDate": 1_769_904_000,
+                                      "invoiceSubtotal": 1250, "invoiceDiscountAmount": 250,
+                                      "invoiceTaxAmount": 190},
+    "downloadSubscription": {"productName": "123Done Pro"},
+    "subscriptionPaymentFailed": {"productName": "123Done Pro", "invoiceTotal": 1000,
+                                  "currency": "usd"},
+    "subscriptionPaymentExpired": {"productName": "123Done Pro", "lastFour": "4242",
+                                   "cardBrand": "visa", "expMonth": 1, "expYear": 2027},
+    "subscriptionCancellation": {"productName": "123Done Pro",
+                                 "serviceLastActiveDate": 1_769_904_000},
+    "subscriptionReactivation": {"productName": "123Done Pro", "nextInvoiceDate": 1_769_904_000,
+                                 "nextInvoiceTotal": 1000, "currency": "usd",
+                                 "cardBrand": "visa", "lastFour": "4242"},
+    "subscriptionUpgrade": {"productName": "123Done Pro", "productNameOld": "123Done Basic",
+                            "paymentAmountNew": 1000, "paymentAmountOld": 500, "currency": "usd",
+                            "productPaymentCycle": "month", "paymentProrated": 250},
+    "subscriptionDowngrade": {"productName": "123Done Basic", "productNameOld": "123Done Pro",
+                              "paymentAmountNew": 500, "paymentAmountOld": 1000,
+                              "currency": "usd", "productPaymentCycle": "month"},
+    "subscriptionRenewalReminder": {"productName": "123Done Pro", "renewalDate": 1_769_904_000,
+                                    "invoiceTotal": 9900, "currency": "eur", "reminderDays": 14},
+    "subscriptionFailedPaymentsCancellation": {"productName": "123Done Pro"},
+    "subscriptionAccountDeletion": {"productName": "123Done Pro"},
 }
 
 # Upstream's code headers (§15): header -> context key.
@@ -68,7 +97,7 @@ CODE_HEADERS = {
 }
 CODE_IN_BODY = {"verifyShortCode", "verifyLoginCode", "verifyAccountChange", "verifySecondaryCode", "unblockCode",
                 "passwordForgotOtp"}
-WITHOUT_PRIMARY_LINK = CODE_IN_BODY
+WITHOUT_PRIMARY_LINK = CODE_IN_BODY | {"subscriptionAccountDeletion"}
 ALL_CODE_HEADERS = {header for headers in CODE_HEADERS.values() for header in headers}
 
 URL = re.compile(r"https?://[^\s\"'<>]+")

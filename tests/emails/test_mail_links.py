@@ -43,6 +43,22 @@ SAMPLES = {
     "userAgent": ["Firefox 140 on Linux"],
     "ipAddress": ["203.0.113.9"],
     "time": [1_767_225_600_000],
+    "productName": ["123Done Pro"],
+    "productNameOld": ["123Done Basic"],
+    "invoiceTotal": [1000], "nextInvoiceTotal": [1000], "paymentAmountNew": [1000],
+    "paymentAmountOld": [500], "paymentProrated": [250], "invoiceSubtotal": [1250],
+    "invoiceDiscountAmount": [250], "invoiceTaxAmount": [190],
+    "currency": ["usd"],
+    "invoiceDate": [1_767_225_600], "nextInvoiceDate": [1_769_904_000],
+    "serviceLastActiveDate": [1_769_904_000], "renewalDate": [1_769_904_000],
+    "periodEnd": [1_769_904_000],
+    "invoiceNumber": ["AB12-0001"], "invoiceId": ["in_1"], "subscriptionId": ["sub_1"],
+    "paymentMethodId": ["pm_1"],
+    "cardBrand": ["visa"], "lastFour": ["4242"], "expMonth": [1], "expYear": [2027],
+    "productPaymentCycle": ["month"], "reminderDays": [14],
+    # Stripe's own pages: not fetched (only links to PUBLIC_URL are).
+    "invoiceLink": ["https://invoice.stripe.com/i/acct_1/test_1"],
+    "downloadURL": ["https://rp.example/download"],
 }
 
 

@@ -44,7 +44,8 @@ OTHER_HTML = [
 NOT_HTML = ["/metrics-flow", "/metrics-flow?form_type=bad", "/.well-known/change-password"]
 
 # Mail HTML needs inline styles (mail clients ignore stylesheets): those templates are exempt.
-EXEMPT_TEMPLATES = ("emails/templates/emails/messages/", "emails/templates/emails/layout.html")
+EXEMPT_TEMPLATES = ("emails/templates/emails/messages/", "emails/templates/emails/includes/",
+                    "emails/templates/emails/layout.html")
 
 
 def parse_csp(header):

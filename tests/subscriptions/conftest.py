@@ -1,11 +1,11 @@
-"""Fixtures of the subscription tests: localstripe as the Stripe API (one server per test
-process, on loopback, wiped before each test), a catalogue in it, and access tokens."""
-import socket
-import subprocess
-import sys
-import time
+"""Fixtures of the subscription tests: localstripe as the Stripe API (``localstripe_url``, one
+server per test process: tests/conftest.py), wiped before each test, a catalogue in it, access
+tokens, and localstripe's webhook deliveries."""
+import json
+import queue
+import threading
 from datetime import timedelta
-from pathlib import Path
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
@@ -20,10 +20,8 @@ from subscriptions import services
 from subscriptions.authentication import SUBSCRIPTIONS_SCOPE
 from subscriptions.signals import capabilities_changed
 from tests import factories
-from tests.helpers import free_port
 from tests.live import LOCALSTRIPE_CURRENCY_COUNTRIES
 
-ROOT = Path(__file__).resolve().parents[2]
 API_KEY = "sk_test_localstripe"
 WEBHOOK_SECRET = "whsec_test_secret"
 SHARED_SECRET = "broker-shared-secret"
@@ -37,32 +35,6 @@ OFFER_METADATA = {
     "product:termsOfServiceDownloadURL": "https://accounts-static.cdn.mozilla.net/legal/terms.pdf",
     "product:privacyNoticeURL": "https://rp.example/privacy",
 }
-
-
-def _wait_for(port, process, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("localstripe exited at start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("localstripe did not start")
-
-
-@pytest.fixture(scope="session")
-def localstripe_url():
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.localstripe_server", str(port)],
-                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 @pytest.fixture(autouse=True)
@@ -166,3 +138,28 @@ def customer(user):
     from . import fixture_stripe
 
     return fixture_stripe.link_customer(user.account)
+
+
+@pytest.fixture
+def deliveries(localstripe_url):
+    """Each webhook localstripe sends, as ``(event type, raw body, Stripe-Signature)``."""
+    received = queue.Queue()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.put((json.loads(body)["type"], body, self.headers["Stripe-Signature"]))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/"
+    requests.post(f"{localstripe_url}/_config/webhooks/tests",
+                  data={"url": url, "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
+    yield received
+    server.shutdown()
+    server.server_close()

@@ -2,15 +2,13 @@
 by it, replayed into the endpoint; signatures checked; each event handled once."""
 import json
 import queue
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 import stripe
 
-from subscriptions.models import StripeCustomer, Subscription, WebhookEvent
+from subscriptions.models import PaymentMethod, StripeCustomer, Subscription, WebhookEvent
 from tests.helpers import ApiClient, assert_error, ok
 
 from .conftest import CLIENT_ID, WEBHOOK_SECRET, card, make_product
@@ -31,31 +29,6 @@ def signed(body, timestamp=None, secret=WEBHOOK_SECRET):
 @pytest.fixture
 def api():
     return ApiClient()
-
-
-@pytest.fixture
-def deliveries(localstripe_url):
-    """Each webhook localstripe sends, as ``(event type, raw body, Stripe-Signature)``."""
-    received = queue.Queue()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers["Content-Length"]))
-            received.put((json.loads(body)["type"], body, self.headers["Stripe-Signature"]))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/"
-    requests.post(f"{localstripe_url}/_config/webhooks/tests",
-                  data={"url": url, "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
-    yield received
-    server.shutdown()
-    server.server_close()
 
 
 def wait_for(deliveries, event_type, object_id, timeout=15):
@@ -122,10 +95,10 @@ def test_signatures_are_checked(api, catalogue):
 
 
 def test_unhandled_types_are_recorded_and_answered(api, catalogue):
-    body = json.dumps({"id": "evt_2", "type": "charge.refunded", "object": "event",
-                       "data": {"object": {"id": "ch_1"}}}).encode()
+    body = json.dumps({"id": "evt_2", "type": "payout.paid", "object": "event",
+                       "data": {"object": {"id": "po_1"}}}).encode()
     assert ok(post(api, body, signed(body))) == {}
-    assert WebhookEvent.objects.get().type == "charge.refunded"
+    assert WebhookEvent.objects.get().type == "payout.paid"
 
 
 def test_3d_secure_completes_through_the_invoice_webhook(api, token, catalogue, deliveries,
@@ -191,3 +164,42 @@ def test_customer_updates_and_deletion_in_stripe(api, user, token, catalogue, de
     assert not StripeCustomer.objects.exists() and not Subscription.objects.exists()
     assert [(s["is_active"], s["capabilities_by_client"]) for s in signals] == [
         (False, {CLIENT_ID: ["123doneBasic"]})]
+
+
+def signed_event(kind, obj):
+    body = json.dumps({"id": f"evt_{kind}_{obj['id']}", "object": "event", "type": kind,
+                       "api_version": "2024-11-20.acacia", "created": int(time.time()),
+                       "request": {"id": None}, "data": {"object": obj}}).encode()
+    return body, stripe.WebhookSignature.generate_signature_header(body.decode(), WEBHOOK_SECRET)
+
+
+def test_payment_method_changes_refresh_the_cached_card(api, user, token, catalogue, stripe_api):
+    ok(subscribe(api, token, catalogue["basic"]))
+    method = PaymentMethod.objects.get()
+    PaymentMethod.objects.filter(pk=method.pk).update(exp_year=2001, last4="0000")
+    # Stripe's payment_method.automatically_updated (the card network sent new details; the
+    # event's object is re-read from Stripe, so a stale body is enough).
+    stale = {"id": method.pk, "object": "payment_method", "customer": method.customer.customer_id,
+             "card": {"exp_year": 2001}}
+    ok(post(api, *signed_event("payment_method.automatically_updated", stale)))
+    method.refresh_from_db()
+    in_stripe = stripe_api.payment_methods.retrieve(method.pk).card
+    assert in_stripe.exp_year != 2001
+    assert (method.exp_year, method.last4) == (in_stripe.exp_year, "4242")
+
+    # Stripe's payment_method.detached: its object is not re-read (it has no customer now).
+    stripe_api.payment_methods.detach(method.pk)
+    ok(post(api, *signed_event("payment_method.detached", {**stale, "customer": None})))
+    assert not PaymentMethod.objects.exists()
+
+
+def test_a_product_change_refreshes_the_catalogue(api, catalogue, stripe_api):
+    plans = ok(api.get("/oauth/subscriptions/plans"))  # the catalogue is cached now
+    plan = next(p for p in plans if p["plan_id"] == catalogue["vpn"])
+    stripe_api.products.update(plan["product_id"], {"name": "Mozilla VPN"})
+    # localstripe sends product.created only; this body stands for Stripe's product.updated.
+    ok(post(api, *signed_event("product.updated", {"id": plan["product_id"], "object": "product",
+                                                   "name": "Mozilla VPN"})))
+    renamed = next(p for p in ok(api.get("/oauth/subscriptions/plans"))
+                   if p["plan_id"] == catalogue["vpn"])
+    assert renamed["product_name"] == "Mozilla VPN"
