@@ -134,6 +134,22 @@ export class CardError extends Error {
   }
 }
 
+/** Stripe's decline codes in words of the page's language (Stripe's own message is English). */
+function cardProblem(code) {
+  switch (code) {
+    case "expired_card":
+      return gettext("Your card has expired. Try another card.");
+    case "incorrect_cvc":
+      return gettext("The security code of your card is wrong. Check it and try again.");
+    case "insufficient_funds":
+      return gettext("Your card was declined for insufficient funds. Try another card.");
+    case "processing_error":
+      return gettext("Your bank could not process the payment. Try again in a moment.");
+    default:
+      return gettext("Your card was declined. Try another card.");
+  }
+}
+
 /** A sentence about a failed subscription call. */
 export function subscriptionErrorMessage(error) {
   if (error instanceof CardError) return error.message;
@@ -141,9 +157,7 @@ export function subscriptionErrorMessage(error) {
   switch (error.errno) {
     case SubErrno.PAYMENT_REJECTED:
     case SubErrno.PAYMENT_FAILED:
-      return error.body.message && error.body.stripeCode
-        ? format(gettext("Your payment was declined: %(reason)s"), { reason: error.body.message })
-        : gettext("Your payment was declined. Try another card.");
+      return cardProblem(error.body.stripeCode);
     case SubErrno.ALREADY_SUBSCRIBED:
       return gettext("You already subscribe to this product.");
     case SubErrno.INVALID_PROMOTION_CODE:

@@ -7,16 +7,18 @@ Screenshots of every page (1280 and 375 px) land in artifacts/screenshots/.
 """
 import subprocess
 import sys
+from importlib import import_module
 
 import pytest
 import requests
+from django.apps import apps
 from django.core.cache import cache
 from playwright.sync_api import expect
 
 from subscriptions import services
 from subscriptions.models import Subscription
 from tests.e2e.browser import assert_password_not_sent, screenshot
-from tests.e2e.test_pages_signup_signin import PASSWORD, arrive, open_page, unique_email
+from tests.e2e.test_pages_signup_signin import PASSWORD, arrive, open_page, pyfxa09_account, unique_email
 from tests.helpers import free_port
 from tests.subscriptions.conftest import API_KEY, ROOT, _wait_for, make_product
 
@@ -63,6 +65,9 @@ def product(localstripe, settings, static_server):
                     "product:subtitle": "100 GB for your files",
                                             "product:details:1": "Files on every device",
                                             "product:details:2": "End-to-end encrypted"})
+    # The pages' OAuth client, as migration 0002 made it (the flush after a transactional test
+    # empties every table, migrated rows included).
+    import_module("subscriptions.migrations.0002_payments_client").add_client(apps, None)
     cache.delete(services.catalogue_fresh_key())
     services.refresh_catalogue()  # the live server reads the same rows and cache flag
     plan = services.offered_plans()[0]
@@ -132,3 +137,56 @@ def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, brows
 
     assert_password_not_sent(page.requests, PASSWORD)
     assert not page.console_errors, page.console_errors
+
+
+def fill_card(page, number):
+    card = page.locator("[data-card-element]")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("40")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("10001")
+
+
+def test_sign_in_on_the_product_page_a_declined_card_then_retry_with_another(
+        live_stack, browser_page, product):
+    page = browser_page
+    email = unique_email("e2e.subscribe-declined")
+    pyfxa09_account(live_stack, email)
+    open_page(page, f"{live_stack.url}/subscriptions/products/{product}")
+    page.fill("#email", email)
+    page.click("#email-form button[type=submit]")
+    expect(page.locator("#signin-step")).to_be_visible()
+    page.fill("#password", "not the password")
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#password-error")).to_have_text("Incorrect password.")
+    page.fill("#password", PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    # The server may ask this new browser to confirm the sign-in with a mailed code first.
+    page.locator("#code-step:not([hidden]), #payment-step:not([hidden])").wait_for()
+    if page.locator("#code-step").is_visible():
+        page.fill("#code", live_stack.smtp.latest_code(email, "X-Signin-Verify-Code"))
+        page.click("#code-form button[type=submit]")
+    expect(page.locator("#payment-step")).to_be_visible()
+    page.fill("#card-name", "Jane Doe")
+    fill_card(page, "4000000000000341")  # attaches, then its first charge is declined
+    page.check("#consent")
+    page.click("#payment-form button[type=submit]")
+
+    arrive(page, f"**/subscriptions/products/{product}/failed?**")
+    expect(page.locator("h1")).to_have_text("Your payment did not go through")
+    expect(page.locator("[data-failure-reason]")).to_contain_text("declined")
+    assert not Subscription.objects.filter(customer__account__emails__email=email,
+                                           status="active").exists()
+    page.fill("#card-name", "Jane Doe")
+    fill_card(page, "4242424242424242")
+    screenshot(page, "subscriptions-failed")
+    page.click("#retry-form button[type=submit]")
+
+    arrive(page, f"**/subscriptions/products/{product}/success?**")
+    assert Subscription.objects.filter(customer__account__emails__email=email,
+                                       status="active").count() == 1
+    assert_password_not_sent(page.requests, PASSWORD)
+    # Chromium logs the refused password and the declined payment (400s); nothing else failed.
+    assert [error for error in page.console_errors
+            if "responded with a status of 400" not in error] == []

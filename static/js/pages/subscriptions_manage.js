@@ -81,7 +81,8 @@ async function renderSubscription(sub, next) {
   nextRow.hidden = sub.cancel_at_period_end || !upcoming;
   if (upcoming) {
     item.querySelector("[data-next]").textContent = format(gettext("%(amount)s on %(date)s"), {
-      amount: money(upcoming.total, upcoming.currency), date: longDate(upcoming.period_start),
+      // Charged when this period ends (the preview's own period dates follow Stripe's version).
+      amount: money(upcoming.total, upcoming.currency), date: end,
     });
   }
   const invoiceRow = item.querySelector("[data-invoice-row]");

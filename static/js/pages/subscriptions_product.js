@@ -172,6 +172,10 @@ function showCoupon() {
 // fits, then the emailed code when the session needs confirming.
 function bindAccountSteps() {
   const emailInput = document.getElementById("email");
+  const newPassword = document.getElementById("new-password");
+  const confirmation = document.getElementById("confirm-password");
+  const age = document.getElementById("age");
+  let rules = null;
   onSubmit(document.getElementById("email-form"), async () => {
     const value = emailInput.value.trim();
     if (!/^[^@\s]+@[^@\s]+$/.test(value)) throw new FieldError(emailInput, gettext("Enter a valid email address."));
@@ -180,6 +184,8 @@ function bindAccountSteps() {
     for (const element of document.querySelectorAll("[data-email]")) element.textContent = email;
     for (const element of document.querySelectorAll("[data-username]")) element.value = email;
     document.querySelector("[data-reset-link]").href = "/reset_password?" + new URLSearchParams({ email });
+    // Bound for this address (a later one binds again; the newest listener has the last word).
+    if (!exists) rules = newPasswordRules(newPassword, confirmation, document.getElementById("new-password-rules"), email);
     showStep(exists ? "signin-step" : "signup-step");
   });
   for (const button of document.querySelectorAll("[data-change-email]")) {
@@ -205,12 +211,7 @@ function bindAccountSteps() {
     return signedIn(held);
   });
 
-  const newPassword = document.getElementById("new-password");
-  const confirmation = document.getElementById("confirm-password");
-  const age = document.getElementById("age");
-  let rules = null;
   onSubmit(document.getElementById("signup-form"), async () => {
-    rules = rules || newPasswordRules(newPassword, confirmation, document.getElementById("new-password-rules"), email);
     await rules.check();
     const years = Number(age.value);
     if (!age.value.trim() || !Number.isInteger(years) || years < 1 || years > 130) {
