@@ -7,6 +7,7 @@ Screenshots of every page (1280 and 375 px) land in artifacts/screenshots/.
 """
 import subprocess
 import sys
+import time
 from importlib import import_module
 
 import pytest
@@ -20,7 +21,7 @@ from subscriptions.models import Subscription
 from tests.e2e.browser import assert_password_not_sent, screenshot
 from tests.e2e.test_pages_signup_signin import PASSWORD, arrive, open_page, pyfxa09_account, unique_email
 from tests.helpers import free_port
-from tests.subscriptions.conftest import API_KEY, ROOT, _wait_for, make_product
+from tests.subscriptions.conftest import API_KEY, ROOT, WEBHOOK_SECRET, _wait_for, make_product
 
 # One localstripe for this module, on a port chosen now: the live stack's settings name it.
 LOCALSTRIPE_PORT = free_port()
@@ -31,6 +32,7 @@ STRIPE_ENV = {
     "STRIPE_JS_URL": f"{LOCALSTRIPE}/js.stripe.com/v3/",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_localstripe",
     "STRIPE_MAX_NETWORK_RETRIES": "0",
+    "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
 }
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True),
               pytest.mark.live_stack(extra_env=STRIPE_ENV)]
@@ -49,15 +51,19 @@ def localstripe():
 
 
 @pytest.fixture
-def product(localstripe, settings, static_server):
+def product(localstripe, settings, static_server, live_stack):
     """A product with a monthly plan, in localstripe and in the shared catalogue; its icon comes
-    from another origin (the pages' CSP allows the product's icon)."""
+    from another origin (the pages' CSP allows the product's icon). localstripe's signed
+    webhooks go to the live stack, as Stripe's would."""
     import stripe
 
     settings.STRIPE_API_KEY = API_KEY
     settings.STRIPE_API_BASE = localstripe
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     requests.delete(f"{localstripe}/_config/data", timeout=5).raise_for_status()
+    requests.post(f"{localstripe}/_config/webhooks/live", timeout=5, data={
+        "url": f"{live_stack.url}/v1/oauth/subscriptions/stripe/event", "secret": WEBHOOK_SECRET,
+    }).raise_for_status()
     api = stripe.StripeClient(API_KEY, base_addresses={"api": localstripe},
                               stripe_version="2024-11-20.acacia").v1
     make_product(api, "Cloud Storage", "storage", 1, capabilities={"capabilities": "storage"},
@@ -190,3 +196,89 @@ def test_sign_in_on_the_product_page_a_declined_card_then_retry_with_another(
     # Chromium logs the refused password and the declined payment (400s); nothing else failed.
     assert [error for error in page.console_errors
             if "responded with a status of 400" not in error] == []
+
+
+@pytest.fixture
+def tiers(product, localstripe, static_server):
+    """Two tiers of one product set, Basic < Pro, in the shared catalogue."""
+    import stripe
+
+    api = stripe.StripeClient(API_KEY, base_addresses={"api": localstripe},
+                              stripe_version="2024-11-20.acacia").v1
+    icon = {"webIconURL": f"{static_server}/static/img/logo.svg"}
+    basic = make_product(api, "VPN Basic", "vpn", 1, capabilities={"capabilities": "vpn"},
+                         plans=(("usd", 499),), **icon)[0]
+    pro = make_product(api, "VPN Pro", "vpn", 2, capabilities={"capabilities": "vpn, vpnPro"},
+                       plans=(("usd", 999),), **icon)[0]
+    cache.delete(services.catalogue_fresh_key())
+    services.refresh_catalogue()
+    return {plan.plan_id: plan.product_id for plan in services.offered_plans()
+            if plan.plan_id in (basic, pro)}, basic, pro
+
+
+def sign_in_inline(page, stack, email):
+    page.fill("#email", email)
+    page.click("#email-form button[type=submit]")
+    page.fill("#password", PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    page.locator("#code-step:not([hidden]), #payment-step:not([hidden])").wait_for()
+    if page.locator("#code-step").is_visible():
+        page.fill("#code", stack.smtp.latest_code(email, "X-Signin-Verify-Code"))
+        page.click("#code-form button[type=submit]")
+    expect(page.locator("#payment-step")).to_be_visible()
+
+
+def test_three_d_secure_then_change_card_cancel_reactivate_and_upgrade(live_stack, browser_page, tiers):
+    page = browser_page
+    products, basic, pro = tiers
+    email = unique_email("e2e.subscribe-manage")
+    pyfxa09_account(live_stack, email)
+    open_page(page, f"{live_stack.url}/subscriptions/products/{products[basic]}")
+    sign_in_inline(page, live_stack, email)
+    page.fill("#card-name", "Jane Doe")
+    fill_card(page, "4000002500003155")  # asks for 3-D Secure at setup and at its first charge
+    page.check("#consent")
+    page.click("#payment-form button[type=submit]")
+    # localstripe's fake Stripe.js stands for the bank's 3-D Secure window: its own dialog.
+    page.get_by_role("button", name="Complete authentication").click()
+    page.get_by_role("button", name="Complete authentication").click()
+    arrive(page, f"**/subscriptions/products/{products[basic]}/success?**")
+    # The paid invoice's webhook (invoice.payment_succeeded) makes the cached subscription active.
+    (sub,) = Subscription.objects.filter(customer__account__emails__email=email)
+    deadline = time.monotonic() + 30
+    while sub.status != "active" and time.monotonic() < deadline:
+        time.sleep(0.5)
+        sub.refresh_from_db()
+    assert sub.status == "active" and sub.plan_id == basic
+
+    open_page(page, f"{live_stack.url}/subscriptions")
+    item = page.locator("[data-subscription]")
+    expect(item.locator("[data-product-name]")).to_have_text("VPN Basic")
+    expect(page.locator("[data-card-summary]")).to_contain_text("3155")
+    expect(item.locator("[data-upgrade-text]")).to_have_text("VPN Pro, $9.99 monthly")
+
+    page.click("[data-change-card]")
+    page.fill("#card-name", "Jane Doe")
+    fill_card(page, "5555555555554444")
+    screenshot(page, "subscriptions-manage-change-card")
+    page.click("#card-form button[type=submit]")
+    expect(page.locator("[data-card-summary]")).to_contain_text("4444")
+    expect(page.locator("#card-form")).to_be_hidden()
+
+    item.locator("[data-cancel]").click()
+    page.locator("[data-cancel-dialog] button[value=confirm]").click()
+    expect(item.locator("[data-reactivate]")).to_be_visible()
+    expect(item.locator("[data-upgrade-row]")).to_be_hidden()  # no upgrade of a cancelled one
+    item.locator("[data-reactivate]").click()
+    expect(item.locator("[data-state]")).to_contain_text("Active: renews on")
+    sub.refresh_from_db()
+    assert not sub.cancel_at_period_end
+
+    item.locator("[data-upgrade]").click()
+    expect(item.locator("[data-product-name]")).to_have_text("VPN Pro")
+    expect(item.locator("[data-plan]")).to_have_text("$9.99 monthly")
+    expect(item.locator("[data-upgrade-row]")).to_be_hidden()  # nothing above Pro
+    screenshot(page, "subscriptions-manage-upgraded")
+    sub.refresh_from_db()
+    assert sub.plan_id == pro and sub.status == "active"
+    assert not page.console_errors, page.console_errors

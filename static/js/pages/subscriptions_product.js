@@ -94,18 +94,20 @@ async function showPrice() {
   const discount = lines.querySelector("[data-discount-line]");
   discount.hidden = !preview.discount;
   if (preview.discount) lines.querySelector("[data-discount]").textContent = `−${money(preview.discount.amount, currency)}`;
-  const taxes = lines.querySelector("[data-tax-lines]");
-  taxes.replaceChildren(...(preview.tax || []).map((tax) => {
+  // One row per tax, just above the total (a <dl> takes one level of <div> around each pair).
+  for (const row of lines.querySelectorAll("[data-tax-line]")) row.remove();
+  for (const tax of preview.tax || []) {
     const row = document.createElement("div");
     const term = document.createElement("dt");
     const value = document.createElement("dd");
+    row.dataset.taxLine = "";
     term.textContent = tax.inclusive
       ? format(gettext("%(tax)s (included)"), { tax: tax.display_name })
       : tax.display_name;
     value.textContent = money(tax.amount, currency);
     row.append(term, value);
-    return row;
-  }));
+    lines.querySelector(".price-total").before(row);
+  }
   document.querySelector("[data-tax-note]").textContent = (preview.tax || []).length
     ? gettext("Taxes are worked out from your location.")
     : gettext("No tax applies to this purchase at your location.");
