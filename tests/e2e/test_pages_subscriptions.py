@@ -52,7 +52,7 @@ def localstripe():
 
 @pytest.fixture
 def product(localstripe, settings, static_server, live_stack):
-    """A product with a monthly plan, in localstripe and in the shared catalogue; its icon comes
+    """A product with a monthly and a yearly plan, in localstripe and in the shared catalogue; its icon comes
     from another origin (the pages' CSP allows the product's icon). localstripe's signed
     webhooks go to the live stack, as Stripe's would."""
     import stripe
@@ -67,17 +67,19 @@ def product(localstripe, settings, static_server, live_stack):
     api = stripe.StripeClient(API_KEY, base_addresses={"api": localstripe},
                               stripe_version="2024-11-20.acacia").v1
     make_product(api, "Cloud Storage", "storage", 1, capabilities={"capabilities": "storage"},
-                 plans=(("usd", 500),), **{"webIconURL": f"{static_server}/static/img/logo.svg",
-                    "product:subtitle": "100 GB for your files",
-                                            "product:details:1": "Files on every device",
-                                            "product:details:2": "End-to-end encrypted"})
+                 plans=(("usd", 500),), **{
+                     "webIconURL": f"{static_server}/static/img/logo.svg",
+                     "product:subtitle": "100 GB for your files",
+                     "product:details:1": "Files on every device",
+                     "product:details:2": "End-to-end encrypted"})
+    product_id = api.products.list().data[0].id
+    api.plans.create({"product": product_id, "currency": "usd", "amount": 5000, "interval": "year"})
     # The pages' OAuth client, as migration 0002 made it (the flush after a transactional test
     # empties every table, migrated rows included).
     import_module("subscriptions.migrations.0002_payments_client").add_client(apps, None)
     cache.delete(services.catalogue_fresh_key())
     services.refresh_catalogue()  # the live server reads the same rows and cache flag
-    plan = services.offered_plans()[0]
-    return plan.product_id
+    return product_id
 
 
 def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, browser_page, product):
@@ -86,6 +88,9 @@ def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, brows
     open_page(page, f"{live_stack.url}/subscriptions/products/{product}")
     expect(page.locator("h1")).to_have_text("Subscribe to Cloud Storage")
     expect(page.locator("[data-price]")).to_have_text("$5.00 monthly")
+    page.get_by_label("$50.00 yearly").check()
+    expect(page.locator("[data-price]")).to_have_text("$50.00 yearly")
+    page.get_by_label("$5.00 monthly").check()
     screenshot(page, "subscriptions-product")
 
     page.fill("#email", email)
@@ -282,3 +287,88 @@ def test_three_d_secure_then_change_card_cancel_reactivate_and_upgrade(live_stac
     sub.refresh_from_db()
     assert sub.plan_id == pro and sub.status == "active"
     assert not page.console_errors, page.console_errors
+
+
+# Answers the product page is wired to but this stack cannot give: localstripe has no Stripe Tax,
+# and the promotion-code route (§4 `POST /v1/oauth/subscriptions/coupon`) is built elsewhere.
+# Each stands for the documented shape of the real answer.
+TAXED_PREVIEW = {  # §4.2 for a US customer whom Stripe Tax charges sales tax on top
+    "line_items": [], "subtotal": 500, "subtotal_excluding_tax": 500, "total": 540,
+    "total_excluding_tax": 500, "tax": [{"amount": 40, "inclusive": False, "display_name": "Sales Tax"}],
+}
+DISCOUNTED_PREVIEW = {  # the same with SAVE10's 10 % off, and a VAT already in the price
+    "line_items": [], "subtotal": 500, "subtotal_excluding_tax": 420, "total": 450,
+    "total_excluding_tax": 378, "discount": {"amount": 50, "amount_off": None, "percent_off": 10},
+    "tax": [{"amount": 72, "inclusive": True, "display_name": "VAT"}],
+}
+COUPONS = {
+    "SAVE10": (200, {"promotionCode": "SAVE10", "type": "forever", "durationInMonths": None,
+                     "valid": True, "discountAmount": 50, "expired": False,
+                     "maximallyRedeemed": False}),
+    "OLD": (200, {"promotionCode": "OLD", "type": "once", "durationInMonths": None,
+                  "valid": False, "expired": True, "maximallyRedeemed": False}),
+    "NOPE": (400, {"code": 400, "errno": 199, "error": "Bad Request",
+                   "message": "Invalid promotion code"}),
+}
+
+
+def test_the_price_shows_its_tax_and_promotion_codes_follow_the_coupon_contract(
+        live_stack, browser_page, product):
+    import json
+
+    page = browser_page
+    previews, coupons = [], []
+
+    def preview(route):
+        body = json.loads(route.request.post_data)
+        previews.append(body)
+        answer = DISCOUNTED_PREVIEW if body.get("promotionCode") else TAXED_PREVIEW
+        route.fulfill(status=200, json=answer)
+
+    def coupon(route):
+        body = json.loads(route.request.post_data)
+        coupons.append(body)
+        status, answer = COUPONS[body["promotionCode"]]
+        route.fulfill(status=status, json=answer)
+
+    page.route("**/v1/oauth/subscriptions/invoice/preview", preview)
+    page.route("**/v1/oauth/subscriptions/coupon", coupon)
+    email = unique_email("e2e.subscribe-tax")
+    pyfxa09_account(live_stack, email)
+    open_page(page, f"{live_stack.url}/subscriptions/products/{product}")
+
+    page.fill("#promotion-code", "NOPE")  # before signing in: the route takes no token then
+    page.click("#coupon-form button[type=submit]")
+    expect(page.locator("#promotion-code-error")).to_have_text("This promo code cannot be used with this plan.")
+    sign_in_inline(page, live_stack, email)
+    lines = page.locator("[data-preview]")
+    expect(lines).to_contain_text("Sales Tax")
+    expect(page.locator("[data-total]")).to_have_text("$5.40")
+    expect(page.locator("[data-tax-note]")).to_have_text("Taxes are worked out from your location.")
+
+    page.fill("#promotion-code", "OLD")
+    page.click("#coupon-form button[type=submit]")
+    expect(page.locator("#promotion-code-error")).to_have_text("This promo code has expired.")
+    page.fill("#promotion-code", "SAVE10")
+    page.click("#coupon-form button[type=submit]")
+    expect(page.locator("[data-coupon-text]")).to_have_text("Promo code SAVE10 applied: $0.50 off.")
+    expect(page.locator("[data-discount]")).to_have_text("−$0.50")
+    expect(lines).to_contain_text("VAT (included)")
+    expect(page.locator("[data-total]")).to_have_text("$4.50")
+    screenshot(page, "subscriptions-product-promotion")
+
+    plan = previews[0]["priceId"]
+    assert coupons == [{"priceId": plan, "promotionCode": code} for code in ("NOPE", "OLD", "SAVE10")]
+    assert previews[-1] == {"priceId": plan, "promotionCode": "SAVE10"}
+    # Signed in, the coupon calls carry the access token; before, none.
+    auth = [r["headers"].get("authorization") for r in page.requests
+            if r["url"].endswith("/v1/oauth/subscriptions/coupon")]
+    assert auth[0] is None and all(value.startswith("Bearer ") for value in auth[1:])
+
+    page.click("[data-coupon-remove]")
+    expect(page.locator("[data-total]")).to_have_text("$5.40")
+    assert "promotionCode" not in previews[-1]
+
+    page.click("[data-use-another]")  # signs this browser out, back to the email step
+    expect(page.locator("#email-step")).to_be_visible()
+    assert page.evaluate("localStorage.getItem('fxa.account')") is None

@@ -6,10 +6,10 @@
 import { ApiError, Errno, post } from "../api.js";
 import { format, gettext } from "../i18n.js";
 import { newPasswordRules } from "../password_rules.js";
-import { currentAccount, liveAccount, storeAccount } from "../session.js";
+import { currentAccount, liveAccount, signOut, storeAccount } from "../session.js";
 import {
-  CardError, SubErrno, collectCard, money, mountCard, pagePlans, priceText, subscriptionCall,
-  subscriptionErrorMessage,
+  CardError, SubErrno, collectCard, forgetAccessToken, money, mountCard, pagePlans, priceText,
+  subscriptionCall, subscriptionErrorMessage,
 } from "../subscriptions.js";
 import {
   FieldError, bindPasswordToggles, cleanCode, errorMessage, isCodeError, onSubmit, showError, showSuccess,
@@ -193,6 +193,14 @@ function bindAccountSteps() {
   for (const button of document.querySelectorAll("[data-change-email]")) {
     button.addEventListener("click", () => showStep("email-step"));
   }
+  // Another account: this browser's session ends, as the front door's "use a different account".
+  document.querySelector("[data-use-another]").addEventListener("click", async () => {
+    await signOut();
+    forgetAccessToken();
+    account = null;
+    showStep("email-step");
+    showPrice();
+  });
 
   const password = document.getElementById("password");
   onSubmit(document.getElementById("signin-form"), async () => {
