@@ -8,6 +8,7 @@ Screenshots of every page (1280 and 375 px) land in artifacts/screenshots/.
 import subprocess
 import sys
 import time
+from urllib.parse import parse_qs, urlsplit
 from importlib import import_module
 
 import pytest
@@ -372,3 +373,35 @@ def test_the_price_shows_its_tax_and_promotion_codes_follow_the_coupon_contract(
     page.click("[data-use-another]")  # signs this browser out, back to the email step
     expect(page.locator("#email-step")).to_be_visible()
     assert page.evaluate("localStorage.getItem('fxa.account')") is None
+
+
+def test_a_refused_three_d_secure_leaves_an_open_invoice_that_the_failure_page_pays(
+        live_stack, browser_page, product):
+    page = browser_page
+    email = unique_email("e2e.subscribe-3ds-refused")
+    pyfxa09_account(live_stack, email)
+    open_page(page, f"{live_stack.url}/subscriptions/products/{product}")
+    sign_in_inline(page, live_stack, email)
+    page.fill("#card-name", "Jane Doe")
+    fill_card(page, "4000002500003155")
+    page.check("#consent")
+    page.click("#payment-form button[type=submit]")
+    page.get_by_role("button", name="Complete authentication").click()  # the card's setup
+    page.get_by_role("button", name="Fail authentication").click()  # the first charge
+
+    arrive(page, f"**/subscriptions/products/{product}/failed?**")
+    invoice = parse_qs(urlsplit(page.url).query)["invoice"][0]
+    assert invoice.startswith("in_")
+    (sub,) = Subscription.objects.filter(customer__account__emails__email=email)
+    assert sub.status == "incomplete"
+    page.fill("#card-name", "Jane Doe")
+    fill_card(page, "4242424242424242")
+    page.click("#retry-form button[type=submit]")
+
+    arrive(page, f"**/subscriptions/products/{product}/success?**")
+    retries = [r for r in page.requests if r["url"].endswith("/v1/oauth/subscriptions/invoice/retry")]
+    assert len(retries) == 1 and f'"invoiceId":"{invoice}"' in retries[0]["body"]
+    sub.refresh_from_db()
+    assert sub.status == "active"  # invoice/retry cached the paid invoice's subscription
+    assert [error for error in page.console_errors
+            if "responded with a status of 400" not in error] == []
