@@ -126,6 +126,9 @@ def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, brows
     screenshot(page, "subscriptions-success")
     (sub,) = Subscription.objects.filter(customer__account__emails__email=email)
     assert sub.status == "active" and not sub.cancel_at_period_end
+    open_page(page, f"{live_stack.url}/subscriptions/products/{product}")  # not sold twice
+    expect(page.locator("#already-subscribed")).to_be_visible()
+    expect(page.locator("#payment-step")).to_be_hidden()
 
     open_page(page, f"{live_stack.url}/settings")
     page.click("#subscriptions a[href='/subscriptions']")
@@ -281,6 +284,11 @@ def test_three_d_secure_then_change_card_cancel_reactivate_and_upgrade(live_stac
     assert not sub.cancel_at_period_end
 
     item.locator("[data-upgrade]").click()
+    dialog = page.locator("[data-upgrade-dialog]")
+    expect(dialog).to_contain_text("VPN Pro at $9.99 monthly replaces VPN Basic from today.")
+    expect(dialog.locator("[data-upgrade-dialog-charge]")).to_contain_text("You will be charged $")
+    screenshot(page, "subscriptions-manage-upgrade")
+    dialog.locator("button[value=confirm]").click()
     expect(item.locator("[data-product-name]")).to_have_text("VPN Pro")
     expect(item.locator("[data-plan]")).to_have_text("$9.99 monthly")
     expect(item.locator("[data-upgrade-row]")).to_be_hidden()  # nothing above Pro

@@ -126,12 +126,39 @@ async function offerUpgrade(item, sub, current) {
       product: plan.product_name, price: priceText(plan),
     });
     const button = row.querySelector("[data-upgrade]");
-    button.addEventListener("click", () => act(button, async () => {
-      await subscriptionCall(account, "PUT", `/oauth/subscriptions/active/${encodeURIComponent(sub.subscription_id)}`, { planId: plan.id });
-      toast(format(gettext("You now subscribe to %(product)s."), { product: plan.product_name }));
-    }));
+    button.addEventListener("click", () => confirmUpgrade(sub, plan));
     return;
   }
+}
+
+// The change is invoiced at once (the proration, §6.1): the dialog says what today's charge is,
+// from the preview of the upgrade.
+async function confirmUpgrade(sub, plan) {
+  const dialog = document.querySelector("[data-upgrade-dialog]");
+  dialog.querySelector("[data-upgrade-dialog-text]").textContent = format(
+    gettext("%(product)s at %(price)s replaces %(current)s from today."),
+    { product: plan.product_name, price: priceText(plan), current: sub.product_name });
+  const charge = dialog.querySelector("[data-upgrade-dialog-charge]");
+  charge.hidden = true;
+  try {
+    const preview = await subscriptionCall(account, "POST", "/oauth/subscriptions/invoice/preview", { priceId: plan.id });
+    if (preview.one_time_charge !== undefined) {
+      charge.textContent = format(gettext("You will be charged %(amount)s today, for the rest of this period."),
+        { amount: money(Math.max(preview.one_time_charge, 0), plan.currency) });
+      charge.hidden = false;
+    }
+  } catch {
+    // Without a preview the dialog still says what changes.
+  }
+  dialog.returnValue = "";
+  dialog.addEventListener("close", () => {
+    if (dialog.returnValue !== "confirm") return;
+    act(null, async () => {
+      await subscriptionCall(account, "PUT", `/oauth/subscriptions/active/${encodeURIComponent(sub.subscription_id)}`, { planId: plan.id });
+      toast(format(gettext("You now subscribe to %(product)s."), { product: plan.product_name }));
+    });
+  }, { once: true });
+  dialog.showModal();
 }
 
 function confirmCancel(sub, end) {
