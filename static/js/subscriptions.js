@@ -107,7 +107,11 @@ export function pagePlans() {
 export function mountCard(container) {
   if (typeof globalThis.Stripe !== "function") throw new Error("Stripe.js did not load");
   const stripe = globalThis.Stripe(document.body.dataset.stripeKey);
-  const card = stripe.elements({ locale: language() }).create("card", { hidePostalCode: false });
+  // The card's own iframe takes no stylesheet: it is given the page's text colour and font
+  // (dark mode included).
+  const computed = getComputedStyle(container);
+  const style = { base: { color: computed.color, fontFamily: computed.fontFamily, fontSize: "16px" } };
+  const card = stripe.elements({ locale: language() }).create("card", { hidePostalCode: false, style });
   card.mount(container);
   return { stripe, card };
 }
