@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.template.response import TemplateResponse
 from django.views.generic import TemplateView
 
 from accounts.errors import AppError
@@ -91,26 +92,24 @@ class SubscriptionPage(TemplateView):
         return {}
 
     def get(self, request, *args, **kwargs):
-        base = {"page": self.page, "stripe_js_url": settings.STRIPE_JS_URL,
-                "stripe_key": settings.STRIPE_PUBLISHABLE_KEY, "client_id": PAGES_CLIENT_ID,
-                "scope": SUBSCRIPTIONS_SCOPE, "with_stripe": self.stripe}
         try:
             extra = self.context(**kwargs)
-        except AppError:  # Stripe is not configured (errno 202)
-            return self.render_to_response({**base, "unavailable": True}, status=503)
+        except AppError:  # Stripe is not configured (errno 202) or not answering (203)
+            return self.problem(503, unavailable=True)
         if extra is None:
-            return self.render_to_response({**base, "unknown_product": True}, status=404)
-        response = self.render_to_response(self.get_context_data(**base, **extra))
+            return self.problem(404, unknown_product=True)
+        response = self.render_to_response(self.get_context_data(
+            page=self.page, stripe_js_url=settings.STRIPE_JS_URL,
+            stripe_key=settings.STRIPE_PUBLISHABLE_KEY, client_id=PAGES_CLIENT_ID,
+            scope=SUBSCRIPTIONS_SCOPE, with_stripe=self.stripe, **extra))
         icon = extra.get("product", {}).get("icon_url", "")
         response["Content-Security-Policy"] = page_csp(stripe=self.stripe, image_url=icon)
         response["Referrer-Policy"] = "no-referrer"
         return response
 
-    def render_to_response(self, context, **kwargs):
-        if context.get("unavailable") or context.get("unknown_product"):
-            return self.response_class(request=self.request, template=["subscriptions/unavailable.html"],
-                                       context=context, **kwargs)
-        return super().render_to_response(context, **kwargs)
+    def problem(self, status, **flags):
+        """The page that says there is nothing to buy here (under the site's strict CSP)."""
+        return TemplateResponse(self.request, "subscriptions/unavailable.html", flags, status=status)
 
 
 class ProductPage(SubscriptionPage):
@@ -143,7 +142,6 @@ class ManagePage(SubscriptionPage):
     stripe = True
 
     def context(self):
-        services.require_stripe()
         language = translation.get_language() or "en"
         # Upgrades the catalogue offers, per plan: the page shows the ones its user may take.
         plans = [services.abbreviated_plan(plan, language) for plan in services.offered_plans()]

@@ -131,6 +131,22 @@ export async function collectCard(account, { stripe, card }, name) {
   return typeof method === "string" ? method : method.id;
 }
 
+/**
+ * After active/new: a first payment that needs 3-D Secure (§6 step 4) is confirmed by the card
+ * holder through Stripe.js. Resolves to null when the subscription is paid for, else to
+ * `{invoice, reason}`: the open invoice (to retry with another card) and why, in words.
+ */
+export async function completeFirstPayment(stripe, subscription) {
+  if (subscription.status !== "incomplete") return null;
+  const invoice = subscription.latest_invoice || {};
+  const intent = invoice.payment_intent;
+  if (intent?.status === "requires_action") {
+    const result = await stripe.confirmCardPayment(intent.client_secret);
+    if (!result.error && result.paymentIntent?.status === "succeeded") return null;
+  }
+  return { invoice: invoice.id || "", reason: gettext("The bank did not confirm the payment.") };
+}
+
 export class CardError extends Error {
   constructor(message) {
     super(message);

@@ -2,11 +2,10 @@
 // invoice (a payment that needed 3-D Secure and was not confirmed) is paid with the new card by
 // POST /oauth/subscriptions/invoice/retry (§6 step 5); without one, the subscription is tried
 // again from the start (a declined first payment leaves no subscription behind).
-import { ApiError } from "../api.js";
 import { gettext } from "../i18n.js";
 import { liveAccount } from "../session.js";
 import {
-  CardError, SubErrno, collectCard, mountCard, subscriptionCall, subscriptionErrorMessage,
+  CardError, collectCard, completeFirstPayment, mountCard, subscriptionCall, subscriptionErrorMessage,
 } from "../subscriptions.js";
 import { FieldError, onSubmit, showError } from "../ui.js";
 
@@ -38,9 +37,8 @@ export async function init() {
       } else {
         const { subscription } = await subscriptionCall(account, "POST", "/oauth/subscriptions/active/new",
           { priceId: plan, paymentMethodId });
-        if (subscription.status === "incomplete") {
-          throw new CardError(subscriptionErrorMessage(new ApiError(400, { errno: SubErrno.PAYMENT_REJECTED })));
-        }
+        const unpaid = await completeFirstPayment(stripeCard.stripe, subscription);
+        if (unpaid) throw new CardError(unpaid.reason);
       }
     } catch (error) {
       if (error instanceof CardError) throw new FieldError(document.querySelector("[data-card-element]"), error.message);

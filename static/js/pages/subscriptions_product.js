@@ -8,14 +8,14 @@ import { format, gettext } from "../i18n.js";
 import { newPasswordRules } from "../password_rules.js";
 import { currentAccount, liveAccount, signOut, storeAccount } from "../session.js";
 import {
-  CardError, SubErrno, collectCard, forgetAccessToken, money, mountCard, pagePlans, priceText,
-  subscriptionCall, subscriptionErrorMessage,
+  CardError, SubErrno, collectCard, completeFirstPayment, forgetAccessToken, money, mountCard,
+  pagePlans, priceText, subscriptionCall, subscriptionErrorMessage,
 } from "../subscriptions.js";
 import {
   FieldError, bindPasswordToggles, cleanCode, errorMessage, isCodeError, onSubmit, showError, showSuccess,
 } from "../ui.js";
 import { login } from "./signin.js";
-import { createAccount, isTooYoung } from "./signup.js";
+import { TOO_YOUNG_KEY, createAccount, isTooYoung } from "./signup.js";
 
 const MINIMUM_AGE = 13;
 const STEPS = ["email-step", "signin-step", "signup-step", "code-step", "payment-step", "already-subscribed"];
@@ -229,7 +229,7 @@ function bindAccountSteps() {
     }
     if (isTooYoung() || years < MINIMUM_AGE) {
       try {
-        localStorage.setItem("fxa.tooyoung", "1");
+        localStorage.setItem(TOO_YOUNG_KEY, "1");
       } catch {
         // Storage refused: this visit is refused all the same.
       }
@@ -310,17 +310,8 @@ function bindPayment(stripeCard) {
       }
       return showError(form, subscriptionErrorMessage(error));
     }
-    const intent = subscription.latest_invoice?.payment_intent;
-    if (subscription.status === "incomplete" && intent?.status === "requires_action") {
-      // 3-D Secure (§6 step 4): the bank asks the card holder, through Stripe.js.
-      const result = await stripeCard.stripe.confirmCardPayment(intent.client_secret);
-      if (result.error || result.paymentIntent?.status !== "succeeded") {
-        return failed({ plan: plan.id, invoice: subscription.latest_invoice.id,
-          reason: result.error?.message || gettext("The bank did not confirm the payment.") });
-      }
-    } else if (subscription.status === "incomplete") {
-      return failed({ plan: plan.id, invoice: subscription.latest_invoice?.id || "" });
-    }
+    const unpaid = await completeFirstPayment(stripeCard.stripe, subscription);
+    if (unpaid) return failed({ plan: plan.id, ...unpaid });
     location.assign(`/subscriptions/products/${encodeURIComponent(productId)}/success?` + new URLSearchParams({ plan: plan.id }));
   });
 }
