@@ -95,6 +95,11 @@ def product(localstripe, settings, static_server, live_stack):
 def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, browser_page, product):
     page = browser_page
     email = unique_email("e2e.subscribe")
+    unknown = page.goto(f"{live_stack.url}/subscriptions/products/prod_unknown")
+    assert unknown.status == 404
+    expect(page.locator("h1")).to_have_text("Product not found")
+    screenshot(page, "subscriptions-unknown-product")
+    page.console_errors.clear()  # Chromium logs that 404
     open_page(page, f"{live_stack.url}/subscriptions/products/{product}")
     expect(page.locator("h1")).to_have_text("Subscribe to Cloud Storage")
     expect(page.locator("[data-price]")).to_have_text("$5.00 monthly")
@@ -140,6 +145,8 @@ def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, brows
     expect(page.locator("#payment-step")).to_be_hidden()
 
     open_page(page, f"{live_stack.url}/settings")
+    page.locator("#subscriptions").scroll_into_view_if_needed()
+    screenshot(page, "subscriptions-settings-section")
     page.click("#subscriptions a[href='/subscriptions']")
     arrive(page, "**/subscriptions")
     item = page.locator("[data-subscription]")
