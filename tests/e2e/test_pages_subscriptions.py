@@ -315,6 +315,11 @@ def test_three_d_secure_then_change_card_cancel_reactivate_and_upgrade(live_stac
     sub.refresh_from_db()
     assert sub.plan_id == pro and sub.status == "active"
     assert set(WebhookEvent.objects.values_list("type", flat=True)) == {"invoice.payment_succeeded"}
+
+    # Basic is a downgrade now: its page sends the subscriber to /subscriptions, and sells nothing.
+    open_page(page, f"{live_stack.url}/subscriptions/products/{products[basic]}")
+    expect(page.locator("#already-subscribed [data-already=change]")).to_be_visible()
+    expect(page.locator("#already-subscribed [data-already=invalid]")).to_be_hidden()
     assert not page.console_errors, page.console_errors
 
 

@@ -279,6 +279,9 @@ async function signedIn(held) {
     const eligibility = await subscriptionCall(account, "GET",
       `/oauth/mozilla-subscriptions/customer/plan-eligibility/${encodeURIComponent(chosenPlan().id)}`);
     if (eligibility.eligibility !== "create") {
+      // "upgrade"/"downgrade": another tier of the set is held, and changes from /subscriptions.
+      const kind = ["upgrade", "downgrade"].includes(eligibility.eligibility) ? "change" : "invalid";
+      for (const notice of document.querySelectorAll("[data-already]")) notice.hidden = notice.dataset.already !== kind;
       showStep("already-subscribed");
       return showPrice();
     }
