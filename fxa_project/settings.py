@@ -600,6 +600,15 @@ STRIPE_WEBHOOK_SECRET = env(
 STRIPE_MAX_NETWORK_RETRIES = env(
     "STRIPE_MAX_NETWORK_RETRIES", 2, "Times the Stripe library retries a failed request.", int
 )
+STRIPE_PUBLISHABLE_KEY = env(
+    "STRIPE_PUBLISHABLE_KEY", "", "Stripe publishable key (pk_...) that Stripe.js uses on the subscription pages."
+)
+STRIPE_JS_URL = env(
+    "STRIPE_JS_URL",
+    "https://js.stripe.com/v3/",
+    "Where the subscription pages load Stripe.js from (tests: localstripe's fake one). Its origin, "
+    "and STRIPE_API_BASE's, are the only others those pages' Content-Security-Policy allows.",
+)
 SUBSCRIPTIONS_SHARED_SECRET = env(
     "SUBSCRIPTIONS_SHARED_SECRET",
     "",

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include(oauth_urls.page_urlpatterns)),
     path("", include(profile_urls.page_urlpatterns)),
     path("", include("accounts.page_urls")),
+    path("", include("subscriptions.page_urls")),
     # Anything else under /v1 is an unknown route, answered in the errno format.
     re_path(r"^v1/", plumbing.unknown_route),
 ]

@@ -1,11 +1,6 @@
 """Shared fixtures: a test database per run, and the live server + Celery worker stack."""
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import pytest
 
@@ -156,30 +151,9 @@ def live_stack(request, _live_stacks):
 # live stacks of the subscription end-to-end tests: one server per test process, on loopback.
 
 
-def _wait_for_localstripe(port, process, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("localstripe exited at start")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("localstripe did not start")
-
-
 @pytest.fixture(scope="session")
 def localstripe_url():
-    from tests.helpers import free_port
+    from tests.helpers import free_port, running_localstripe
 
-    port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "tests.localstripe_server", str(port)],
-                               cwd=Path(__file__).resolve().parents[1],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait_for_localstripe(port, process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(10)
+    with running_localstripe(free_port()) as url:
+        yield url

@@ -2,9 +2,13 @@
 (accounts, sessions and OAuth clients are made by ``tests/factories.py``)."""
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
+from contextlib import contextmanager
 from http import HTTPStatus
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -209,3 +213,28 @@ def free_port():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextmanager
+def running_localstripe(port):
+    """localstripe (``tests/localstripe_server.py``) on 127.0.0.1:``port``, for as long as the
+    block runs: the Stripe API of the subscription tests."""
+    process = subprocess.Popen([sys.executable, "-m", "tests.localstripe_server", str(port)],
+                               cwd=Path(__file__).resolve().parents[1],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError("localstripe exited at start")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("localstripe did not start") from None
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -30,6 +30,21 @@ def _accept_newer_update_parameters():
     resources.Subscription._update = _update
 
 
+def _setup_intents_attach_their_payment_method():
+    """A customer's SetupIntent attaches the payment method it confirms to that customer, as
+    Stripe does (localstripe leaves it unattached; the change of card relies on it). It is
+    attached as soon as the card is accepted, before any 3-D Secure step (localstripe completes
+    that step in a branch there is no hook for)."""
+    attach = resources.SetupIntent._attach_pm
+
+    def _attach_pm(self, pm):
+        attach(self, pm)
+        if self.customer and pm.customer is None:
+            pm.customer = self.customer
+
+    resources.SetupIntent._attach_pm = _attach_pm
+
+
 def _customer_currency(customer):
     """Stripe sets a customer's currency with its first subscription or invoice (localstripe
     answers "eur" for every customer)."""
@@ -64,6 +79,7 @@ def main(port):
     resources.Customer.currency = property(_customer_currency)
     resources.Customer.tax = property(_customer_tax)
     _accept_newer_update_parameters()
+    _setup_intents_attach_their_payment_method()
     web.run_app(server.app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 

@@ -73,7 +73,7 @@ async function stretch(email, password, saltEmail) {
   return stretchV1(saltEmail, password);
 }
 
-async function login(credentials, unblockCode) {
+export async function login(credentials, unblockCode) {
   const { email, password, saltEmail = email } = credentials;
   const stretched = await stretch(email, password, saltEmail);
   // The keyFetchToken of this login unwraps with the same stretch's unwrapBKey (Firefox's keys).

@@ -89,7 +89,7 @@ export async function init() {
  * POST /account/create?keys=true with both stretches wrapping one random kB (onepw.md §2). Also
  * returns kB and the v1 unwrapBKey (kB ⊕ wrapKb), which Firefox's keys are made from later.
  */
-async function createAccount(email, password) {
+export async function createAccount(email, password) {
   const kB = randomBytes(32);
   const credentials = await newPasswordCredentials(email, password, kB);
   const body = { email, ...credentials, verificationMethod: "email-otp", ...flowFields() };
