@@ -353,14 +353,18 @@ def cancel_subscription(subscription_id):
     return normalise_subscription(_call(client().subscriptions.cancel, subscription_id))
 
 
+# The tax rates expanded: their names are what invoices show next to each tax.
+INVOICE_EXPAND = ["payment_intent", "total_tax_amounts.tax_rate"]
+
+
 def retrieve_invoice(invoice_id):
     return normalise_invoice(_call(client().invoices.retrieve, invoice_id,
-                                   {"expand": ["payment_intent"]}))
+                                   {"expand": INVOICE_EXPAND}))
 
 
 def pay_invoice(invoice_id):
     return normalise_invoice(_call(client().invoices.pay, invoice_id,
-                                   {"expand": ["payment_intent"]}))
+                                   {"expand": INVOICE_EXPAND}))
 
 
 def preview_invoice(params):

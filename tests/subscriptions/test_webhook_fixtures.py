@@ -78,6 +78,8 @@ def test_a_paid_invoice_is_cached_with_its_discount(api, fake, user, customer, s
     ok(deliver(api, fx.event("invoice.paid", fx.paid_invoice(promo=launch), event_id="evt_1")))
     invoice = Invoice.objects.get(pk="in_fixture")
     assert (invoice.status, invoice.total, invoice.subscription_id) == ("paid", 900, "sub_fixture")
+    [lookup] = fake.sent("GET", "/v1/invoices/in_fixture")
+    assert lookup.params["expand[1]"] == "total_tax_amounts.tax_rate"  # for the tax's name
     [web] = ok(api.get("/account", token=user.session_token))["subscriptions"]
     assert web["latest_invoice"] == "ABC123-0001"
     assert web["latest_invoice_items"]["discount"] == {"amount": 100, "amount_off": None,
