@@ -10,7 +10,9 @@ import uuid
 import pytest
 import requests
 import stripe
+from django.core.cache import cache
 
+from subscriptions import services
 from tests import factories
 from tests.live import start_live_stack
 from tests.subscriptions.conftest import API_KEY, WEBHOOK_SECRET, access_token, make_product
@@ -22,6 +24,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def stripe_api(localstripe_url):
     requests.delete(f"{localstripe_url}/_config/data", timeout=5).raise_for_status()
+    # The tables were flushed, but an earlier test's stack may have left them marked fresh.
+    cache.delete(services.catalogue_fresh_key())
     return stripe.StripeClient(API_KEY, base_addresses={"api": localstripe_url},
                                stripe_version="2024-11-20.acacia").v1
 
