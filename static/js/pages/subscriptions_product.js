@@ -100,10 +100,10 @@ async function showPrice() {
     const row = document.createElement("div");
     const term = document.createElement("dt");
     const value = document.createElement("dd");
+    // Stripe names a tax by its rate, which an invoice may not carry expanded.
+    const name = tax.display_name || gettext("Tax");
     row.dataset.taxLine = "";
-    term.textContent = tax.inclusive
-      ? format(gettext("%(tax)s (included)"), { tax: tax.display_name })
-      : tax.display_name;
+    term.textContent = tax.inclusive ? format(gettext("%(tax)s (included)"), { tax: name }) : name;
     value.textContent = money(tax.amount, currency);
     row.append(term, value);
     lines.querySelector(".price-total").before(row);
