@@ -327,6 +327,9 @@ class WebSubscriptionSerializer(ResponseSerializer):
     end_at = nullable(serializers.IntegerField)
     latest_invoice = nullable(serializers.CharField, help_text="The invoice's number.")
     latest_invoice_items = nullable(InvoiceItemsSerializer)
+    latest_invoice_url = nullable(serializers.CharField, help_text=(
+        "Stripe's hosted page of the invoice (its hosted_invoice_url), where it can be viewed and "
+        "downloaded; beyond upstream, for the /subscriptions page's invoice link."))
     plan_id = serializers.CharField()
     product_id = serializers.CharField()
     product_name = serializers.CharField()

@@ -756,6 +756,7 @@ def _web_subscription(sub, product_names, invoices):
         "end_at": sub.data.get("ended_at"),
         "latest_invoice": latest.data.get("number") if latest else None,
         "latest_invoice_items": _preview_body(latest.data) if latest else None,
+        "latest_invoice_url": latest.data.get("hosted_invoice_url") if latest else None,
         "plan_id": sub.plan_id,
         "product_id": sub.product_id,
         "product_name": product_names.get(sub.product_id, ""),

@@ -56,6 +56,20 @@ def _customer_tax(customer):
     """The includable ``tax`` of a customer (``expand=["tax"]``), as Stripe answers it for a
     customer whose location Stripe Tax does not know: localstripe has no Stripe Tax."""
     return {"automatic_tax": "unrecognized_location", "ip_address": None, "location": None}
+
+
+def _invoice_hosted_page():
+    """Stripe's ``hosted_invoice_url`` on every invoice, its page for viewing and downloading
+    it (localstripe has none; /subscriptions links it)."""
+    init = resources.Invoice.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.hosted_invoice_url = f"https://invoice.stripe.com/i/{self.id}"
+
+    resources.Invoice.__init__ = __init__
+
+
 def _invoice_billing_reason():
     """Stripe's ``billing_reason`` on a subscription's invoices: ``subscription_create`` on the
     one that starts it, ``subscription_cycle`` on the renewals (localstripe leaves it null; the
@@ -76,6 +90,7 @@ def _invoice_billing_reason():
 def main(port):
     resources.Store.dump_to_disk = lambda store: None
     _invoice_billing_reason()
+    _invoice_hosted_page()
     resources.Customer.currency = property(_customer_currency)
     resources.Customer.tax = property(_customer_tax)
     _accept_newer_update_parameters()

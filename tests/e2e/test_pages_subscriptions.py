@@ -145,6 +145,10 @@ def test_subscribe_on_the_product_page_then_cancel_in_settings(live_stack, brows
     expect(item.locator("[data-product-name]")).to_have_text("Cloud Storage")
     expect(item.locator("[data-state]")).to_contain_text("Active: renews on")
     expect(page.locator("[data-card-summary]")).to_contain_text("4242")
+    invoice_link = item.locator("[data-invoice-link]")
+    expect(invoice_link).to_be_visible()
+    expect(invoice_link).to_have_text("View invoice")
+    assert invoice_link.get_attribute("href").startswith("https://invoice.stripe.com/i/in_")
     screenshot(page, "subscriptions-manage")
 
     item.locator("[data-cancel]").click()

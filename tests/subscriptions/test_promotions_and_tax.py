@@ -224,6 +224,8 @@ def test_subscribe_with_a_promotion_code(api, fake, user, customer):
     assert (web["promotion_duration"], web["promotion_name"], web["promotion_amount_off"]) == \
         ("once", "Launch 10%", None)
     assert web["latest_invoice_items"]["discount"]["amount"] == 100
+    assert (web["latest_invoice"], web["latest_invoice_url"]) == \
+        ("ABC123-0001", "https://invoice.stripe.com/i/acct_fixture/in_fixture")
 
 
 def test_a_card_from_a_country_that_does_not_pay_in_the_currency_is_211(api, fake, user,

@@ -86,11 +86,22 @@ async function renderSubscription(sub, next) {
     });
   }
   const invoiceRow = item.querySelector("[data-invoice-row]");
-  invoiceRow.hidden = !sub.latest_invoice;
+  invoiceRow.hidden = !sub.latest_invoice && !sub.latest_invoice_url;
   const items = sub.latest_invoice_items;
-  item.querySelector("[data-invoice]").textContent = items && plan
-    ? format(gettext("%(number)s: %(amount)s"), { number: sub.latest_invoice, amount: money(items.total, plan.currency) })
-    : sub.latest_invoice || "";
+  const invoice = item.querySelector("[data-invoice]");
+  const amount = items && plan ? money(items.total, plan.currency) : "";
+  invoice.textContent = sub.latest_invoice && amount
+    ? format(gettext("%(number)s: %(amount)s"), { number: sub.latest_invoice, amount })
+    : sub.latest_invoice || amount;
+  if (sub.latest_invoice_url) {
+    const link = document.createElement("a");
+    link.href = sub.latest_invoice_url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = gettext("View invoice");
+    link.dataset.invoiceLink = "";
+    invoice.append(" ", link);
+  }
 
   const cancel = item.querySelector("[data-cancel]");
   const reactivate = item.querySelector("[data-reactivate]");
