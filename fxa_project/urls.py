@@ -2,7 +2,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import URLResolver, include, path, re_path
-from django.urls.resolvers import RoutePattern
+from django.urls.resolvers import ResolverMatch, RoutePattern
 from dockerflow.django import views as dockerflow_views
 from drf_spectacular.views import SpectacularJSONAPIView
 
@@ -31,6 +31,13 @@ class LiteralRoutesKept(URLResolver):
             match = super().resolve(path)
             # The match's route is the rest of the path after this resolver's own prefix.
             if str(self.pattern) + match.route == path and not match.args and not match.kwargs:
+                # Kept with only the route that matched as ``tried``: every enclosing resolver
+                # copies that list, and only the 404 page (of a path that did not match) reads it.
+                match = ResolverMatch(
+                    match.func, match.args, match.kwargs, match.url_name, match.app_names,
+                    match.namespaces, match.route, match.tried[-1:],
+                    captured_kwargs=match.captured_kwargs, extra_kwargs=match.extra_kwargs,
+                )
                 self._kept[path] = match
         return match
 
