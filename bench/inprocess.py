@@ -26,7 +26,7 @@ from oauth_bench import EMAIL, PASSWORD, SCOPE, create_client  # noqa: E402
 from accounts import hawk, onepw  # noqa: E402
 from oauth import crypto  # noqa: E402
 
-DATABASE = "fxa_bench_inprocess"
+DATABASE = os.environ.get("INPROCESS_DATABASE", "fxa_bench_inprocess")
 HOST, PORT = "127.0.0.1", 8768
 DEVICES = 10
 LOGIN_EMAIL = "bench-login@example.com"
