@@ -10,6 +10,7 @@ import cProfile
 import hashlib
 import io
 import json
+import logging
 import os
 import pstats
 import re
@@ -30,6 +31,7 @@ DATABASE = os.environ.get("INPROCESS_DATABASE", "fxa_bench_inprocess")
 HOST, PORT = "127.0.0.1", 8768
 DEVICES = 10
 LOGIN_EMAIL = "bench-login@example.com"
+QUEUE = "fxa-bench-inprocess"  # the sign-in notices' tasks: no worker reads it, emptied at the end
 
 
 def arguments():
@@ -84,7 +86,8 @@ class Fixtures:
             self.__dict__.update(json.loads(path.read_text()))
         else:
             self.make()
-            path.write_text(json.dumps({k: v for k, v in self.__dict__.items() if k != "app" and "auth_pw" not in k}))
+            kept = {k: v for k, v in self.__dict__.items() if k != "app" and "auth_pw" not in k}
+            path.write_text(json.dumps(kept))
         keys = onepw.derive_token(bytes.fromhex(self.session_token), "sessionToken")
         self.token_id, self.auth_key = keys.token_id.hex(), keys.auth_key.hex()
         self.nonces = 0
@@ -192,7 +195,7 @@ def main():
         "SIGNIN_CONFIRMATION_SKIP_NEW_ACCOUNTS": str(10 * 365 * 24 * 3600),
         "CUSTOMS_IGNORE_IPS": "127.0.0.1",
         "EMAIL_DEV_MAILBOX": "true",
-        "CELERY_QUEUE": "fxa-bench-inprocess",
+        "CELERY_QUEUE": QUEUE,
     })
     key_file = Path(os.environ.get("TMPDIR", "/tmp")) / f"{DATABASE}.pem"
     if args.reuse and key_file.exists():
@@ -201,13 +204,19 @@ def main():
         key_file.write_text(os.environ["OAUTH_SIGNING_KEY"])
         prepare_database(dict(os.environ), DATABASE)
     app = App()
-    # The request.summary lines are part of production's cost: written, to a file.
-    import logging
+    # The request.summary lines are part of production's cost: formatted and written (to nowhere).
     handler = logging.FileHandler(os.devnull)
     handler.setFormatter(logging.getLogger().handlers[0].formatter)
     handler.addFilter(logging.getLogger().handlers[0].filters[0])
     logging.getLogger().handlers[:] = [handler]
-    fixtures = Fixtures(app, args.reuse)
+    try:
+        measure(args, app, Fixtures(app, args.reuse))
+    finally:
+        import redis
+        redis.Redis.from_url(os.environ["REDIS_URL"]).delete(QUEUE)
+
+
+def measure(args, app, fixtures):
     selected = [(name, make) for name, make in cases(fixtures)
                 if not args.only or re.search(args.only, name)]
     if args.profile:
