@@ -4,7 +4,8 @@ from django.db.models.query import get_related_populators
 
 
 class CompiledLookup:
-    """``queryset.filter(<field>=...)`` compiled once, run as a cursor call per lookup.
+    """``queryset.filter(<field>=...)`` compiled once, run as a cursor call per lookup (``get``
+    for a unique field, ``all`` for every match).
 
     Building and compiling the queryset cost more than the PostgreSQL round trip itself, on the
     path every token-authenticated request takes. The SQL, its parameters and where each model's
@@ -40,6 +41,15 @@ class CompiledLookup:
 
     def get(self, value):
         """The instance whose field is ``value``, or None (the field is unique)."""
+        rows, make = self._run(value, "fetchone")
+        return None if rows is None else make(rows)
+
+    def all(self, value):
+        """Every instance whose field is ``value``, in the queryset's order."""
+        rows, make = self._run(value, "fetchall")
+        return [make(row) for row in rows]
+
+    def _run(self, value, fetch):
         alias = self.queryset.db
         compiled = self.compiled.get(alias) or self._compile(alias)
         sql, params, position, converters, (start, end, names), populators, annotations = compiled
@@ -48,17 +58,20 @@ class CompiledLookup:
         connection = connections[alias]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        if converters:
-            row = list(row)
-            for index, (functions, expression) in converters:
-                for function in functions:
-                    row[index] = function(row[index], expression, connection)
-        instance = self.queryset.model.from_db(alias, names, row[start:end])
-        for populator in populators:
-            populator.populate(row, instance)
-        for name, position in annotations.items():
-            setattr(instance, name, row[position])
-        return instance
+            rows = getattr(cursor, fetch)()
+        model = self.queryset.model
+
+        def make(row):
+            if converters:
+                row = list(row)
+                for index, (functions, expression) in converters:
+                    for function in functions:
+                        row[index] = function(row[index], expression, connection)
+            instance = model.from_db(alias, names, row[start:end])
+            for populator in populators:
+                populator.populate(row, instance)
+            for name, position in annotations.items():
+                setattr(instance, name, row[position])
+            return instance
+
+        return rows, make

@@ -8,6 +8,9 @@ and ``Cache-Control: no-store`` unless the view set its own). A view that takes 
 import time
 
 from django.conf import settings
+from django.contrib.auth import middleware as auth
+from django.contrib.messages import middleware as messages
+from django.contrib.sessions import middleware as sessions
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.utils.translation import get_supported_language_variant
 from rest_framework.renderers import JSONRenderer
@@ -146,3 +149,26 @@ class LanguageOverrideMiddleware:
             except LookupError:
                 pass
         return self.get_response(request)
+
+
+class PagesOnly:
+    """For a middleware that only pages and the admin use (sessions, messages, the Django user):
+    a /v1 request passes it by, since every /v1 view authenticates by token. (CSRF stays as it
+    is: its checks cost little, and every /v1 view is exempt.)"""
+
+    def __call__(self, request):
+        if request.path_info.startswith(API_PREFIX):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class SessionMiddleware(PagesOnly, sessions.SessionMiddleware):
+    pass
+
+
+class AuthenticationMiddleware(PagesOnly, auth.AuthenticationMiddleware):
+    pass
+
+
+class MessageMiddleware(PagesOnly, messages.MessageMiddleware):
+    pass

@@ -35,7 +35,7 @@ def prepare_database(env, database=DATABASE):
     run([sys.executable, "manage.py", "migrate", "-v", "0"], env)
 
 
-def start_server(port, workers, env, *, production=False, cpus=None, log=None):
+def start_server(port, workers, env, *, production=False, cpus=None, log=None, worker_class=None):
     """gunicorn serving the project, once it answers: ``workers`` sync workers, or with
     ``production`` the production configuration (fxa_project/gunicorn.py, threaded workers);
     pinned to ``cpus`` (a taskset CPU list) and its output to the file ``log`` when given."""
@@ -44,6 +44,8 @@ def start_server(port, workers, env, *, production=False, cpus=None, log=None):
         command += ["-c", "python:fxa_project.gunicorn"]
     command += ["fxa_project.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
                 "--log-level", "warning", "--no-control-socket"]
+    if worker_class:
+        command += ["--worker-class", worker_class]
     if cpus:
         command = ["taskset", "-c", cpus, *command]
     output = {"stdout": log, "stderr": subprocess.STDOUT} if log else {}

@@ -33,6 +33,8 @@ def arguments():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (WEB_CONCURRENCY)")
     parser.add_argument("--threads", type=int, default=8, help="threads per worker (GUNICORN_THREADS)")
+    parser.add_argument("--worker-class", help="gunicorn's worker class instead of the configuration's "
+                        "(gthread), e.g. sync (no keep-alive: a connection per request)")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10, help="per case")
@@ -228,10 +230,11 @@ def main():
 
     # The request.summary lines are part of production's cost: written, to a file.
     log = tempfile.NamedTemporaryFile(prefix="fxa-hot-path-gunicorn-", suffix=".log", delete=False)
-    server = start_server(PORT, args.workers, env, production=True, cpus=server_cpus, log=log)
+    server = start_server(PORT, args.workers, env, production=True, cpus=server_cpus, log=log,
+                          worker_class=args.worker_class)
     try:
         fixtures.make_devices()
-        print(f"{os.cpu_count()} cores; gunicorn -c python:fxa_project.gunicorn (gthread), "
+        print(f"{os.cpu_count()} cores; gunicorn -c python:fxa_project.gunicorn ({args.worker_class or 'gthread'}), "
               f"{args.workers} workers x {args.threads} threads, CPUs {server_cpus or 'all'}; "
               f"wrk {args.wrk_threads} threads, {args.connections} connections, CPUs {wrk_cpus or 'all'}; "
               f"{args.seconds:g} s per case; PostgreSQL + Redis on the same machine")

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts import hashing
+from accounts import hashing, ports
 from accounts.compiled import CompiledLookup
 from accounts.devices import services as device_services
 
@@ -35,7 +35,12 @@ def _jwt_access_token_id(value):
 
 
 # What RPs call per request: compiled once (accounts/compiled.py).
-_ACCESS_TOKENS = CompiledLookup(AccessToken.objects.select_related("account", "application"), "token_id")
+# The account's two-step state rides along, as with session tokens: /v1/profile reads it (amr).
+_ACCESS_TOKENS = CompiledLookup(
+    AccessToken.objects.select_related("account", "application").annotate(
+        account_two_step=ports.has_enabled_totp_expression()),
+    "token_id",
+)
 REFRESH_TOKENS = CompiledLookup(RefreshToken.objects.select_related("account", "application"), "token_id")
 
 
@@ -58,6 +63,7 @@ def find_access_token(value):
     token = _ACCESS_TOKENS.get(stored_id)
     if token is not None:
         token.jwt_claims = claims
+        token.account.two_step_enabled = token.account_two_step
     return token
 
 

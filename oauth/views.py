@@ -32,6 +32,7 @@ from accounts.permissions import (
     TokenRequired,
 )
 from accounts.serializers.responses import EmptySerializer
+from accounts.validators import body_serializer
 from accounts.views.base import OptionalSessionView, PublicView, SessionView
 
 from . import auth_server, grants, keys, serializers, services, tokens
@@ -51,7 +52,7 @@ def _params(request):
 def _validated(serializer_class, data):
     if not isinstance(data, dict):
         raise OAuthError.invalid_parameter([])
-    serializer = serializer_class(data=data)
+    serializer = body_serializer(serializer_class, data)
     if not serializer.is_valid():
         raise OAuthError.invalid_parameter(
             [k for k in serializer.errors if k != "non_field_errors"] or ["payload"]

@@ -3,6 +3,7 @@
 Upstream parses user agents with ua-parser and stores the parts on the session; this keeps the raw
 header and reads the few parts the device lists show (browser and major version, OS, form factor).
 """
+import functools
 import re
 from dataclasses import dataclass
 
@@ -68,6 +69,9 @@ def _os(header):
     return None, None
 
 
+# Pure, and the same few headers come back on every device list (a dozen regular expressions
+# each); the cache is bounded, since a header is whatever a client sent.
+@functools.lru_cache(maxsize=1024)
 def parse_user_agent(header):
     header = header or ""
     browser = version = None

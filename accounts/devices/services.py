@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.db.models.functions import Coalesce
 
+from accounts.compiled import CompiledLookup
 from accounts.errors import AppError, Errno
 from accounts.models import SessionToken, now_ms
 
@@ -138,16 +139,20 @@ def device_record(device, created=False):
     return record
 
 
+def _devices_with_last_access():
+    return Device.objects.select_related("session_token").annotate(
+        last_access=Coalesce("session_token__last_access_time", "last_access_time"))
+
+
+# GET /account/devices is polled by every client: its query is compiled once (accounts/compiled.py).
+_ACCOUNT_DEVICES = CompiledLookup(_devices_with_last_access(), "account_id")
+
+
 def account_devices(account, filter_idle_timestamp=None):
     """The account's devices with ``last_access`` (the session's, or the refresh token device's)."""
-    devices = (
-        Device.objects.filter(account=account)
-        .select_related("session_token")
-        .annotate(last_access=Coalesce("session_token__last_access_time", "last_access_time"))
-    )
-    if filter_idle_timestamp:
-        devices = devices.filter(last_access__gt=filter_idle_timestamp)
-    return list(devices)
+    if not filter_idle_timestamp:
+        return _ACCOUNT_DEVICES.all(account.pk)
+    return list(_devices_with_last_access().filter(account=account, last_access__gt=filter_idle_timestamp))
 
 
 def list_devices(owner, filter_idle_timestamp=None):

@@ -18,6 +18,17 @@ class ResponseSerializer(serializers.Serializer):
         fields = super().get_fields()
         return {name: fields[name] for name in self.order} if self.order else fields
 
+    @property
+    def _readable_fields(self):
+        # Bound once per class: DRF deep-copies every declared field for each instance, which
+        # cost more than the rest of rendering a small body. Output fields keep no state of the
+        # instance that bound them (nothing here reads the serializer's context).
+        readable = type(self).__dict__.get("_bound_readable_fields")
+        if readable is None:
+            readable = [field for field in self.fields.values() if not field.write_only]
+            type(self)._bound_readable_fields = readable
+        return readable
+
     def to_representation(self, instance):
         body = {}
         for field in self._readable_fields:

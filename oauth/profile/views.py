@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts.parsers import JsonBodyParser
 from accounts.serializers.responses import EmptySerializer, render
+from accounts.validators import body_serializer
 
 from . import images, serializers, services
 from .authentication import AccessTokenAuthentication
@@ -63,7 +64,7 @@ class ProfileRoute(APIView):
     def body(self):
         if not isinstance(self.request.data, dict):
             raise ProfileError.invalid_parameter([])
-        serializer = self.body_serializer(data=self.request.data)
+        serializer = body_serializer(self.body_serializer, self.request.data)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
 

@@ -44,3 +44,15 @@ def test_another_field_can_be_the_key():
     user = factories.account()
     found = CompiledLookup(sessions(), "account_id").get(user.uid)
     assert found.pk == user.session_key
+
+
+def test_all_is_every_match_in_the_querysets_order():
+    user, second = factories.account(), factories.account("two@example.com")
+    factories.session(user)
+    lookup = CompiledLookup(sessions().order_by("-created_at", "-pk"), "account_id")
+    expected = list(sessions().filter(account_id=user.uid).order_by("-created_at", "-pk"))
+    found = lookup.all(user.uid)
+    assert len(found) == 2 and [token.pk for token in found] == [token.pk for token in expected]
+    assert all(token.account.pk == user.uid and token.account_two_step is False for token in found)
+    assert [token.pk for token in lookup.all(second.uid)] == [second.session_key]
+    assert lookup.all("0" * 32) == []

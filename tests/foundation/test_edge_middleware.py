@@ -50,3 +50,25 @@ def test_non_v1_post_needs_no_content_length(client):
     # The admin login form is not an API request: the 411/413 rules are upstream's /v1 rules only.
     response = client.generic("POST", "/admin/login/", data=b"", content_type="application/x-www-form-urlencoded")
     assert response.status_code == 200
+
+
+def test_v1_requests_pass_the_page_only_middleware_by(rf):
+    from django.http import HttpResponse
+
+    from accounts.middleware import AuthenticationMiddleware, MessageMiddleware, SessionMiddleware
+
+    seen = []
+
+    def view(request):
+        seen.append({name for name in ("session", "user", "_messages") if name in request.__dict__})
+        return HttpResponse()
+
+    chain = SessionMiddleware(AuthenticationMiddleware(MessageMiddleware(view)))
+    chain(rf.get("/v1/session/status"))
+    chain(rf.get("/settings"))
+    assert seen == [set(), {"session", "user", "_messages"}]
+
+
+def test_the_admin_still_has_sessions_and_messages(admin_client):
+    response = admin_client.get("/admin/")
+    assert response.status_code == 200 and response.wsgi_request.user.is_superuser

@@ -85,6 +85,18 @@ def test_profile_fields_follow_scopes(api, user, scope, fields):
     assert body.get("displayName", "Ada") == "Ada" and body.get("sub", user.uid) == user.uid
 
 
+@pytest.mark.parametrize("totp", [False, True])
+def test_profile_is_four_queries(api, totp, django_assert_num_queries):
+    # The token with its client, account and two-step state; the primary address; the avatar;
+    # the subscriptions. (bench/hot_path.py's profile case.)
+    user = factories.account(totp=totp)
+    token = access_token(user, "profile")
+    with django_assert_num_queries(4):
+        body = ok(api.get("/profile", headers=bearer(token)))
+    assert body["twoFactorAuthentication"] is totp
+    assert body["amrValues"] == ["pwd", "email"] + (["otp"] if totp else [])
+
+
 def test_profile_omits_an_unset_display_name(api, user):
     assert "displayName" not in ok(api.get("/profile", headers=bearer(access_token(user, "profile"))))
 
