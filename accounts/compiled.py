@@ -2,6 +2,8 @@
 from django.db import connections
 from django.db.models.query import get_related_populators
 
+from .fields import EncryptedTextField
+
 
 class CompiledLookup:
     """``queryset.filter(<field>=...)`` compiled once, run as a cursor call per lookup (``get``
@@ -31,13 +33,24 @@ class CompiledLookup:
             sql,
             list(params),
             params.index(self._MARKER),
-            list(compiler.get_converters([column[0] for column in select[:compiler.col_count]]).items()),
+            self._lazy(compiler.get_converters([column[0] for column in select[:compiler.col_count]])),
             (start, end, [column[0].target.attname for column in select[start:end]]),
             get_related_populators(klass_info, select, alias),
             compiler.annotation_col_map,
         )
         self.compiled[alias] = compiled
         return compiled
+
+    @staticmethod
+    def _lazy(converters):
+        """The converters, with encrypted columns decrypted on first read instead of here."""
+        lazy = []
+        for index, (functions, expression) in converters.items():
+            field = expression.output_field
+            if isinstance(field, EncryptedTextField):
+                functions = [field.lazy_from_db_value if f == field.from_db_value else f for f in functions]
+            lazy.append((index, (functions, expression)))
+        return lazy
 
     def get(self, value):
         """The instance whose field is ``value``, or None (the field is unique)."""
