@@ -1,6 +1,10 @@
-"""Querysets compiled once, for the lookups every token-authenticated request makes."""
-from django.db import connections
+"""Querysets compiled once, for the lookups every token-authenticated request makes, and the
+insert of every OAuth token grant."""
+from django.db import connections, router, transaction
+from django.db.models import signals, sql
 from django.db.models.query import get_related_populators
+
+from .fields import EncryptedTextField
 
 
 class CompiledLookup:
@@ -31,13 +35,24 @@ class CompiledLookup:
             sql,
             list(params),
             params.index(self._MARKER),
-            list(compiler.get_converters([column[0] for column in select[:compiler.col_count]]).items()),
+            self._lazy(compiler.get_converters([column[0] for column in select[:compiler.col_count]])),
             (start, end, [column[0].target.attname for column in select[start:end]]),
             get_related_populators(klass_info, select, alias),
             compiler.annotation_col_map,
         )
         self.compiled[alias] = compiled
         return compiled
+
+    @staticmethod
+    def _lazy(converters):
+        """The converters, with encrypted columns decrypted on first read instead of here."""
+        lazy = []
+        for index, (functions, expression) in converters.items():
+            field = expression.output_field
+            if isinstance(field, EncryptedTextField):
+                functions = [field.lazy_from_db_value if f == field.from_db_value else f for f in functions]
+            lazy.append((index, (functions, expression)))
+        return lazy
 
     def get(self, value):
         """The instance whose field is ``value``, or None (the field is unique)."""
@@ -75,3 +90,50 @@ class CompiledLookup:
             return instance
 
         return rows, make
+
+
+class CompiledInsert:
+    """``model.objects.create(**values)`` with its INSERT compiled once per process: the same
+    statement, the same field ``pre_save`` (defaults, ``auto_now``) and database preparation of
+    each value, the same signals (when anything listens) and the same instance, without building
+    and compiling an ``InsertQuery`` per row (a fifth of a refresh grant's CPU)."""
+
+    def __init__(self, model):
+        self.model = model
+        meta = model._meta
+        self.fields = [f for f in meta.local_concrete_fields if f is not meta.auto_field]
+        self.returning = meta.db_returning_fields
+        self.compiled = {}
+
+    def _compile(self, alias, instance):
+        query = sql.InsertQuery(self.model)
+        query.insert_values(self.fields, [instance])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = self.returning
+        [(statement, _)] = compiler.as_sql()
+        self.compiled[alias] = statement
+        return statement
+
+    def create(self, **values):
+        instance = self.model(**values)
+        alias = router.db_for_write(self.model, instance=instance)
+        if signals.pre_save.has_listeners(self.model):
+            signals.pre_save.send(sender=self.model, instance=instance, raw=False, using=alias,
+                                  update_fields=None)
+        connection = connections[alias]
+        # pre_save once per field, as Django's save does (it sets auto_now values on the instance).
+        params = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in self.fields]
+        statement = self.compiled.get(alias) or self._compile(alias, instance)
+        with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+        for value, field in zip(row, self.returning):
+            for converter in field.get_db_converters(connection):
+                value = converter(value, field, connection)
+            setattr(instance, field.attname, value)
+        instance._state.adding = False
+        instance._state.db = alias
+        if signals.post_save.has_listeners(self.model):
+            signals.post_save.send(sender=self.model, instance=instance, created=True,
+                                   update_fields=None, raw=False, using=alias)
+        return instance

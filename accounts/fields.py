@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models.functions import Cast
+from django.db.models.query_utils import DeferredAttribute
 
 from emails import sealing
 
@@ -43,18 +44,53 @@ def new_key():
     return secrets.token_urlsafe(32)
 
 
+class Sealed:
+    """A value as stored, decrypted when its attribute is first read (``lazy_from_db_value``)."""
+
+    __slots__ = ("stored",)
+
+    def __init__(self, stored):
+        self.stored = stored
+
+
+class SealedAttribute(DeferredAttribute):
+    """The field's attribute: a ``Sealed`` value is decrypted on first read, and kept in clear.
+    (A data descriptor, so that every read passes here, not only a deferred one.)"""
+
+    def __get__(self, instance, cls=None):
+        if instance is None:
+            return self
+        value = instance.__dict__.get(self.field.attname, Sealed)
+        if value is Sealed:  # deferred: Django loads it
+            return super().__get__(instance, cls)
+        if type(value) is Sealed:
+            value = instance.__dict__[self.field.attname] = self.field.decrypt(value.stored)
+        return value
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.field.attname] = value
+
+
 class EncryptedTextField(models.TextField):
     """Text stored encrypted; "" and None are stored as they are.
 
     Lookups on it cannot match (every value has a fresh nonce): only read and write it."""
 
+    descriptor_class = SealedAttribute
+
     def seal_context(self):
         return f"{self.model._meta.db_table}.{self.column}".encode()
 
-    def from_db_value(self, value, expression, connection):
-        if not value:
-            return value
+    def decrypt(self, value):
         return sealing.decrypt(keyring(), value, self.seal_context()).decode()
+
+    def from_db_value(self, value, expression, connection):
+        return self.decrypt(value) if value else value
+
+    def lazy_from_db_value(self, value, expression, connection):
+        """For instances only (``compiled.CompiledLookup``): decrypted if and when it is read, as
+        the token lookups bring the account's secrets that most requests never use."""
+        return Sealed(value) if value else value
 
     def get_prep_value(self, value):
         value = super().get_prep_value(value)

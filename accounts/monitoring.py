@@ -99,8 +99,9 @@ class RequestMonitoringMiddleware:
         started = time.monotonic()
         # A proxy's X-Request-Id ties this line to its own; other log lines of the request get it
         # too (dockerflow's RequestIdLogFilter, settings.LOGGING).
+        # From META: request.headers would copy every header into a dict of its own.
         request_id = (
-            request.headers.get("X-Request-Id", "")[:REQUEST_ID_MAX_LENGTH] or uuid.uuid4().hex
+            request.META.get("HTTP_X_REQUEST_ID", "")[:REQUEST_ID_MAX_LENGTH] or uuid.uuid4().hex
         )
         context = request_id_context.set(request_id)
         try:

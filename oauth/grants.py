@@ -32,6 +32,7 @@ from oauthlib.oauth2.rfc6749.errors import OAuth2Error
 from oauthlib.oauth2.rfc6749.grant_types.base import GrantTypeBase
 
 from accounts import customs, hashing
+from accounts.compiled import CompiledInsert
 
 from . import crypto, events, jwts, services
 from . import scopes as scope_lib
@@ -39,6 +40,8 @@ from .authentication import LAST_USED_RESOLUTION_MS
 from .errors import OAuthErrno, OAuthError, from_oauthlib
 from .models import AccessToken, AuthorizationCode, RefreshToken, now_ms
 from .tokens import REFRESH_TOKENS
+
+ACCESS_TOKENS = CompiledInsert(AccessToken)
 
 # The endpoints' address as oauthlib sees it: it only checks that there is no query string.
 ENDPOINT_URI = "https://localhost/v1/token"
@@ -273,7 +276,7 @@ class FxaRequestValidator(OAuth2Validator):
             # Recorded at a coarse resolution so that busy refreshers do not each cost a write.
             RefreshToken.objects.filter(pk=grant.refresh_token.pk).update(last_used_at=now)
             events.record_use(account.pk, client)
-        AccessToken.objects.create(
+        ACCESS_TOKENS.create(
             token_id=request.access_token_id, application=client, account=account,
             scope=token["scope"], expires=timezone.now() + timedelta(seconds=token["expires_in"]),
             refresh_token=new_refresh_token or grant.refresh_token,
